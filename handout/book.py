@@ -1,0 +1,342 @@
+"""chapters/ -> Book: the one immutable model both outputs are rendered from.
+
+All validation of the chapters happens here, with `file:line` in every
+message. Nothing after this step reads chapters/.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .config import Config
+from .errors import InputError, SandboxError, line_of
+from .markdown_ext import CHAPTER_FILE, ChapterState, CitationRegistry, Image, Link, new_markdown
+
+CHAPTERS_DIR = "chapters"
+REFERENCES_FILE = "references.yaml"
+ROLES = {"chapter", "glossary", "sources"}
+FRONT_MATTER_KEYS = {"title", "short_title", "summary", "role"}
+COMPONENTS = {"key-points", "callout", "warning", "checklist", "crisis"}
+CONTAINER_OPEN = re.compile(r'^:::\s*([A-Za-z][\w-]*)\s*(?:"([^"]*)")?\s*$')
+REFERENCE_FIELDS = {"authors": True, "title": True, "publisher": True, "year": True,
+                    "details": False, "doi": False, "url": False, "accessed": False}
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of chapter content: plain Markdown, or a component a layout partial draws."""
+    kind: str            # "markdown" or one of COMPONENTS
+    html: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Chapter:
+    path: Path
+    number: int
+    slug: str
+    title: str
+    short_title: str
+    summary: str
+    role: str
+    blocks: tuple[Block, ...]
+    headings: tuple[Heading, ...]
+    images: tuple[Image, ...]
+    ids: tuple[str, ...]
+    glossary_terms: tuple[tuple[str, str], ...]
+    body: str            # the Markdown source, for checks
+    body_line: int       # line of the body's first line in the file
+
+    @property
+    def file_name(self) -> str:
+        """The chapter's document in the EPUB."""
+        return f"{self.slug}.xhtml"
+
+    @property
+    def title_id(self) -> str:
+        return f"{self.slug}--title"
+
+
+@dataclass(frozen=True)
+class Reference:
+    key: str
+    number: int
+    authors: str
+    title: str
+    publisher: str
+    year: str
+    details: str
+    doi: str
+    url: str
+    accessed: str
+    cited_at: tuple[str, ...]  # ids of the note references that cite it
+
+    @property
+    def link(self) -> str:
+        return f"https://doi.org/{self.doi}" if self.doi else self.url
+
+
+@dataclass(frozen=True)
+class Book:
+    root: Path
+    config: Config
+    chapters: tuple[Chapter, ...]
+    references: tuple[Reference, ...]
+    uncited: tuple[str, ...]
+    date: dt.datetime
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def images(self) -> tuple[Image, ...]:
+        return tuple(image for chapter in self.chapters for image in chapter.images)
+
+    def chapter_of(self, anchor: str) -> Chapter | None:
+        """The chapter that holds an in-book id (for splitting links across EPUB files)."""
+        for chapter in self.chapters:
+            if anchor in (chapter.slug, chapter.title_id) or anchor in chapter.ids:
+                return chapter
+        return None
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file, naming the line of the first bad byte otherwise."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError("file is not UTF-8 text (save it as UTF-8)", path,
+                         raw.count(b"\n", 0, error.start) + 1) from None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n")
+
+
+def build_date(config: Config) -> dt.datetime:
+    """The date stamped into outputs: SOURCE_DATE_EPOCH if set, else the last review date; never the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        if not epoch.isdigit():
+            raise InputError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not '{epoch}'")
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    day = config.review.last_reviewed
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+
+
+def split_front_matter(text: str, path: Path) -> tuple[dict, str, int]:
+    """Return (front matter, body, line number of the body's first line)."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise InputError("missing YAML front matter: start the file with a '---' line, then 'title: ...'", path, 1)
+    for end in range(1, len(lines)):
+        if lines[end].strip() in {"---", "..."}:
+            break
+    else:
+        raise InputError("front matter is not closed: add a '---' line after it", path, 1)
+    try:
+        data = yaml.safe_load("\n".join(lines[1:end]))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise InputError(f"invalid YAML front matter: {problem}", path,
+                         mark.line + 2 if mark else 1) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError("front matter must be 'key: value' lines", path, 2)
+    return data, "\n".join(lines[end + 1:]), end + 2
+
+
+def _front_matter_line(text: str, key: str) -> int:
+    return line_of(text, f"\n{key}:", 0) or 1
+
+
+def split_blocks(body: str, path: Path, body_line: int) -> list[tuple[str, str, str, int]]:
+    """Split a body into (kind, title, markdown, first line) runs at `::: kind "title"` fences."""
+    runs: list[tuple[str, str, str, int]] = []
+    current: list[str] = []
+    kind, title, start = "markdown", "", body_line
+    for offset, line in enumerate(body.split("\n")):
+        number = body_line + offset
+        stripped = line.strip()
+        opened = CONTAINER_OPEN.match(stripped) if line.startswith(":::") else None
+        if opened:
+            if kind != "markdown":
+                raise InputError(f"'::: {opened.group(1)}' inside '::: {kind}': boxes cannot be nested; "
+                                 f"close the box opened on line {start - 1} with ':::' first", path, number)
+            if opened.group(1) not in COMPONENTS:
+                raise InputError(f"unknown box '::: {opened.group(1)}' (use one of: {', '.join(sorted(COMPONENTS))})",
+                                 path, number)
+            runs.append((kind, title, "\n".join(current), start))
+            kind, title, current, start = opened.group(1), opened.group(2) or "", [], number + 1
+        elif stripped == ":::" and line.startswith(":::"):
+            if kind == "markdown":
+                raise InputError("':::' closes a box that was never opened", path, number)
+            runs.append((kind, title, "\n".join(current), start))
+            kind, title, current, start = "markdown", "", [], number + 1
+        elif line.startswith(":::"):
+            raise InputError(f"malformed box line '{stripped}': write '::: kind \"Title\"' or ':::'", path, number)
+        else:
+            current.append(line)
+    if kind != "markdown":
+        raise InputError(f"'::: {kind}' is never closed: add a ':::' line", path, start - 1)
+    runs.append((kind, title, "\n".join(current), start))
+    return [run for run in runs if run[0] != "markdown" or run[2].strip()]
+
+
+def _check_well_formed(html: str, path: Path, line: int) -> None:
+    # The EPUB needs XHTML; raw HTML typed into a chapter must not break it.
+    try:
+        ET.fromstring(f'<div xmlns:epub="http://www.idpf.org/2007/ops">{html}</div>')
+    except ET.ParseError as error:
+        raise InputError(f"the chapter's HTML is not well-formed ({error.msg}): close every tag, "
+                         "and write <br/> rather than <br>", path, line + error.position[0] - 1) from None
+
+
+def load_chapter(path: Path, number: int, slug: str, root: Path, citations: CitationRegistry,
+                 warnings: list[str]) -> tuple[Chapter, list[Link]]:
+    text = read_text(path)
+    meta, body, body_line = split_front_matter(text, path)
+    for key in meta:
+        if key not in FRONT_MATTER_KEYS:
+            warnings.append(f"{path.relative_to(root)}:{_front_matter_line(text, key)}: "
+                            f"unknown front matter key '{key}' (ignored)")
+    if "title" not in meta:
+        raise InputError("front matter has no 'title'", path, 2)
+    for key in ("title", "short_title", "summary", "role"):
+        if key in meta and not isinstance(meta[key], str):
+            raise InputError(f"front matter '{key}' must be text", path, _front_matter_line(text, key))
+    if not meta["title"].strip():
+        raise InputError("front matter 'title' is empty", path, _front_matter_line(text, "title"))
+    role = meta.get("role", "chapter")
+    if role not in ROLES:
+        raise InputError(f"front matter 'role' must be one of {', '.join(sorted(ROLES))}, not '{role}'",
+                         path, _front_matter_line(text, "role"))
+    state = ChapterState(slug=slug, chapter_path=path, root=root, citations=citations, role=role)
+    state.ids.extend([slug, f"{slug}--title"])
+    md = new_markdown(state)
+    blocks = []
+    for kind, title, source, first_line in split_blocks(body, path, body_line):
+        md.reset()
+        before = len(state.problems)
+        html = md.convert(source)
+        for problem in state.problems[before:]:
+            error = SandboxError if problem.sandbox else InputError
+            raise error(problem.message, path, line_of(source, problem.needle, first_line) or first_line)
+        _check_well_formed(html, path, first_line)
+        blocks.append(Block(kind, html, title))
+    chapter = Chapter(
+        path=path, number=number, slug=slug, title=meta["title"].strip(),
+        short_title=(meta.get("short_title") or meta["title"]).strip(), summary=(meta.get("summary") or "").strip(),
+        role=role, blocks=tuple(blocks),
+        headings=tuple(Heading(*h) for h in state.headings), images=tuple(state.images), ids=tuple(state.ids),
+        glossary_terms=tuple(state.glossary_terms), body=body, body_line=body_line,
+    )
+    return chapter, state.links
+
+
+def load_references(root: Path) -> tuple[dict[str, dict], dict[str, int], Path]:
+    path = root / CHAPTERS_DIR / REFERENCES_FILE
+    if not path.exists():
+        return {}, {}, path
+    text = read_text(path)
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise InputError(f"invalid YAML: {getattr(error, 'problem', None) or error}", path,
+                         mark.line + 1 if mark else None) from None
+    if not isinstance(data, dict):
+        raise InputError("references must be a mapping of key: entry", path, 1)
+    lines = {key_node.value: key_node.start_mark.line + 1 for key_node, _ in (node.value if node else [])}
+    for key, entry in data.items():
+        line = lines.get(str(key))
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", str(key)):
+            raise InputError(f"reference key '{key}' may hold only letters, digits, '-' and '_'", path, line)
+        if not isinstance(entry, dict):
+            raise InputError(f"reference '{key}' must be a mapping of fields", path, line)
+        for name, required in REFERENCE_FIELDS.items():
+            if required and not entry.get(name):
+                raise InputError(f"reference '{key}' has no '{name}'", path, line)
+        for name in entry:
+            if name not in REFERENCE_FIELDS:
+                raise InputError(f"reference '{key}' has an unknown field '{name}' "
+                                 f"(fields: {', '.join(REFERENCE_FIELDS)})", path, line)
+        if not entry.get("doi") and not entry.get("url"):
+            raise InputError(f"reference '{key}' needs a 'doi' or a 'url'", path, line)
+        url = str(entry.get("url", ""))
+        if url and not re.fullmatch(r"https?://[^\s/]+\.[^\s]+", url):
+            raise InputError(f"reference '{key}' has a malformed url '{url}'", path, line)
+    return data, lines, path
+
+
+def discover_chapters(root: Path) -> list[tuple[int, str, Path]]:
+    folder = root / CHAPTERS_DIR
+    if not folder.is_dir():
+        raise InputError("no chapters/ folder", folder)
+    found, numbers = [], {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix != ".md":
+            continue
+        match = CHAPTER_FILE.match(path.name)
+        if not match:
+            raise InputError("chapter file names must look like NN-slug.md (digits, '-', lower-case slug)", path)
+        number = int(match.group(1))
+        if number in numbers:
+            raise InputError(f"chapter number {match.group(1)} is used twice (also {numbers[number].name})", path)
+        numbers[number] = path
+        found.append((number, match.group(2), path))
+    if not found:
+        raise InputError("no chapters: add Markdown files named like 01-introduction.md", folder)
+    return sorted(found)
+
+
+def load_book(config: Config) -> Book:
+    """Read every chapter and the references into a validated Book."""
+    root = config.root
+    warnings = list(config.warnings)
+    entries, reference_lines, references_path = load_references(root)
+    citations = CitationRegistry(set(entries))
+    chapters, links = [], []
+    slugs = set()
+    for number, slug, path in discover_chapters(root):
+        if slug in slugs:
+            raise InputError(f"two chapters share the slug '{slug}'", path)
+        slugs.add(slug)
+        chapter, chapter_links = load_chapter(path, number, slug, root, citations, warnings)
+        chapters.append(chapter)
+        links.extend((chapter, link) for link in chapter_links)
+    if citations.order and not any(c.role == "sources" for c in chapters):
+        raise InputError("chapters cite sources but no chapter has 'role: sources' to list them",
+                         root / CHAPTERS_DIR)
+    all_ids = {i for c in chapters for i in (c.slug, c.title_id, *c.ids)}
+    for chapter, link in links:
+        if link.target not in all_ids:
+            kind = "chapter" if "--" not in link.target else "anchor"
+            raise InputError(f"link '{link.written}' points to a {kind} that does not exist", chapter.path,
+                             line_of(chapter.body, f"({link.written}", chapter.body_line)
+                             or line_of(chapter.body, link.written, chapter.body_line))
+    references = tuple(
+        Reference(key=key, number=n, authors=str(entries[key]["authors"]), title=str(entries[key]["title"]),
+                  publisher=str(entries[key]["publisher"]), year=str(entries[key]["year"]),
+                  details=str(entries[key].get("details", "")), doi=str(entries[key].get("doi", "")),
+                  url=str(entries[key].get("url", "")), accessed=str(entries[key].get("accessed", "")),
+                  cited_at=tuple(citations.occurrences[key]))
+        for n, key in enumerate(citations.order, 1))
+    uncited = tuple(key for key in entries if key not in citations.occurrences)
+    for key in uncited:
+        warnings.append(f"{references_path.relative_to(root)}:{reference_lines.get(key, 1)}: "
+                        f"reference '{key}' is never cited")
+    return Book(root=root, config=config, chapters=tuple(chapters), references=references, uncited=uncited,
+                date=build_date(config), warnings=tuple(warnings))

@@ -1,0 +1,73 @@
+"""The command line: `python publish.py [build]`."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from .errors import InputError
+
+DESCRIPTION = """Build a patient handout from Markdown chapters into a print-ready PDF and an EPUB 3.
+
+Reads publish.toml, chapters/, layouts/ and assets/ in the project folder and
+writes dist/<output_name>.pdf and dist/<output_name>.epub. Outputs are
+replaced only when the whole build succeeds.
+
+exit status: 0 built, 1 internal error, 2 bad input (the message names the file and line)"""
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="publish.py", description=DESCRIPTION,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    top.add_argument("--project", type=Path, default=Path.cwd(),
+                     help="project folder holding publish.toml (default: the current folder)")
+    top.add_argument("--debug", action="store_true", help="show the full trace of internal errors")
+    commands = top.add_subparsers(dest="command", metavar="COMMAND")
+    build = commands.add_parser("build", help="build the PDF and the EPUB (the default command)",
+                                description="Build the PDF and the EPUB into dist/.")
+    for target in (top, build):
+        target.add_argument("--out", type=Path, default=None,
+                            help="output folder (default: dist/ in the project folder)")
+        target.add_argument("--no-pdf", action="store_true", help="skip the PDF")
+        target.add_argument("--no-epub", action="store_true", help="skip the EPUB")
+    return top
+
+
+def run_build(args) -> int:
+    from .build import build
+
+    started = time.perf_counter()
+    report = build(args.project, args.out, pdf=not args.no_pdf, epub=not args.no_epub)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for output in report.outputs:
+        try:
+            shown = output.path.relative_to(Path.cwd())
+        except ValueError:
+            shown = output.path
+        detail = f"{output.pages} pages" if output.kind == "pdf" else f"{output.pages} documents"
+        print(f"wrote {shown} ({detail}, {output.size / 1024:.0f} KiB)")
+    for name, seconds in report.timings:
+        print(f"  {name:<20} {seconds:6.2f} s")
+    print(f"  {'total':<20} {time.perf_counter() - started:6.2f} s")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    args.project = args.project.resolve()
+    try:
+        return run_build(args)
+    except InputError as error:
+        print(f"error: {error.format(args.project)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # anything else is our bug, not the user's input
+        if args.debug:
+            traceback.print_exc()
+        print(f"internal error: {type(error).__name__}: {error} (run with --debug for the trace)", file=sys.stderr)
+        return 1

@@ -1,0 +1,250 @@
+"""publish.toml -> typed, validated settings.
+
+Every setting is declared once in SCHEMA with its type, whether it is required
+and its default; loading checks the file against it and names the bad key
+(and its line) in the error. Unknown keys are warnings, not errors, so an old
+toolchain can read a newer file.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+CONFIG_NAME = "publish.toml"
+
+# An option: (python type(s), required, default). A nested dict is a table.
+REQUIRED = object()
+
+
+@dataclass(frozen=True)
+class Option:
+    kind: type | tuple[type, ...]
+    default: Any = REQUIRED
+    help: str = ""
+    check: Any = None  # callable(value) -> error message or None
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+def _bcp47(value: str) -> str | None:
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
+        return f"'{value}' is not a BCP 47 language tag (for example en-US)"
+    return None
+
+
+def _urn_uuid(value: str) -> str | None:
+    if not re.fullmatch(r"urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", value):
+        return f"'{value}' is not a urn:uuid: identifier"
+    return None
+
+
+def _name(value: str) -> str | None:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", value):
+        return f"'{value}' must be a plain file name (letters, digits, '.', '_', '-')"
+    return None
+
+
+def _nonempty(value) -> str | None:
+    return "must not be empty" if not value else None
+
+
+SCHEMA: dict[str, Any] = {
+    "title": Option(str, help="Title of the handout", check=_nonempty),
+    "subtitle": Option(str, "", "Subtitle shown under the title"),
+    "language": Option(str, help="BCP 47 language tag, e.g. en-US", check=_bcp47),
+    "authors": Option(list, help="List of authors (strings)", check=_nonempty),
+    "publisher": Option(str, help="Who publishes the handout"),
+    "identifier": Option(str, help="Stable urn:uuid: identifier", check=_urn_uuid),
+    "description": Option(str, "", "One-paragraph description for metadata"),
+    "rights": Option(str, "", "Copyright or licence statement"),
+    "version": Option(str, "1.0", "Edition or version label"),
+    "output_name": Option(str, help="Base name of the files in dist/", check=_name),
+    "keywords": Option(list, [], "Subject keywords for metadata"),
+    "review": {
+        "last_reviewed": Option(dt.date, help="Date of the last clinical review"),
+        "next_review_due": Option(dt.date, help="Date the next review is due"),
+        "reviewed_by": Option(str, help="Who reviewed the content"),
+        "prepared_by": Option(str, "", "Who prepared the handout"),
+    },
+    "clinic": {
+        "name": Option(str, help="Clinic name shown on the title page", check=_nonempty),
+        "address": Option(str, "", "Postal address; new lines are kept"),
+        "phone": Option(str, "", "Phone number"),
+        "website": Option(str, "", "Website address"),
+        "logo": Option(str, "", "Path to a logo image inside the project"),
+    },
+    "crisis": {
+        "heading": Option(str, "If you are in crisis, get help now"),
+        "lines": Option(list, [
+            "Call or text 988 (Suicide & Crisis Lifeline), or chat at 988lifeline.org.",
+            "Call 911 or go to the nearest emergency department if you are in immediate danger.",
+        ], "Lines of the crisis box shown at the start and the end"),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Review:
+    last_reviewed: dt.date
+    next_review_due: dt.date
+    reviewed_by: str
+    prepared_by: str
+
+
+@dataclass(frozen=True)
+class Clinic:
+    name: str
+    address: str
+    phone: str
+    website: str
+    logo: str
+
+
+@dataclass(frozen=True)
+class Crisis:
+    heading: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    title: str
+    subtitle: str
+    language: str
+    authors: tuple[str, ...]
+    publisher: str
+    identifier: str
+    description: str
+    rights: str
+    version: str
+    output_name: str
+    keywords: tuple[str, ...]
+    review: Review
+    clinic: Clinic
+    crisis: Crisis
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+
+def _type_name(kind) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    names = {str: "a string", list: "a list", dt.date: "a date (YYYY-MM-DD)", int: "a whole number",
+             bool: "true or false", dict: "a table"}
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+class _Locator:
+    """Finds the line of a key in the TOML text, so errors can point at it."""
+
+    def __init__(self, text: str):
+        self.lines = text.splitlines()
+
+    def line(self, dotted: str) -> int | None:
+        *tables, key = dotted.split(".")
+        table = ".".join(tables)
+        current = ""
+        for number, raw in enumerate(self.lines, 1):
+            stripped = raw.strip()
+            header = re.fullmatch(r"\[\s*([^\]]+?)\s*\]", stripped)
+            if header:
+                current = header.group(1)
+                if current == dotted:
+                    return number
+                continue
+            if current == table and re.match(rf"{re.escape(key)}\s*=", stripped):
+                return number
+        return None
+
+
+def _validate(data: dict, schema: dict, prefix: str, path: Path, where: _Locator, warnings: list) -> dict:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in schema:
+            dotted = prefix + key
+            line = where.line(dotted)
+            warnings.append(f"{path.name}:{line or 1}: unknown key '{dotted}' (ignored)")
+    for key, option in schema.items():
+        dotted = prefix + key
+        if isinstance(option, dict):
+            table = data.get(key, {})
+            if not isinstance(table, dict):
+                raise InputError(f"'{dotted}' must be a table ([{dotted}])", path, where.line(dotted))
+            out[key] = _validate(table, option, dotted + ".", path, where, warnings)
+            continue
+        if key not in data:
+            if option.required:
+                raise InputError(f"missing required key '{dotted}' ({option.help})", path,
+                                 where.line(prefix.rstrip(".")) if prefix else None)
+            out[key] = option.default
+            continue
+        value = data[key]
+        kinds = option.kind if isinstance(option.kind, tuple) else (option.kind,)
+        # TOML datetimes are dates too, but a date must not carry a time of day.
+        ok = isinstance(value, kinds) and not (dt.date in kinds and isinstance(value, dt.datetime))
+        if isinstance(value, bool) and bool not in kinds:
+            ok = False
+        if not ok:
+            raise InputError(f"'{dotted}' must be {_type_name(option.kind)}, not {type(value).__name__}",
+                             path, where.line(dotted))
+        if option.kind is list and not all(isinstance(item, str) for item in value):
+            raise InputError(f"'{dotted}' must be a list of strings", path, where.line(dotted))
+        if option.check is not None:
+            problem = option.check(value)
+            if problem:
+                raise InputError(f"'{dotted}' {problem}" if problem.startswith("must") else f"'{dotted}': {problem}",
+                                 path, where.line(dotted))
+        out[key] = value
+    return out
+
+
+def load_config(root: Path) -> Config:
+    """Read and validate `publish.toml` in the project folder `root`."""
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        raise InputError(f"no {CONFIG_NAME} found in {root}", path)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError("file is not UTF-8 text", path, raw.count(b"\n", 0, error.start) + 1) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        match = re.search(r"line (\d+)", str(error))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
+        raise InputError(f"invalid TOML: {message}", path, int(match.group(1)) if match else None) from None
+    warnings: list[str] = []
+    where = _Locator(text)
+    values = _validate(data, SCHEMA, "", path, where, warnings)
+    if values["review"]["next_review_due"] < values["review"]["last_reviewed"]:
+        raise InputError("'review.next_review_due' is before 'review.last_reviewed'", path,
+                         where.line("review.next_review_due"))
+    logo = values["clinic"]["logo"]
+    if logo:
+        logo_path = (root / logo).resolve()
+        if not logo_path.is_relative_to(root.resolve()):
+            raise InputError(f"'clinic.logo' points outside the project: {logo}", path, where.line("clinic.logo"))
+        if not logo_path.is_file():
+            raise InputError(f"'clinic.logo' file not found: {logo}", path, where.line("clinic.logo"))
+    return Config(
+        path=path,
+        title=values["title"], subtitle=values["subtitle"], language=values["language"],
+        authors=tuple(values["authors"]), publisher=values["publisher"], identifier=values["identifier"],
+        description=values["description"], rights=values["rights"], version=values["version"],
+        output_name=values["output_name"], keywords=tuple(values["keywords"]),
+        review=Review(**values["review"]), clinic=Clinic(**values["clinic"]),
+        crisis=Crisis(heading=values["crisis"]["heading"], lines=tuple(values["crisis"]["lines"])),
+        warnings=tuple(warnings),
+    )

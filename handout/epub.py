@@ -1,0 +1,124 @@
+"""EPUB XHTML pages -> an EPUB 3 file with ebooklib, byte-identical from build to build.
+
+Pages are packaged as plain EpubItems, because ebooklib's EpubHtml
+re-serialises documents and loses attributes. The navigation document is
+the layouts' own; ebooklib writes only the NCX for older readers.
+"""
+from __future__ import annotations
+
+import io
+import mimetypes
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+from ebooklib import epub
+
+from .book import Book
+from .errors import InputError
+from .fonts import font_files
+from .render import EPUB_FONT_DIR, STYLESHEETS, EpubPage, epub_font_name, render_epub
+from .sandbox import Sandbox
+
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+XHTML = "application/xhtml+xml"
+
+
+def _check_xhtml(page: EpubPage, book: Book) -> None:
+    # A layout edit can break well-formedness; say which layout page before a reader does.
+    try:
+        ET.fromstring(page.content)
+    except ET.ParseError as error:
+        raise InputError(f"the EPUB page {page.file_name} is not well-formed XHTML ({error.msg}, "
+                         f"line {error.position[0]} of the rendered page): check the layouts",
+                         book.root / "layouts") from None
+
+
+def _asset_item(uid: str, name: str, content: bytes) -> epub.EpubItem:
+    media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if name.endswith(".svg"):
+        media_type = "image/svg+xml"
+    return epub.EpubItem(uid=uid, file_name=name, media_type=media_type, content=content)
+
+
+def build_epub(book: Book) -> epub.EpubBook:
+    """Assemble the ebooklib book: metadata, pages, styles, fonts and images."""
+    config = book.config
+    pages, font_css = render_epub(book)
+    sandbox = Sandbox(book.root)
+    item = epub.EpubBook()
+    item.set_identifier(config.identifier)
+    item.set_title(config.title)
+    item.set_language(config.language)
+    for index, author in enumerate(config.authors):
+        item.add_author(author, uid=f"creator{index + 1}")
+    item.add_metadata("DC", "publisher", config.publisher)
+    if config.description:
+        item.add_metadata("DC", "description", config.description)
+    if config.rights:
+        item.add_metadata("DC", "rights", config.rights)
+    item.add_metadata("DC", "date", book.date.strftime("%Y-%m-%d"))
+    for keyword in config.keywords:
+        item.add_metadata("DC", "subject", keyword)
+
+    documents = {}
+    for number, page in enumerate(pages):
+        _check_xhtml(page, book)
+        doc = epub.EpubItem(uid=page.kind if page.kind in {"nav", "title"} else f"page{number}",
+                            file_name=page.file_name, media_type=XHTML, content=page.content)
+        if page.kind == "nav":
+            doc.properties = ["nav"]
+        if b"<svg" in page.content:
+            doc.properties.append("svg")
+        item.add_item(doc)
+        documents[page.file_name] = doc
+
+    item.add_item(_asset_item("css-fonts", "assets/css/fonts.css", font_css.encode()))
+    for sheet in STYLESHEETS["epub"]:
+        if sheet.endswith("fonts.css"):
+            continue
+        item.add_item(_asset_item("css-" + Path(sheet).stem, sheet, (book.root / sheet).read_bytes()))
+    for index, face in enumerate(font_files()):
+        item.add_item(epub.EpubItem(uid=f"font{index}", file_name=epub_font_name(face),
+                                    media_type="font/ttf", content=face.path.read_bytes()))
+    images = {image.src: image.path for image in book.images if image.path is not None}
+    if config.clinic.logo:
+        images[config.clinic.logo] = book.root / config.clinic.logo
+    for index, (name, path) in enumerate(sorted(images.items())):
+        if not sandbox.allows(path):  # load checked this; packaging checks again
+            raise InputError(f"refused to pack '{path}': it is outside the project", path)
+        item.add_item(_asset_item(f"image{index}", name, path.read_bytes()))
+
+    chapter_links = [epub.Link(c.file_name, c.title, c.slug) for c in book.chapters]
+    item.toc = [epub.Link("title.xhtml", config.title, "title"), *chapter_links,
+                epub.Link("back.xhtml", "About this handout", "about")]
+    item.add_item(epub.EpubNcx())
+    item.spine = [documents["title.xhtml"], documents["nav.xhtml"],
+                  *(documents[c.file_name] for c in book.chapters), documents["back.xhtml"]]
+    return item
+
+
+def normalise_zip(data: bytes) -> bytes:
+    """Rewrite an EPUB with fixed entry times and `mimetype` first and stored, for identical bytes."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        names = ["mimetype"] + [n for n in source.namelist() if n != "mimetype"]
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            target.writestr(info, source.read(name), compresslevel=9 if name != "mimetype" else None)
+    return out.getvalue()
+
+
+def write_epub(book: Book, target: Path) -> int:
+    """Write the EPUB to `target`; returns the number of XHTML documents."""
+    item = build_epub(book)
+    scratch = io.BytesIO()
+    options = {"mtime": book.date.replace(tzinfo=None), "epub3_pages": False, "epub3_landmark": False,
+               "raise_exceptions": True}
+    epub.write_epub(scratch, item, options)
+    target.write_bytes(normalise_zip(scratch.getvalue()))
+    return sum(1 for i in item.get_items() if i.media_type == XHTML)

@@ -1,0 +1,45 @@
+"""Errors a user can cause, reported as one line naming the file (and line)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class InputError(Exception):
+    """Bad input: exits with status 2 and a `file:line: message` line, never a traceback."""
+
+    def __init__(self, message: str, path: Path | str | None = None, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = Path(path) if path is not None else None
+        self.line = line
+
+    def where(self, root: Path | None = None) -> str:
+        """The `file:line` prefix, with the file relative to the project when possible."""
+        if self.path is None:
+            return ""
+        shown = self.path
+        if root is not None:
+            try:
+                shown = self.path.resolve().relative_to(root.resolve())
+            except ValueError:
+                pass
+        return f"{shown}:{self.line}" if self.line else f"{shown}"
+
+    def format(self, root: Path | None = None) -> str:
+        where = self.where(root)
+        return f"{where}: {self.message}" if where else self.message
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+class SandboxError(InputError):
+    """A chapter, layout or asset asked for something outside the project."""
+
+
+def line_of(text: str, needle: str, start_line: int = 1) -> int | None:
+    """The 1-based line of the first occurrence of `needle` in `text`, offset by `start_line`."""
+    index = text.find(needle)
+    if index < 0:
+        return None
+    return text.count("\n", 0, index) + start_line

@@ -1,0 +1,71 @@
+"""The Jinja environment over layouts/, shared by the print and EPUB targets."""
+from __future__ import annotations
+
+import re
+import traceback
+from pathlib import Path
+from typing import Callable
+
+import jinja2
+from markupsafe import Markup
+
+from .errors import InputError
+
+LAYOUTS_DIR = "layouts"
+HREF = re.compile(r'href="#([^"]+)"')
+
+
+def _template_frame(error: BaseException, layouts: Path) -> tuple[Path | None, int | None]:
+    """The innermost template line in a traceback (Jinja maps template code to its source lines)."""
+    found: tuple[Path | None, int | None] = (None, None)
+    for frame in traceback.extract_tb(error.__traceback__):
+        path = Path(frame.filename)
+        if path.suffix in {".html", ".xhtml", ".xml", ".css"} and path.resolve().is_relative_to(layouts.resolve()):
+            found = (path, frame.lineno)
+    return found
+
+
+class Layouts:
+    """Renders a template of layouts/ for one target, turning template mistakes into InputErrors."""
+
+    def __init__(self, root: Path, target: str, link: Callable[[str], str]):
+        self.folder = root / LAYOUTS_DIR
+        if not self.folder.is_dir():
+            raise InputError("no layouts/ folder", self.folder)
+        self.link = link
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self.folder),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.globals.update(target=target, link=link)
+        self.env.filters["resolve_links"] = self.resolve_links
+
+    def resolve_links(self, html: str) -> Markup:
+        """Point a chapter's in-book links (`#id`) at the document that holds the id."""
+        return Markup(HREF.sub(lambda m: f'href="{self.link(m.group(1))}"', str(html)))
+
+    def render(self, name: str, **context) -> str:
+        try:
+            return self.env.get_template(name).render(**context)
+        except jinja2.TemplateSyntaxError as error:
+            raise InputError(f"template syntax error: {error.message}", error.filename or self.folder / name,
+                             error.lineno) from None
+        except jinja2.TemplateNotFound as error:
+            path, line = _template_frame(error, self.folder)
+            raise InputError(f"template '{error.name}' not found in layouts/", path or self.folder / name,
+                             line) from None
+        except jinja2.UndefinedError as error:
+            path, line = _template_frame(error, self.folder)
+            raise InputError(f"undefined layout variable: {error.message}", path or self.folder / name,
+                             line) from None
+        except InputError:
+            raise
+        except Exception as error:  # a filter or test failing on the data a layout gave it
+            path, line = _template_frame(error, self.folder)
+            if path is None:
+                raise
+            raise InputError(f"layout error: {type(error).__name__}: {error}", path, line) from None

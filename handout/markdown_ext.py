@@ -1,0 +1,256 @@
+"""The Markdown dialect of a chapter: citations, stable anchors, sandboxed links and images.
+
+One `ChapterMarkdown` converts the Markdown parts of one chapter. It prefixes
+every id with the chapter slug (so anchors are unique across the book and
+stable across builds), turns `NN-slug.md#anchor` links into in-book anchors,
+checks image paths against the project sandbox, makes captioned figures and
+numbers citations. Problems are collected with the text that caused them;
+book.py turns them into `file:line` errors.
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import markdown
+from markdown.extensions import Extension
+from markdown.extensions.toc import slugify as toc_slugify
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+
+CHAPTER_FILE = re.compile(r"^(\d+)-([a-z0-9][a-z0-9-]*)\.md$")
+CITATION = r"\[@([A-Za-z0-9_-]+(?:\s*;\s*@[A-Za-z0-9_-]+)*)\]"
+EXTERNAL_SCHEMES = {"http", "https", "mailto", "tel"}
+# Typographic quotes and dashes as characters: named entities are not valid XHTML in an EPUB.
+SMARTY = {"left-single-quote": "\u2018", "right-single-quote": "\u2019", "left-double-quote": "\u201c",
+          "right-double-quote": "\u201d", "ndash": "\u2013", "mdash": "\u2014", "ellipsis": "\u2026",
+          "left-angle-quote": "\u00ab", "right-angle-quote": "\u00bb"}
+
+
+@dataclass
+class Problem:
+    """Something wrong in the source; `needle` is the text to look for to find its line."""
+    message: str
+    needle: str
+    sandbox: bool = False
+
+
+@dataclass(frozen=True)
+class Image:
+    src: str          # project-relative posix path, or a data: URL
+    alt: str
+    caption: str
+    path: Path | None  # resolved file, None for data: URLs
+
+
+@dataclass(frozen=True)
+class Link:
+    target: str       # an in-book id
+    written: str      # the href as the author wrote it
+
+
+@dataclass
+class ChapterState:
+    """What converting one chapter collects; shared by all its Markdown parts."""
+    slug: str
+    chapter_path: Path
+    root: Path
+    citations: "CitationRegistry"
+    ids: list[str] = field(default_factory=list)
+    headings: list[tuple[int, str, str]] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    glossary_terms: list[tuple[str, str]] = field(default_factory=list)
+    role: str = "chapter"
+
+    def anchor(self, local: str) -> str:
+        return f"{self.slug}--{local}"
+
+
+class CitationRegistry:
+    """Numbers citations book-wide in order of first use; remembers where each is cited."""
+
+    def __init__(self, known: set[str]):
+        self.known = known
+        self.order: list[str] = []
+        self.occurrences: dict[str, list[str]] = {}
+        self._count = 0
+
+    def cite(self, key: str) -> tuple[int, str]:
+        if key not in self.order:
+            self.order.append(key)
+        self._count += 1
+        cite_id = f"cite-{self._count}"
+        self.occurrences.setdefault(key, []).append(cite_id)
+        return self.order.index(key) + 1, cite_id
+
+
+class CitationProcessor(InlineProcessor):
+    def __init__(self, pattern, md, state: ChapterState):
+        super().__init__(pattern, md)
+        self.state = state
+
+    def handleMatch(self, m, data):
+        sup = ET.Element("sup", {"class": "cite"})
+        keys = [k.strip().lstrip("@") for k in m.group(1).split(";")]
+        for index, key in enumerate(keys):
+            if key not in self.state.citations.known:
+                self.state.problems.append(Problem(f"citation '@{key}' has no entry in chapters/references.yaml",
+                                                   f"@{key}"))
+                continue
+            number, cite_id = self.state.citations.cite(key)
+            self.state.ids.append(cite_id)
+            if index and len(sup):
+                sup[-1].tail = ","
+            link = ET.SubElement(sup, "a", {"class": "noteref", "href": f"#ref-{key}", "id": cite_id,
+                                            "epub:type": "noteref", "role": "doc-noteref"})
+            link.text = str(number)
+        return sup, m.start(0), m.end(0)
+
+
+class ChapterTreeprocessor(Treeprocessor):
+    """Runs after toc and attr_list have assigned ids."""
+
+    def __init__(self, md, state: ChapterState):
+        super().__init__(md)
+        self.state = state
+
+    def run(self, root):
+        self._figures(root)
+        for element in root.iter():
+            self._ids(element)
+            if element.tag == "a" and "href" in element.attrib and "noteref" not in element.get("class", ""):
+                self._link(element)
+            elif element.tag == "img":
+                self._image(element)
+            elif element.tag == "li":
+                self._task(element)
+            elif element.tag == "th":
+                element.set("scope", "col")
+            elif element.tag in {"h2", "h3", "h4"}:
+                text = "".join(element.itertext()).strip()
+                self.state.headings.append((int(element.tag[1]), element.get("id", ""), text))
+            elif element.tag == "dt" and self.state.role == "glossary":
+                term = "".join(element.itertext()).strip()
+                if not element.get("id"):
+                    element.set("id", self._unique(self.state.anchor("glossary-" + toc_slugify(term, "-"))))
+                element.set("epub:type", "glossterm")
+                self.state.glossary_terms.append((term, element.get("id")))
+            elif element.tag == "dd" and self.state.role == "glossary":
+                element.set("epub:type", "glossdef")
+
+    def _unique(self, wanted: str) -> str:
+        candidate, n = wanted, 1
+        while candidate in self.state.ids:
+            n += 1
+            candidate = f"{wanted}-{n}"
+        self.state.ids.append(candidate)
+        return candidate
+
+    def _ids(self, element):
+        current = element.get("id")
+        if current and not current.startswith(("cite-", f"{self.state.slug}--")):
+            element.set("id", self._unique(self.state.anchor(current)))
+
+    def _link(self, element):
+        href = element.get("href")
+        parts = urlsplit(href)
+        scheme = parts.scheme.lower()
+        if scheme in EXTERNAL_SCHEMES:
+            if scheme in {"http", "https"} and not parts.netloc:
+                self.state.problems.append(Problem(f"malformed web address '{href}'", href))
+            return
+        if scheme or parts.netloc:
+            self.state.problems.append(Problem(f"link '{href}' is not allowed: only https:, http:, mailto:, "
+                                               "tel: and links to other chapters", href, sandbox=True))
+            return
+        if not parts.path:  # same-chapter anchor
+            target = self.state.anchor(unquote(parts.fragment)) if parts.fragment else self.state.slug
+        else:
+            name = Path(unquote(parts.path)).name
+            match = CHAPTER_FILE.match(name)
+            if not match:
+                self.state.problems.append(Problem(f"link '{href}' does not point to a chapter (NN-slug.md)", href))
+                return
+            slug = match.group(2)
+            target = f"{slug}--{unquote(parts.fragment)}" if parts.fragment else slug
+        self.state.links.append(Link(target, href))
+        element.set("href", "#" + target)
+
+    def _image(self, element):
+        src = element.get("src", "")
+        alt = element.get("alt", "").strip()
+        caption = element.attrib.pop("title", "").strip()
+        if not alt:
+            self.state.problems.append(Problem(f"image '{src}' has no alt text: write ![what it shows]({src})",
+                                               src or "![]"))
+        if src.startswith("data:"):
+            self.state.images.append(Image(src, alt, caption, None))
+            return
+        parts = urlsplit(src)
+        if parts.scheme or parts.netloc or src.startswith("/"):
+            self.state.problems.append(Problem(f"image '{src}' is outside the project sandbox: use a file inside "
+                                               "the project or a data: URL", src, sandbox=True))
+            return
+        resolved = (self.state.chapter_path.parent / unquote(parts.path)).resolve()
+        root = self.state.root.resolve()
+        if not resolved.is_relative_to(root):
+            self.state.problems.append(Problem(f"image '{src}' is outside the project sandbox", src, sandbox=True))
+            return
+        if not resolved.is_file():
+            self.state.problems.append(Problem(f"image '{src}' not found", src))
+            return
+        relative = resolved.relative_to(root).as_posix()
+        element.set("src", relative)
+        self.state.images.append(Image(relative, alt, caption, resolved))
+
+    def _figures(self, root):
+        """A paragraph holding only an image with a title becomes a figure with a caption."""
+        for parent in root.iter():
+            for index, child in enumerate(list(parent)):
+                if child.tag != "p" or len(child) != 1 or (child.text or "").strip():
+                    continue
+                image = child[0]
+                if image.tag != "img" or (image.tail or "").strip() or not image.get("title"):
+                    continue
+                figure = ET.Element("figure", {"class": "figure"})
+                image.tail = None
+                figure.append(image)
+                caption = ET.SubElement(figure, "figcaption")
+                caption.text = image.get("title")
+                figure.tail = child.tail
+                parent.remove(child)
+                parent.insert(index, figure)
+
+    def _task(self, element):
+        """`- [ ] item` becomes a checklist item with a printable box (not a form control)."""
+        holder = element[0] if len(element) and element[0].tag == "p" and not (element.text or "").strip() else element
+        text = holder.text or ""
+        match = re.match(r"\s*\[([ xX])\]\s+", text)
+        if not match:
+            return
+        holder.text = text[match.end():]
+        element.set("class", "task done" if match.group(1) in "xX" else "task")
+
+
+class ChapterExtension(Extension):
+    def __init__(self, state: ChapterState):
+        super().__init__()
+        self.state = state
+
+    def extendMarkdown(self, md):
+        md.inlinePatterns.register(CitationProcessor(CITATION, md, self.state), "citation", 175)
+        md.treeprocessors.register(ChapterTreeprocessor(md, self.state), "chapter", 3)
+
+
+def new_markdown(state: ChapterState) -> markdown.Markdown:
+    """A Markdown converter configured with the chapter dialect."""
+    return markdown.Markdown(
+        output_format="xhtml",
+        extensions=["tables", "attr_list", "def_list", "toc", "sane_lists", "smarty", ChapterExtension(state)],
+        extension_configs={"smarty": {"substitutions": SMARTY}, "toc": {"permalink": False}},
+    )

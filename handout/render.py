@@ -1,0 +1,84 @@
+"""Book -> documents, through the shared layouts: one HTML for print, XHTML pages for the EPUB."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from markupsafe import Markup
+
+from . import __version__
+from .book import Book
+from .fonts import FontFile, font_face_css
+from .layouts import Layouts
+
+STYLESHEETS = {"print": ("assets/css/base.css", "assets/css/print.css"),
+               "epub": ("assets/css/fonts.css", "assets/css/base.css", "assets/css/epub.css")}
+EPUB_FONT_DIR = "assets/fonts"
+
+
+def _context(book: Book, target: str) -> dict:
+    config = book.config
+    return {
+        "book": book,
+        "config": config,
+        "chapters": book.chapters,
+        "date_iso": book.date.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "version": __version__,
+        "stylesheets": STYLESHEETS[target],
+    }
+
+
+def render_print(book: Book) -> str:
+    """The whole handout as one HTML document for WeasyPrint."""
+    layouts = Layouts(book.root, "print", link=lambda anchor: f"#{anchor}")
+    font_css = font_face_css(lambda face: face.path.as_uri())
+    return layouts.render("print.html", font_css=Markup(font_css), **_context(book, "print"))
+
+
+@dataclass(frozen=True)
+class EpubPage:
+    file_name: str
+    title: str
+    content: bytes
+    kind: str  # cover, title, nav, chapter, back
+
+
+def epub_font_name(face: FontFile) -> str:
+    return f"{EPUB_FONT_DIR}/{face.path.name}"
+
+
+def render_epub(book: Book) -> tuple[tuple[EpubPage, ...], str]:
+    """The EPUB's XHTML pages (title, nav, one per chapter, back) and its font CSS."""
+    owners: dict[str, str] = {}
+    for chapter in book.chapters:
+        for anchor in (chapter.slug, chapter.title_id, *chapter.ids):
+            owners[anchor] = chapter.file_name
+    sources = next((c for c in book.chapters if c.role == "sources"), None)
+    for reference in book.references:
+        owners[f"ref-{reference.key}"] = sources.file_name if sources else "back.xhtml"
+
+    def link(anchor: str) -> str:
+        owner = owners.get(anchor)
+        if owner is None:
+            return f"#{anchor}"
+        return owner if anchor == owner.removesuffix(".xhtml") else f"{owner}#{anchor}"
+
+    layouts = Layouts(book.root, "epub", link=link)
+    context = _context(book, "epub")
+    pages = [
+        EpubPage("title.xhtml", book.config.title, layouts.render("epub/title.xhtml", **context).encode(), "title"),
+        EpubPage("nav.xhtml", "Contents", layouts.render("epub/nav.xhtml", **context).encode(), "nav"),
+    ]
+    for chapter in book.chapters:
+        html = layouts.render("epub/chapter.xhtml", chapter=chapter, **context)
+        pages.append(EpubPage(chapter.file_name, chapter.title, html.encode(), "chapter"))
+    pages.append(EpubPage("back.xhtml", "About this handout",
+                          layouts.render("epub/back.xhtml", **context).encode(), "back"))
+    # Fonts sit in assets/fonts/, the CSS in assets/css/.
+    font_css = font_face_css(lambda face: "../fonts/" + face.path.name)
+    return tuple(pages), font_css
+
+
+def project_assets(book: Book) -> list[Path]:
+    """Stylesheets the targets link to, as project paths."""
+    return [book.root / sheet for target in STYLESHEETS.values() for sheet in target if "fonts.css" not in sheet]
