@@ -323,8 +323,8 @@ def load_book(config: Config) -> Book:
     all_ids = {i for c in chapters for i in (c.slug, c.title_id, *c.ids)}
     for chapter, link in links:
         if link.target not in all_ids:
-            kind = "chapter" if "--" not in link.target else "anchor"
-            raise InputError(f"link '{link.written}' points to a {kind} that does not exist", chapter.path,
+            kind = "a chapter" if "--" not in link.target else "an anchor"
+            raise InputError(f"link '{link.written}' points to {kind} that does not exist", chapter.path,
                              line_of(chapter.body, f"({link.written}", chapter.body_line)
                              or line_of(chapter.body, link.written, chapter.body_line))
     references = tuple(

@@ -36,6 +36,10 @@ class InputError(Exception):
 class SandboxError(InputError):
     """A chapter, layout or asset asked for something outside the project."""
 
+    def __init__(self, message: str, path: Path | str | None = None, line: int | None = None, url: str = ""):
+        super().__init__(message, path, line)
+        self.url = url
+
 
 def line_of(text: str, needle: str, start_line: int = 1) -> int | None:
     """The 1-based line of the first occurrence of `needle` in `text`, offset by `start_line`."""

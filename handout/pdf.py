@@ -4,7 +4,7 @@ from __future__ import annotations
 import mimetypes
 from pathlib import Path
 
-from .errors import SandboxError
+from .errors import SandboxError, line_of
 from .sandbox import Sandbox
 
 
@@ -47,5 +47,18 @@ def write_pdf(html: str, root: Path, target: Path) -> int:
                                    url_fetcher=fetcher).render(pdf_variant="pdf/ua-1")
         document.write_pdf(target, pdf_variant="pdf/ua-1", url_fetcher=fetcher)
     except refused as error:
-        raise error.error from None
+        raise _locate(error.error, root) from None
     return len(document.pages)
+
+
+def _locate(error: SandboxError, root: Path) -> SandboxError:
+    """Name the layout or stylesheet that asked for a refused URL, when its text says so."""
+    needle = error.url.removeprefix("file://")
+    for folder in ("layouts", "assets"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in {".css", ".html", ".xhtml", ".svg"} and path.is_file():
+                text = path.read_text(encoding="utf-8", errors="replace")
+                line = line_of(text, needle)
+                if line:
+                    return SandboxError(error.message, path, line)
+    return error

@@ -20,10 +20,11 @@ class Sandbox:
         """The local file a `file:` URL names, if the sandbox allows it; raises SandboxError otherwise."""
         parts = urlsplit(url)
         if parts.scheme != "file":
-            raise SandboxError(f"refused to fetch '{url}': only files inside the project and data: URLs are allowed")
+            raise SandboxError(f"refused to fetch '{url}': only files inside the project and data: URLs are allowed",
+                               url=url)
         path = Path(unquote(parts.path))
         if not self.allows(path):
-            raise SandboxError(f"refused to read '{path}': it is outside the project")
+            raise SandboxError(f"refused to read '{path}': it is outside the project", url=url)
         if not path.is_file():
-            raise SandboxError(f"file not found: '{path}'")
+            raise SandboxError(f"file not found: '{path}'", url=url)
         return path

@@ -1,0 +1,34 @@
+# Quick start:  `make` builds the default handout into dist/;  `make test` runs the tests.
+# Each target sets up what it needs: system packages (Debian, as root) and a virtual environment in .venv/.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: build test clean system system-test
+
+build: $(VENV)/.installed system
+	$(PY) publish.py build
+
+test: $(VENV)/.installed-test system-test
+	$(PY) -m pytest
+
+system:
+	@bash scripts/system-deps.sh
+
+system-test:
+	@bash scripts/system-deps.sh --test
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	@touch $@ $(VENV)/.installed
+
+clean:
+	rm -rf dist .cache

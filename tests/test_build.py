@@ -1,0 +1,105 @@
+"""The toolchain end to end, checked on real outputs: EPUBCheck, PDF text and metadata."""
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import REPO, epubcheck, make_project, outputs, pdf_text, run_publish, snapshot
+
+
+def test_epub_passes_epubcheck_with_no_errors_or_warnings(mini_build):
+    _, epub = outputs(mini_build)
+    assert epubcheck(epub) == []
+
+
+def test_pdf_text_has_title_and_chapter_titles_in_order(mini_build):
+    pdf, _ = outputs(mini_build)
+    pages = [re.sub(r"\s+", " ", page.extract_text() or "") for page in PdfReader(pdf).pages]
+    assert "Ketamine, Esketamine and Antidepressants" in pages[0]
+    contents = next(i for i, page in enumerate(pages) if page.startswith("Contents"))
+    body = " ".join(pages[contents + 1:])
+    titles = ["Welcome to the test handout", "The steps to follow", "Words to know", "Sources"]
+    found = [body.find(title) for title in titles]
+    assert all(p >= 0 for p in found) and found == sorted(found), found
+
+
+def test_pdf_metadata_carries_title_author_and_language(mini_build):
+    pdf, _ = outputs(mini_build)
+    reader = PdfReader(pdf)
+    assert reader.metadata.title == "Ketamine, Esketamine and Antidepressants"
+    assert reader.metadata.author == "Handout editorial team"
+    assert str(reader.trailer["/Root"]["/Lang"]) == "en-US"
+
+
+def test_body_font_is_embedded_in_both_outputs(mini_build):
+    pdf, epub = outputs(mini_build)
+    fonts = {str(f["/BaseFont"]) for page in PdfReader(pdf).pages
+             for f in (page["/Resources"].get("/Font") or {}).values()}
+    assert fonts and all("Atkinson-Hyperlegible" in name for name in fonts), fonts
+    names = zipfile.ZipFile(epub).namelist()
+    assert "EPUB/assets/fonts/AtkinsonHyperlegible-Regular.ttf" in names
+
+
+def test_cross_chapter_links_work_in_both_outputs(mini_build):
+    pdf, epub = outputs(mini_build)
+    with zipfile.ZipFile(epub) as archive:
+        welcome = archive.read("EPUB/welcome.xhtml").decode()
+        steps = archive.read("EPUB/steps.xhtml").decode()
+    assert 'href="steps.xhtml#steps--the-steps"' in welcome
+    assert 'id="steps--the-steps"' in steps
+    reader = PdfReader(pdf)
+    targets = {str(a.get("/Dest")) for page in reader.pages for a in
+               (annot.get_object() for annot in page.get("/Annots") or [])}
+    assert "steps--the-steps" in targets
+
+
+def test_a_shared_partial_change_shows_in_both_outputs(tmp_path):
+    project = make_project(tmp_path / "project")
+    partial = project / "layouts" / "partials" / "chapter.html"
+    text = partial.read_text()
+    partial.write_text(text.replace('<h1 class="chapter-title"',
+                                    '<p class="marker">Shared partial marker</p>\n<h1 class="chapter-title"', 1))
+    result = run_publish(project)
+    assert result.returncode == 0, result.stderr
+    pdf, epub = outputs(project)
+    assert pdf_text(pdf).count("Shared partial marker") == 4
+    with zipfile.ZipFile(epub) as archive:
+        assert "Shared partial marker" in archive.read("EPUB/welcome.xhtml").decode()
+
+
+def test_two_builds_are_byte_identical(mini_build, tmp_path):
+    project = tmp_path / "again"
+    shutil.copytree(mini_build, project)
+    first = snapshot(project / "dist")
+    result = run_publish(project)
+    assert result.returncode == 0, result.stderr
+    assert snapshot(project / "dist") == first
+
+
+def test_source_date_epoch_sets_the_dates(tmp_path):
+    project = make_project(tmp_path / "project")
+    result = run_publish(project, env={"SOURCE_DATE_EPOCH": "1700000000"})
+    assert result.returncode == 0, result.stderr
+    pdf, epub = outputs(project)
+    assert PdfReader(pdf).metadata["/CreationDate"].startswith("D:20231114")
+    opf = zipfile.ZipFile(epub).read("EPUB/content.opf").decode()
+    assert "2023-11-14T22:13:20Z" in opf
+
+
+def test_build_prints_outputs_page_count_and_timings(mini_build, tmp_path):
+    project = tmp_path / "p"
+    shutil.copytree(mini_build, project)
+    result = run_publish(project)
+    assert re.search(r"wrote .*ketamine-handout\.pdf \(\d+ pages", result.stdout)
+    assert "ketamine-handout.epub" in result.stdout
+    assert re.search(r"write PDF\s+\d+\.\d\d s", result.stdout)
+
+
+def test_help_documents_every_option():
+    result = run_publish(REPO, "--help")
+    for option in ("--project", "--out", "--no-pdf", "--no-epub", "--debug", "build"):
+        assert option in result.stdout
