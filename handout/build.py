@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .book import Book, load_book
-from .config import load_config
+from .config import Clinic, load_config
 
 
 @dataclass
@@ -39,13 +39,22 @@ class Staging:
     def __init__(self, out_dir: Path):
         self.out_dir = out_dir
         self.pending: list[tuple[Path, Path]] = []
+        self.scratches: list[Path] = []
 
     def temporary(self, final: Path) -> Path:
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=self.out_dir)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
         os.close(handle)
         self.pending.append((Path(name), final))
         return Path(name)
+
+    def scratch(self, folder: Path, name: str) -> Path:
+        """A temporary file that is never renamed into place."""
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, path = tempfile.mkstemp(prefix=f".scratch-{name}.", suffix=".tmp", dir=folder)
+        os.close(handle)
+        self.scratches.append(Path(path))
+        return Path(path)
 
     def commit(self) -> None:
         for temporary, final in self.pending:
@@ -54,12 +63,24 @@ class Staging:
         self.pending.clear()
 
     def discard(self) -> None:
-        for temporary, _ in self.pending:
+        for temporary in [t for t, _ in self.pending] + self.scratches:
             temporary.unlink(missing_ok=True)
         self.pending.clear()
+        self.scratches.clear()
 
 
-def build(root: Path, out_dir: Path | None = None, pdf: bool = True, epub: bool = True) -> BuildReport:
+def output_folder(out_dir: Path, clinic: Clinic, clinic_count: int) -> Path:
+    """One folder per clinic when several are configured; dist/ itself otherwise."""
+    return out_dir / clinic.id if clinic_count > 1 else out_dir
+
+
+def pdf_name(output_name: str, edition: str, editions: tuple[str, ...]) -> str:
+    """The first listed edition is `<name>.pdf`; the others are `<name>-<edition>.pdf`."""
+    return f"{output_name}.pdf" if edition == editions[0] else f"{output_name}-{edition}.pdf"
+
+
+def build(root: Path, out_dir: Path | None = None, pdf: bool = True, epub: bool = True,
+          editions: tuple[str, ...] | None = None) -> BuildReport:
     """Build the handout in project folder `root` into `out_dir` (default: root/dist)."""
     root = root.resolve()
     out_dir = (out_dir or root / "dist").resolve()
@@ -68,26 +89,47 @@ def build(root: Path, out_dir: Path | None = None, pdf: bool = True, epub: bool 
         config = load_config(root)
         book: Book = load_book(config)
     report.warnings = book.warnings
+    editions = editions or config.print.editions
     staging = Staging(out_dir)
     try:
-        if pdf:
-            from .pdf import write_pdf
-            from .render import render_print
-            with report.step("render print HTML"):
-                html = render_print(book)
-            final = out_dir / f"{config.output_name}.pdf"
-            temporary = staging.temporary(final)
-            with report.step("write PDF"):
-                pages = write_pdf(html, root, temporary)
-            report.outputs.append(Output(final, "pdf", temporary.stat().st_size, pages))
-        if epub:
-            from .epub import write_epub
-            final = out_dir / f"{config.output_name}.epub"
-            temporary = staging.temporary(final)
-            with report.step("write EPUB"):
-                documents = write_epub(book, temporary)
-            report.outputs.append(Output(final, "epub", temporary.stat().st_size, documents))
+        for clinic in config.clinics:
+            folder = output_folder(out_dir, clinic, len(config.clinics))
+            label = f" [{clinic.id}]" if len(config.clinics) > 1 else ""
+            if pdf:
+                _write_editions(book, clinic, editions, folder, staging, report, label)
+            if epub:
+                from .epub import write_epub
+                final = folder / f"{config.output_name}.epub"
+                temporary = staging.temporary(final)
+                with report.step(f"write EPUB{label}"):
+                    documents = write_epub(book, clinic, temporary)
+                report.outputs.append(Output(final, "epub", temporary.stat().st_size, documents))
         staging.commit()
     finally:
         staging.discard()
     return report
+
+
+def _write_editions(book: Book, clinic: Clinic, editions: tuple[str, ...], folder: Path, staging: Staging,
+                    report: BuildReport, label: str) -> None:
+    from .impose import impose_booklet
+    from .pdf import write_pdf
+    from .render import render_print
+
+    rendered: dict[str, Path] = {}
+    for edition in editions:
+        final = folder / pdf_name(book.config.output_name, edition, editions)
+        temporary = staging.temporary(final)
+        if edition == "booklet":
+            letter = rendered.get("letter")
+            if letter is None:  # the booklet needs Letter pages even when no Letter edition is wanted
+                letter = staging.scratch(folder, "letter.pdf")
+                with report.step(f"write PDF letter (for booklet){label}"):
+                    write_pdf(render_print(book, clinic, "letter"), book.root, letter)
+            with report.step(f"impose booklet{label}"):
+                pages = impose_booklet(letter, temporary)
+        else:
+            with report.step(f"write PDF {edition}{label}"):
+                pages = write_pdf(render_print(book, clinic, edition), book.root, temporary)
+            rendered[edition] = temporary
+        report.outputs.append(Output(final, "pdf", temporary.stat().st_size, pages))

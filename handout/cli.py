@@ -7,6 +7,7 @@ import time
 import traceback
 from pathlib import Path
 
+from .config import EDITIONS
 from .errors import InputError
 
 DESCRIPTION = """Build a patient handout from Markdown chapters into a print-ready PDF and an EPUB 3.
@@ -32,6 +33,9 @@ def parser() -> argparse.ArgumentParser:
                             help="output folder (default: dist/ in the project folder)")
         target.add_argument("--no-pdf", action="store_true", help="skip the PDF")
         target.add_argument("--no-epub", action="store_true", help="skip the EPUB")
+        target.add_argument("--edition", action="append", choices=EDITIONS, default=None,
+                            help="build this PDF edition instead of those in publish.toml (repeatable): "
+                                 + ", ".join(EDITIONS))
     return top
 
 
@@ -39,7 +43,8 @@ def run_build(args) -> int:
     from .build import build
 
     started = time.perf_counter()
-    report = build(args.project, args.out, pdf=not args.no_pdf, epub=not args.no_epub)
+    editions = tuple(dict.fromkeys(args.edition)) if args.edition else None
+    report = build(args.project, args.out, pdf=not args.no_pdf, epub=not args.no_epub, editions=editions)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     for output in report.outputs:
@@ -48,10 +53,12 @@ def run_build(args) -> int:
         except ValueError:
             shown = output.path
         detail = f"{output.pages} pages" if output.kind == "pdf" else f"{output.pages} documents"
+        if output.path.name.endswith("-booklet.pdf"):
+            detail = f"{output.pages} sheet sides"
         print(f"wrote {shown} ({detail}, {output.size / 1024:.0f} KiB)")
     for name, seconds in report.timings:
-        print(f"  {name:<20} {seconds:6.2f} s")
-    print(f"  {'total':<20} {time.perf_counter() - started:6.2f} s")
+        print(f"  {name:<32} {seconds:6.2f} s")
+    print(f"  {'total':<32} {time.perf_counter() - started:6.2f} s")
     return 0
 
 

@@ -56,6 +56,33 @@ def _nonempty(value) -> str | None:
     return "must not be empty" if not value else None
 
 
+def _web_address(value: str) -> str | None:
+    if not re.fullmatch(r"https?://[^\s/]+\.[^\s]+", value):
+        return f"'{value}' is not a web address (https://...)"
+    return None
+
+
+EDITIONS = ("letter", "a4", "large-print", "booklet", "press")
+
+
+def _editions(value: list) -> str | None:
+    unknown = [v for v in value if v not in EDITIONS]
+    if unknown:
+        return f"has unknown editions {unknown} (choose from {', '.join(EDITIONS)})"
+    if len(set(value)) != len(value):
+        return "lists an edition twice"
+    return "must list at least one edition" if not value else None
+
+
+CLINIC = {
+    "id": Option(str, "", "Folder name under dist/ when several clinics are listed", check=lambda v: _name(v) if v else None),
+    "name": Option(str, help="Clinic name shown on the title page", check=_nonempty),
+    "address": Option(str, "", "Postal address; new lines are kept"),
+    "phone": Option(str, "", "Phone number"),
+    "website": Option(str, "", "Website address"),
+    "logo": Option(str, "", "Path to a logo image inside the project"),
+}
+
 SCHEMA: dict[str, Any] = {
     "title": Option(str, help="Title of the handout", check=_nonempty),
     "subtitle": Option(str, "", "Subtitle shown under the title"),
@@ -68,18 +95,19 @@ SCHEMA: dict[str, Any] = {
     "version": Option(str, "1.0", "Edition or version label"),
     "output_name": Option(str, help="Base name of the files in dist/", check=_name),
     "keywords": Option(list, [], "Subject keywords for metadata"),
+    "online_url": Option(str, "", "Where patients can get the EPUB or an online copy (printed with a QR code)",
+                         check=lambda v: _web_address(v) if v else None),
     "review": {
         "last_reviewed": Option(dt.date, help="Date of the last clinical review"),
         "next_review_due": Option(dt.date, help="Date the next review is due"),
         "reviewed_by": Option(str, help="Who reviewed the content"),
         "prepared_by": Option(str, "", "Who prepared the handout"),
     },
-    "clinic": {
-        "name": Option(str, help="Clinic name shown on the title page", check=_nonempty),
-        "address": Option(str, "", "Postal address; new lines are kept"),
-        "phone": Option(str, "", "Phone number"),
-        "website": Option(str, "", "Website address"),
-        "logo": Option(str, "", "Path to a logo image inside the project"),
+    "clinic": CLINIC,  # a table, or an array of tables ([[clinic]]) for one set of outputs per clinic
+    "print": {
+        "editions": Option(list, ["letter"], "PDF editions to build: " + ", ".join(EDITIONS),
+                           check=lambda v: _editions(v)),
+        "toc_min_chapters": Option(int, 4, "Print a table of contents when there are more chapters than this"),
     },
     "crisis": {
         "heading": Option(str, "If you are in crisis, get help now"),
@@ -101,11 +129,18 @@ class Review:
 
 @dataclass(frozen=True)
 class Clinic:
+    id: str
     name: str
     address: str
     phone: str
     website: str
     logo: str
+
+
+@dataclass(frozen=True)
+class PrintSettings:
+    editions: tuple[str, ...]
+    toc_min_chapters: int
 
 
 @dataclass(frozen=True)
@@ -128,14 +163,21 @@ class Config:
     version: str
     output_name: str
     keywords: tuple[str, ...]
+    online_url: str
     review: Review
-    clinic: Clinic
+    clinics: tuple[Clinic, ...]
+    print: PrintSettings
     crisis: Crisis
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def root(self) -> Path:
         return self.path.parent
+
+    @property
+    def clinic(self) -> Clinic:
+        """The first (usually the only) clinic."""
+        return self.clinics[0]
 
 
 def _type_name(kind) -> str:
@@ -157,7 +199,7 @@ class _Locator:
         current = ""
         for number, raw in enumerate(self.lines, 1):
             stripped = raw.strip()
-            header = re.fullmatch(r"\[\s*([^\]]+?)\s*\]", stripped)
+            header = re.fullmatch(r"\[\[?\s*([^\]]+?)\s*\]\]?", stripped)
             if header:
                 current = header.group(1)
                 if current == dotted:
@@ -177,6 +219,13 @@ def _validate(data: dict, schema: dict, prefix: str, path: Path, where: _Locator
             warnings.append(f"{path.name}:{line or 1}: unknown key '{dotted}' (ignored)")
     for key, option in schema.items():
         dotted = prefix + key
+        if option is CLINIC and isinstance(data.get(key), list):
+            tables = data[key]
+            if not tables or not all(isinstance(t, dict) for t in tables):
+                raise InputError(f"'{dotted}' must be a table or an array of tables ([[{dotted}]])", path,
+                                 where.line(dotted))
+            out[key] = [_validate(t, option, dotted + ".", path, where, warnings) for t in tables]
+            continue
         if isinstance(option, dict):
             table = data.get(key, {})
             if not isinstance(table, dict):
@@ -231,20 +280,32 @@ def load_config(root: Path) -> Config:
     if values["review"]["next_review_due"] < values["review"]["last_reviewed"]:
         raise InputError("'review.next_review_due' is before 'review.last_reviewed'", path,
                          where.line("review.next_review_due"))
-    logo = values["clinic"]["logo"]
-    if logo:
-        logo_path = (root / logo).resolve()
-        if not logo_path.is_relative_to(root.resolve()):
-            raise InputError(f"'clinic.logo' points outside the project: {logo}", path, where.line("clinic.logo"))
-        if not logo_path.is_file():
-            raise InputError(f"'clinic.logo' file not found: {logo}", path, where.line("clinic.logo"))
+    clinics = values["clinic"] if isinstance(values["clinic"], list) else [values["clinic"]]
+    seen = set()
+    for clinic in clinics:
+        logo = clinic["logo"]
+        if logo:
+            logo_path = (root / logo).resolve()
+            if not logo_path.is_relative_to(root.resolve()):
+                raise InputError(f"'clinic.logo' points outside the project: {logo}", path, where.line("clinic.logo"))
+            if not logo_path.is_file():
+                raise InputError(f"'clinic.logo' file not found: {logo}", path, where.line("clinic.logo"))
+        if len(clinics) > 1:
+            if not clinic["id"]:
+                raise InputError(f"clinic '{clinic['name']}' needs an 'id' (its folder under dist/) when several "
+                                 "clinics are listed", path, where.line("clinic"))
+            if clinic["id"] in seen:
+                raise InputError(f"two clinics share the id '{clinic['id']}'", path, where.line("clinic"))
+            seen.add(clinic["id"])
     return Config(
         path=path,
         title=values["title"], subtitle=values["subtitle"], language=values["language"],
         authors=tuple(values["authors"]), publisher=values["publisher"], identifier=values["identifier"],
         description=values["description"], rights=values["rights"], version=values["version"],
-        output_name=values["output_name"], keywords=tuple(values["keywords"]),
-        review=Review(**values["review"]), clinic=Clinic(**values["clinic"]),
+        output_name=values["output_name"], keywords=tuple(values["keywords"]), online_url=values["online_url"],
+        review=Review(**values["review"]), clinics=tuple(Clinic(**c) for c in clinics),
+        print=PrintSettings(editions=tuple(values["print"]["editions"]),
+                            toc_min_chapters=values["print"]["toc_min_chapters"]),
         crisis=Crisis(heading=values["crisis"]["heading"], lines=tuple(values["crisis"]["lines"])),
         warnings=tuple(warnings),
     )

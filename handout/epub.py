@@ -15,6 +15,7 @@ from pathlib import Path
 from ebooklib import epub
 
 from .book import Book
+from .config import Clinic
 from .errors import InputError
 from .fonts import font_files
 from .render import EPUB_FONT_DIR, STYLESHEETS, EpubPage, epub_font_name, render_epub
@@ -41,10 +42,10 @@ def _asset_item(uid: str, name: str, content: bytes) -> epub.EpubItem:
     return epub.EpubItem(uid=uid, file_name=name, media_type=media_type, content=content)
 
 
-def build_epub(book: Book) -> epub.EpubBook:
+def build_epub(book: Book, clinic: Clinic) -> epub.EpubBook:
     """Assemble the ebooklib book: metadata, pages, styles, fonts and images."""
     config = book.config
-    pages, font_css = render_epub(book)
+    pages, font_css = render_epub(book, clinic)
     sandbox = Sandbox(book.root)
     item = epub.EpubBook()
     item.set_identifier(config.identifier)
@@ -82,8 +83,8 @@ def build_epub(book: Book) -> epub.EpubBook:
         item.add_item(epub.EpubItem(uid=f"font{index}", file_name=epub_font_name(face),
                                     media_type="font/ttf", content=face.path.read_bytes()))
     images = {image.src: image.path for image in book.images if image.path is not None}
-    if config.clinic.logo:
-        images[config.clinic.logo] = book.root / config.clinic.logo
+    if clinic.logo:
+        images[clinic.logo] = book.root / clinic.logo
     for index, (name, path) in enumerate(sorted(images.items())):
         if not sandbox.allows(path):  # load checked this; packaging checks again
             raise InputError(f"refused to pack '{path}': it is outside the project", path)
@@ -113,9 +114,9 @@ def normalise_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def write_epub(book: Book, target: Path) -> int:
-    """Write the EPUB to `target`; returns the number of XHTML documents."""
-    item = build_epub(book)
+def write_epub(book: Book, clinic: Clinic, target: Path) -> int:
+    """Write the EPUB for `clinic` to `target`; returns the number of XHTML documents."""
+    item = build_epub(book, clinic)
     scratch = io.BytesIO()
     options = {"mtime": book.date.replace(tzinfo=None), "epub3_pages": False, "epub3_landmark": False,
                "raise_exceptions": True}

@@ -8,6 +8,7 @@ from markupsafe import Markup
 
 from . import __version__
 from .book import Book
+from .config import Clinic
 from .fonts import FontFile, font_face_css
 from .layouts import Layouts
 
@@ -16,23 +17,35 @@ STYLESHEETS = {"print": ("assets/css/base.css", "assets/css/print.css"),
 EPUB_FONT_DIR = "assets/fonts"
 
 
-def _context(book: Book, target: str) -> dict:
+def _context(book: Book, target: str, clinic: Clinic) -> dict:
     config = book.config
     return {
         "book": book,
         "config": config,
+        "clinic": clinic,
         "chapters": book.chapters,
         "date_iso": book.date.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "version": __version__,
         "stylesheets": STYLESHEETS[target],
+        "qr_code": Markup(qr_svg_data_url(config.online_url)) if config.online_url else "",
     }
 
 
-def render_print(book: Book) -> str:
-    """The whole handout as one HTML document for WeasyPrint."""
+def qr_svg_data_url(url: str) -> str:
+    """A QR code for `url` as an SVG data: URL (drawn as vectors in the PDF, packed in the EPUB)."""
+    import segno
+
+    return segno.make(url, error="m").svg_data_uri(scale=4, border=2, dark="#000000", light="#ffffff")
+
+
+def render_print(book: Book, clinic: Clinic, edition: str = "letter") -> str:
+    """The whole handout as one HTML document for WeasyPrint, for one clinic and edition."""
     layouts = Layouts(book.root, "print", link=lambda anchor: f"#{anchor}")
     font_css = font_face_css(lambda face: face.path.as_uri())
-    return layouts.render("print.html", font_css=Markup(font_css), **_context(book, "print"))
+    context = _context(book, "print", clinic)
+    context["stylesheets"] = (*STYLESHEETS["print"], f"assets/css/editions/{edition}.css")
+    show_toc = len(book.chapters) > book.config.print.toc_min_chapters
+    return layouts.render("print.html", font_css=Markup(font_css), edition=edition, show_toc=show_toc, **context)
 
 
 @dataclass(frozen=True)
@@ -47,7 +60,7 @@ def epub_font_name(face: FontFile) -> str:
     return f"{EPUB_FONT_DIR}/{face.path.name}"
 
 
-def render_epub(book: Book) -> tuple[tuple[EpubPage, ...], str]:
+def render_epub(book: Book, clinic: Clinic) -> tuple[tuple[EpubPage, ...], str]:
     """The EPUB's XHTML pages (title, nav, one per chapter, back) and its font CSS."""
     owners: dict[str, str] = {}
     for chapter in book.chapters:
@@ -64,7 +77,7 @@ def render_epub(book: Book) -> tuple[tuple[EpubPage, ...], str]:
         return owner if anchor == owner.removesuffix(".xhtml") else f"{owner}#{anchor}"
 
     layouts = Layouts(book.root, "epub", link=link)
-    context = _context(book, "epub")
+    context = _context(book, "epub", clinic)
     pages = [
         EpubPage("title.xhtml", book.config.title, layouts.render("epub/title.xhtml", **context).encode(), "title"),
         EpubPage("nav.xhtml", "Contents", layouts.render("epub/nav.xhtml", **context).encode(), "nav"),

@@ -44,7 +44,7 @@ BAD_INPUTS = {
     "config wrong type": (_replace("publish.toml", 'version = "1.0"', "version = 1.0"),
                           "publish.toml:11", "'version' must be a string"),
     "config bad date": (_replace("publish.toml", "last_reviewed = 2026-11-01", 'last_reviewed = "soon"'),
-                        "publish.toml:16", "'review.last_reviewed' must be a date"),
+                        "publish.toml:18", "'review.last_reviewed' must be a date"),
     "config invalid TOML": (_replace("publish.toml", 'version = "1.0"', 'version = "1.0'),
                             "publish.toml:11", "invalid TOML"),
     "image that does not exist": (_replace("chapters/01-welcome.md", "steps.svg", "missing.svg"),
