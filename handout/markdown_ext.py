@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 import markdown
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify as toc_slugify
+from markdown.extensions.toc import stashedHTML2text, unescape
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
@@ -121,6 +122,7 @@ class ChapterTreeprocessor(Treeprocessor):
 
     def run(self, root):
         self._figures(root)
+        self._hug_citations(root)
         for element in root.iter():
             self._ids(element)
             if element.tag == "a" and "href" in element.attrib and "noteref" not in element.get("class", ""):
@@ -132,16 +134,20 @@ class ChapterTreeprocessor(Treeprocessor):
             elif element.tag == "th":
                 element.set("scope", "col")
             elif element.tag in {"h2", "h3", "h4"}:
-                text = "".join(element.itertext()).strip()
+                text = self._text(element)
                 self.state.headings.append((int(element.tag[1]), element.get("id", ""), text))
             elif element.tag == "dt" and self.state.role == "glossary":
-                term = "".join(element.itertext()).strip()
+                term = self._text(element)
                 if not element.get("id"):
                     element.set("id", self._unique(self.state.anchor("glossary-" + toc_slugify(term, "-"))))
                 element.set("epub:type", "glossterm")
                 self.state.glossary_terms.append((term, element.get("id")))
             elif element.tag == "dd" and self.state.role == "glossary":
                 element.set("epub:type", "glossdef")
+
+    def _text(self, element) -> str:
+        """Plain text of an element, with Markdown's placeholders (smart quotes, entities) put back."""
+        return unescape(stashedHTML2text("".join(element.itertext()), self.md, strip_entities=False)).strip()
 
     def _unique(self, wanted: str) -> str:
         candidate, n = wanted, 1
@@ -225,6 +231,16 @@ class ChapterTreeprocessor(Treeprocessor):
                 figure.tail = child.tail
                 parent.remove(child)
                 parent.insert(index, figure)
+
+    def _hug_citations(self, root):
+        """`weeks [@x].` reads `weeks¹.`: no space between a word and its note number."""
+        for parent in root.iter():
+            for index, child in enumerate(parent):
+                if child.tag == "sup" and child.get("class") == "cite":
+                    if index == 0:
+                        parent.text = (parent.text or "").rstrip(" ")
+                    else:
+                        parent[index - 1].tail = (parent[index - 1].tail or "").rstrip(" ")
 
     def _task(self, element):
         """`- [ ] item` becomes a checklist item with a printable box (not a form control)."""

@@ -1,0 +1,389 @@
+"""Readability scores for handout prose, computed offline.
+
+Patient handouts are held to a reading level (NIH: below US grade 8), so the
+toolchain measures every chapter with three common formulas: Flesch-Kincaid
+grade, SMOG and Coleman-Liau. ``textstat`` is not used because it downloads
+a pronunciation dictionary on first use; syllables here come from ``pyphen``
+(its hyphenation dictionaries ship inside the package) checked against a
+small vowel-group heuristic.
+
+This module imports nothing from the rest of the ``handout`` package, so it
+can be used and tested on its own.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from html.parser import HTMLParser
+
+import pyphen
+
+__all__ = [
+    "Readability",
+    "count_syllables",
+    "measure",
+    "plain_text_from_html",
+    "split_sentences",
+]
+
+# One pyphen dictionary for the whole process: loading it parses a file.
+_HYPHENATOR = pyphen.Pyphen(lang="en_US")
+
+# A word: letters or digits, possibly joined by an apostrophe, a hyphen, a
+# slash or an inner full stop, so "0.5", "mg/kg", "U.S", "week-long" and
+# "don't" each count as one word, as a reader sees them.
+_WORD = re.compile(r"[A-Za-z0-9]+(?:['’./\-][A-Za-z0-9]+)*")
+
+# Parts of a compound word whose syllables are counted separately.
+_WORD_PART = re.compile(r"[A-Za-z]+|[0-9]+")
+
+_VOWEL_GROUP = re.compile(r"[aeiouy]+")
+
+# Vowel pairs that are usually spoken as two syllables ("di-et", "i-de-a",
+# "flu-id", "vi-a"); the vowel-group count would merge them into one.
+_SPLIT_VOWELS = re.compile(
+    r"(?:ia|io(?!r)|iu|eo(?!p)|ua|uo|ui|oi(?=c)|ie(?=t|n)|(?<=[aeiouy][^aeiouy])ea(?=s?$))"
+)
+# Endings where those pairs are one syllable after all ("na-tion",
+# "spe-cial", "anx-ious", "guide", "build").
+_JOINED_ENDINGS = re.compile(
+    r"(?:[cstxg]i(?:on|ons|al|ally|an|ans|ous|ously|ent|ence|a)$|[gq]ui|ui(?:ld|lt|ce|se|t$))"
+)
+# A silent "e" before a suffix ("like-ly", "safe-ness", "life-line").
+_INNER_SILENT_E = re.compile(
+    r"(?<=[aeiouy][^aeiouy])e(?=(?:ly|ness|ment|ments|ful|less|line|lines)$)"
+)
+# First halves of compounds whose final "e" is silent ("some-one", "home-work").
+_COMPOUND_HEADS = ("some", "life", "home", "side", "time", "care", "where", "there", "fire", "safe", "whole")
+
+# Abbreviations whose full stop does not end a sentence. Compared in lower
+# case, without the final full stop.
+_ABBREVIATIONS = frozenset(
+    """
+    e.g i.e a.m p.m u.s u.k al dr mr mrs ms prof st vs approx fig no vol
+    ca cf inc ltd jr sr dept est
+    """.split()
+)
+
+# Elements after which a reader pauses as at the end of a sentence.
+_BLOCK_TAGS = frozenset(
+    """
+    address article aside blockquote br caption dd details div dl dt
+    figcaption figure footer h1 h2 h3 h4 h5 h6 header hr li main nav ol p
+    pre section summary table tbody td tfoot th thead tr ul
+    """.split()
+)
+# Elements whose text is not prose for the reader (code, styling, inline
+# SVG titles) and must not be measured.
+_SKIPPED_TAGS = frozenset({"script", "style", "template", "noscript", "head", "svg", "math"})
+# Elements with no end tag, which must not open a skipped region.
+_VOID_TAGS = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+)
+# Class names used for note references and generated note lists.
+_NOTE_CLASSES = frozenset({"noteref", "footnote-ref", "footnote-backref", "footnotes", "citation"})
+_NOTE_ROLES = frozenset({"doc-noteref", "doc-endnotes", "doc-footnote", "doc-backlink"})
+# What a note-reference superscript contains: numbers, commas, dashes, brackets.
+_NOTE_NUMBERS = re.compile(r"^[\s\d,;–—\-\[\]()]*$")
+
+
+@lru_cache(maxsize=8192)
+def _heuristic_syllables(word: str) -> int:
+    """Count syllables in a lower-case word of letters by English spelling rules."""
+    if len(word) <= 2:
+        return 1
+    for head in _COMPOUND_HEADS:
+        if word.startswith(head) and len(word) - len(head) >= 3:
+            return 1 + _heuristic_syllables(word[len(head):])
+    count = len(_VOWEL_GROUP.findall(word))
+    # A final silent "e" ("make", "medicine") adds no syllable, but "-le"
+    # after a consonant ("table") and "-ee"/"-ye" do.
+    if word.endswith("e") and not re.search(r"(?:[^aeiouy]le|ee|ye)$", word):
+        count -= 1
+    # "-ed" is silent except after t or d ("helped" vs "wanted").
+    elif word.endswith("ed") and not re.search(r"(?:[td]ed|[aeiouy]ed|[^aeiouy]led)$", word):
+        count -= 1
+    # "-es" is silent except after a hissing sound ("makes" vs "changes").
+    elif word.endswith("es") and not re.search(r"(?:[sxz]es|[cs]hes|[cg]es|[aeiouy]es|[^aeiouy]les)$", word):
+        count -= 1
+    count -= len(_INNER_SILENT_E.findall(word))
+    # Vowel pairs spoken as two syllables, unless in an ending that joins them.
+    if not _JOINED_ENDINGS.search(word):
+        count += len(_SPLIT_VOWELS.findall(word))
+    return max(1, count)
+
+
+def _part_syllables(part: str) -> int:
+    """Count syllables in one run of letters or digits."""
+    if part.isdigit():
+        # "5" is one syllable, "20" two, "988" three ("nine-eight-eight");
+        # longer numbers are capped so a year does not read as a hard word.
+        return min(len(part), 3)
+    letters = part.lower()
+    if part.isupper() and len(part) >= 2:
+        # An abbreviation spoken letter by letter ("FDA", "IV"), capped so
+        # "NMDA" or "SSRIS" do not swamp a sentence.
+        return min(len(part), 3)
+    if not _VOWEL_GROUP.search(letters):
+        # Unit symbols and other vowel-less tokens ("mg", "kg", "Dr").
+        return 1
+    hyphenated = len(_HYPHENATOR.positions(letters)) + 1
+    # The hyphenation patterns leave out breaks near the ends of words
+    # ("ke-tamine"), so they undercount; the spelling rules catch those.
+    return max(hyphenated, _heuristic_syllables(letters))
+
+
+def count_syllables(word: str) -> int:
+    """Return the number of syllables in ``word`` (at least 1).
+
+    Combines pyphen's en_US hyphenation points with a vowel-group count.
+    Numbers and all-caps abbreviations count as 1 to 3 syllables; compound
+    words ("week-long", "mg/kg") count each part. Plural or possessive
+    abbreviations ("SSRIs", "FDA's") count as the abbreviation.
+    """
+    word = word.strip()
+    if not word:
+        return 0
+    # Plural and possessive abbreviations read as the abbreviation itself.
+    word = re.sub(r"^([A-Z]{2,})(?:['’]?s)$", r"\1", word)
+    parts = _WORD_PART.findall(word)
+    if not parts:
+        return 1
+    # "U.S." and "e.g." are read as letters, not as words.
+    if all(len(p) == 1 for p in parts) and len(parts) > 1:
+        return min(len(parts), 3)
+    return max(1, sum(_part_syllables(p) for p in parts))
+
+
+def _words(text: str) -> list[str]:
+    """Return the words of ``text``, stripped of surrounding punctuation."""
+    return _WORD.findall(text)
+
+
+# A candidate sentence end: terminal punctuation, optional closing quotes or
+# brackets, then white space. Decimals ("0.5") and "mg/kg" have no white
+# space after their full stop, so they never match.
+_SENTENCE_END = re.compile(r"([.!?…]+)([\"'”’)\]]*)(\s+)")
+# What may start a new sentence: a capital, a digit or opening punctuation.
+_SENTENCE_START = re.compile(r"[\"'“‘(\[]*[A-Z0-9]")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split ``text`` into sentences.
+
+    A sentence ends at ".", "!" or "?" followed by white space and a capital
+    letter or digit, or at a blank line. Full stops in abbreviations ("e.g.",
+    "Dr.", "U.S."), initials and decimals ("0.5") do not end sentences.
+    Returns the sentences stripped of surrounding white space; empty pieces
+    are dropped.
+    """
+    sentences: list[str] = []
+    # Paragraph breaks end a sentence even without punctuation (headings,
+    # list items written as fragments).
+    for paragraph in re.split(r"\n\s*\n", text):
+        start = 0
+        for match in _SENTENCE_END.finditer(paragraph):
+            end = match.end(2)
+            rest = paragraph[match.end():]
+            if rest and not _SENTENCE_START.match(rest):
+                continue
+            if match.group(1) == "." and _is_abbreviation(paragraph[start:match.start(1)]):
+                continue
+            sentences.append(paragraph[start:end])
+            start = match.end()
+        sentences.append(paragraph[start:])
+    return [s for s in (" ".join(s.split()) for s in sentences) if s]
+
+
+def _is_abbreviation(before: str) -> bool:
+    """Tell whether the text before a full stop ends in an abbreviation."""
+    token = re.search(r"(\S+)$", before)
+    if not token:
+        return False
+    word = token.group(1).lstrip("\"'“‘([").lower()
+    if word in _ABBREVIATIONS:
+        return True
+    # Single initials ("J. Smith") and dotted letter runs ("U.S", "e.g").
+    return bool(re.fullmatch(r"(?:[a-z]\.)*[a-z]", word)) and len(word.replace(".", "")) <= 3 and (
+        len(word) == 1 or "." in word
+    )
+
+
+class _PlainTextParser(HTMLParser):
+    """Collect the prose of an HTML fragment, one sentence per block."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self._buffer: list[str] = []
+        # Depth inside an element whose content is dropped, and its tag.
+        self._skip_tag: str | None = None
+        self._skip_depth = 0
+        # Text inside an open <sup>, kept only if it is not a note number.
+        self._sup_depth = 0
+        self._sup_text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._skip_tag is not None:
+            if tag == self._skip_tag:
+                self._skip_depth += 1
+            return
+        attributes = dict(attrs)
+        classes = set((attributes.get("class") or "").split())
+        roles = set((attributes.get("role") or "").split()) | set((attributes.get("epub:type") or "").split())
+        is_note = bool(classes & _NOTE_CLASSES) or bool(roles & _NOTE_ROLES) or "noteref" in roles
+        if (tag in _SKIPPED_TAGS or is_note) and tag not in _VOID_TAGS:
+            self._skip_tag, self._skip_depth = tag, 1
+            return
+        if tag == "sup":
+            self._sup_depth += 1
+            return
+        if tag in _BLOCK_TAGS:
+            self._flush()
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # <br/> and other self-closed elements never open a region.
+        if self._skip_tag is None and tag in _BLOCK_TAGS:
+            self._flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._skip_tag is not None:
+            if tag == self._skip_tag:
+                self._skip_depth -= 1
+                if self._skip_depth == 0:
+                    self._skip_tag = None
+            return
+        if tag == "sup" and self._sup_depth:
+            self._sup_depth -= 1
+            if self._sup_depth == 0:
+                text = "".join(self._sup_text)
+                self._sup_text = []
+                if not _NOTE_NUMBERS.match(text):
+                    self._buffer.append(text)
+            return
+        if tag in _BLOCK_TAGS:
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        if self._skip_tag is not None:
+            return
+        if self._sup_depth:
+            self._sup_text.append(data)
+        else:
+            self._buffer.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+    def _flush(self) -> None:
+        """End the current block, closing it as a sentence if it is not one."""
+        text = " ".join("".join(self._buffer).split())
+        self._buffer = []
+        if not text:
+            return
+        # A block with no end punctuation (a heading, a table cell, a list
+        # item fragment) is still a unit the reader takes in on its own.
+        text = re.sub(r"[:;,–—\-]+$", "", text).rstrip()
+        if text and not re.search(r"[.!?…][\"'”’)\]]*$", text):
+            text += "."
+        if text:
+            self.blocks.append(text)
+
+
+def plain_text_from_html(html: str) -> str:
+    """Return the prose of an HTML fragment as plain text for measuring.
+
+    Tags are dropped. Block elements (paragraphs, list items, table cells,
+    definition terms and descriptions, headings, captions, divisions, line
+    breaks) become sentence boundaries: a block whose text has no end
+    punctuation gets a full stop. Note references (``<a class="noteref">``,
+    ``role="doc-noteref"``, ``<sup>`` holding only numbers) are dropped so
+    citation numbers are not counted as words; so are scripts, styles and
+    inline SVG.
+    """
+    parser = _PlainTextParser()
+    parser.feed(html)
+    parser.close()
+    # One block per paragraph keeps block boundaries visible to
+    # split_sentences even where the punctuation is unusual.
+    return "\n\n".join(parser.blocks)
+
+
+@dataclass(frozen=True)
+class Readability:
+    """Counts and reading-level scores for a piece of prose.
+
+    Grades are US school grades: 8.0 means a reader in 8th grade should
+    follow the text. ``hardest`` holds up to five sentences (of four words or
+    more, where there are any) with the highest Flesch-Kincaid grade of
+    their own, hardest first, each with that grade, for an editor to fix.
+    """
+
+    words: int
+    sentences: int
+    syllables: int
+    polysyllables: int
+    letters: int
+    flesch_kincaid_grade: float
+    smog: float
+    coleman_liau: float
+    hardest: tuple[tuple[str, float], ...]
+
+
+# Shortest sentence ranked among the hardest (see measure()).
+_HARDEST_MIN_WORDS = 4
+
+
+def _flesch_kincaid(words: int, sentences: int, syllables: int) -> float:
+    """Flesch-Kincaid grade level (Kincaid et al., 1975)."""
+    return 0.39 * (words / sentences) + 11.8 * (syllables / words) - 15.59
+
+
+def measure(text: str) -> Readability:
+    """Measure the readability of plain ``text``.
+
+    Uses the standard formulas: Flesch-Kincaid grade
+    ``0.39*(words/sentences) + 11.8*(syllables/words) - 15.59``, SMOG
+    ``1.0430*sqrt(polysyllables*30/sentences) + 3.1291`` and Coleman-Liau
+    ``0.0588*L - 0.296*S - 15.8`` (L letters and S sentences per 100 words).
+    Sentences without words are ignored. Empty text gives all zeros.
+    ``hardest`` ranks sentences of four words or more, unless there are none.
+    """
+    total_words = total_sentences = total_syllables = polysyllables = letters = 0
+    per_sentence: list[tuple[str, float]] = []
+    for sentence in split_sentences(text):
+        words = _words(sentence)
+        if not words:
+            continue
+        syllables = [count_syllables(w) for w in words]
+        total_sentences += 1
+        total_words += len(words)
+        total_syllables += sum(syllables)
+        polysyllables += sum(1 for s in syllables if s >= 3)
+        letters += sum(1 for w in words for ch in w if ch.isalnum())
+        per_sentence.append((sentence, _flesch_kincaid(len(words), 1, sum(syllables))))
+    if total_words == 0:
+        return Readability(0, 0, 0, 0, 0, 0.0, 0.0, 0.0, ())
+    letters_per_100 = letters / total_words * 100
+    sentences_per_100 = total_sentences / total_words * 100
+    # One- to three-word fragments (table cells, list items such as
+    # "Dissociation.") score high on their own but are not what an editor
+    # can shorten, so they are ranked only when there is nothing longer.
+    candidates = [item for item in per_sentence if len(_words(item[0])) >= _HARDEST_MIN_WORDS] or per_sentence
+    # Stable sort keeps text order among equally hard sentences.
+    hardest = tuple(sorted(candidates, key=lambda item: item[1], reverse=True)[:5])
+    return Readability(
+        words=total_words,
+        sentences=total_sentences,
+        syllables=total_syllables,
+        polysyllables=polysyllables,
+        letters=letters,
+        flesch_kincaid_grade=_flesch_kincaid(total_words, total_sentences, total_syllables),
+        smog=1.0430 * math.sqrt(polysyllables * 30 / total_sentences) + 3.1291,
+        coleman_liau=0.0588 * letters_per_100 - 0.296 * sentences_per_100 - 15.8,
+        hardest=hardest,
+    )
