@@ -95,14 +95,18 @@ def build(root: Path, out_dir: Path | None = None, pdf: bool = True, epub: bool 
         for clinic in config.clinics:
             folder = output_folder(out_dir, clinic, len(config.clinics))
             label = f" [{clinic.id}]" if len(config.clinics) > 1 else ""
-            if pdf:
-                _write_editions(book, clinic, editions, folder, staging, report, label)
+            page_source = page_source_edition(config.print.editions)
+            rendered = _write_editions(book, clinic, editions if pdf else (), folder, staging, report, label,
+                                       keep=page_source if epub else None)
             if epub:
                 from .epub import write_epub
+                if page_source not in rendered:
+                    with report.step(f"lay out {page_source} for page list{label}"):
+                        rendered[page_source] = _render(book, clinic, page_source)
                 final = folder / f"{config.output_name}.epub"
                 temporary = staging.temporary(final)
                 with report.step(f"write EPUB{label}"):
-                    documents = write_epub(book, clinic, temporary)
+                    documents = write_epub(book, clinic, temporary, rendered[page_source].page_starts())
                 report.outputs.append(Output(final, "epub", temporary.stat().st_size, documents))
         staging.commit()
     finally:
@@ -110,26 +114,44 @@ def build(root: Path, out_dir: Path | None = None, pdf: bool = True, epub: bool 
     return report
 
 
-def _write_editions(book: Book, clinic: Clinic, editions: tuple[str, ...], folder: Path, staging: Staging,
-                    report: BuildReport, label: str) -> None:
-    from .impose import impose_booklet
-    from .pdf import write_pdf
-    from .render import render_print
+def page_source_edition(editions: tuple[str, ...]) -> str:
+    """The edition whose page numbers the EPUB's page list carries: the default one (booklet and press pages
+    are Letter pages)."""
+    return "letter" if editions[0] in {"booklet", "press"} else editions[0]
 
-    rendered: dict[str, Path] = {}
+
+def _render(book: Book, clinic: Clinic, edition: str):
+    from .pdf import RenderedPdf
+    from .render import render_print
+    return RenderedPdf(render_print(book, clinic, edition), book.root)
+
+
+def _write_editions(book: Book, clinic: Clinic, editions: tuple[str, ...], folder: Path, staging: Staging,
+                    report: BuildReport, label: str, keep: str | None) -> dict:
+    """Write each PDF edition; returns the laid-out document of edition `keep`, if built, for the EPUB."""
+    from .impose import impose_booklet
+
+    rendered: dict = {}
+    written: dict[str, Path] = {}
     for edition in editions:
         final = folder / pdf_name(book.config.output_name, edition, editions)
         temporary = staging.temporary(final)
+        document = None
         if edition == "booklet":
-            letter = rendered.get("letter")
+            letter = written.get("letter")
             if letter is None:  # the booklet needs Letter pages even when no Letter edition is wanted
                 letter = staging.scratch(folder, "letter.pdf")
                 with report.step(f"write PDF letter (for booklet){label}"):
-                    write_pdf(render_print(book, clinic, "letter"), book.root, letter)
+                    document = _render(book, clinic, "letter")
+                    document.write(letter)
             with report.step(f"impose booklet{label}"):
                 pages = impose_booklet(letter, temporary)
         else:
             with report.step(f"write PDF {edition}{label}"):
-                pages = write_pdf(render_print(book, clinic, edition), book.root, temporary)
-            rendered[edition] = temporary
+                document = _render(book, clinic, edition)
+                pages = document.write(temporary)
+            written[edition] = temporary
+        if document is not None and (edition == keep or (edition == "booklet" and keep == "letter")):
+            rendered[keep] = document
         report.outputs.append(Output(final, "pdf", temporary.stat().st_size, pages))
+    return rendered

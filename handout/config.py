@@ -109,6 +109,12 @@ SCHEMA: dict[str, Any] = {
                            check=lambda v: _editions(v)),
         "toc_min_chapters": Option(int, 4, "Print a table of contents when there are more chapters than this"),
     },
+    "accessibility": {
+        "conforms_to": Option(str, "EPUB Accessibility 1.1 - WCAG 2.2 Level AA",
+                              "Accessibility standard the EPUB claims (dcterms:conformsTo)"),
+        "certified_by": Option(str, "", "Who checked the claim (a11y:certifiedBy); default: the publisher"),
+        "hazards": Option(list, [], "Hazards the content has (flashing, motionSimulation, sound); empty: none"),
+    },
     "crisis": {
         "heading": Option(str, "If you are in crisis, get help now"),
         "lines": Option(list, [
@@ -144,6 +150,13 @@ class PrintSettings:
 
 
 @dataclass(frozen=True)
+class Accessibility:
+    conforms_to: str
+    certified_by: str
+    hazards: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Crisis:
     heading: str
     lines: tuple[str, ...]
@@ -167,6 +180,7 @@ class Config:
     review: Review
     clinics: tuple[Clinic, ...]
     print: PrintSettings
+    accessibility: Accessibility
     crisis: Crisis
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -306,6 +320,9 @@ def load_config(root: Path) -> Config:
         review=Review(**values["review"]), clinics=tuple(Clinic(**c) for c in clinics),
         print=PrintSettings(editions=tuple(values["print"]["editions"]),
                             toc_min_chapters=values["print"]["toc_min_chapters"]),
+        accessibility=Accessibility(conforms_to=values["accessibility"]["conforms_to"],
+                                    certified_by=values["accessibility"]["certified_by"] or values["publisher"],
+                                    hazards=tuple(values["accessibility"]["hazards"])),
         crisis=Crisis(heading=values["crisis"]["heading"], lines=tuple(values["crisis"]["lines"])),
         warnings=tuple(warnings),
     )

@@ -14,7 +14,10 @@ from pathlib import Path
 
 from ebooklib import epub
 
+from dataclasses import replace
+
 from .book import Book
+from .pagemap import mark_pages
 from .config import Clinic
 from .errors import InputError
 from .fonts import font_files
@@ -42,10 +45,67 @@ def _asset_item(uid: str, name: str, content: bytes) -> epub.EpubItem:
     return epub.EpubItem(uid=uid, file_name=name, media_type=media_type, content=content)
 
 
-def build_epub(book: Book, clinic: Clinic) -> epub.EpubBook:
+def _pages_with_page_list(book: Book, clinic: Clinic, page_starts: list[list[str]] | None):
+    """Render the pages; with page starts, mark each printed page in the text and list them in the nav."""
+    pages, font_css, cover = render_epub(book, clinic)
+    if not page_starts:
+        return pages, font_css, cover, False
+    try:
+        _, holders = mark_pages([page.content for page in pages], page_starts)
+    except ValueError as error:
+        raise RuntimeError(f"page list: {error}") from None
+    page_list = [(str(number), pages[holder].file_name) for number, holder in enumerate(holders, 1)]
+    pages, font_css, cover = render_epub(book, clinic, page_list)
+    contents, _ = mark_pages([page.content for page in pages], page_starts)
+    pages = tuple(replace(page, content=content) for page, content in zip(pages, contents))
+    return pages, font_css, cover, True
+
+
+def accessibility_metadata(book: Book, clinic: Clinic, has_page_list: bool) -> list[tuple[str, str]]:
+    """EPUB Accessibility 1.1 properties, derived from what the handout holds."""
+    config = book.config
+    images = [*book.images]
+    has_logo = bool(clinic.logo)
+    visual = bool(images) or has_logo or bool(config.online_url)
+    every_image_described = all(image.alt for image in images)
+    tables = sum(block.html.count("<table") for chapter in book.chapters for block in chapter.blocks)
+    properties = [("schema:accessMode", "textual")]
+    if visual:
+        properties.append(("schema:accessMode", "visual"))
+    properties.append(("schema:accessModeSufficient", "textual"))
+    if visual:
+        properties.append(("schema:accessModeSufficient", "textual,visual"))
+    features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
+    if images and every_image_described:
+        features.append("alternativeText")
+    if has_page_list:
+        features += ["printPageNumbers", "pageBreakMarkers", "pageNavigation"]
+    properties += [("schema:accessibilityFeature", feature) for feature in features]
+    hazards = list(config.accessibility.hazards) or ["none"]
+    properties += [("schema:accessibilityHazard", hazard) for hazard in hazards]
+    sentences = [
+        f"This handout has {len(book.chapters)} chapters with headings in a logical order and a table of contents.",
+    ]
+    if images:
+        sentences.append(("Its figure has" if len(images) == 1 else f"Each of its {len(images)} figures has")
+                         + " a text description and a caption." if every_image_described
+                         else "Some figures lack a text description.")
+    if tables:
+        sentences.append("Its table has header cells." if tables == 1 else f"Its {tables} tables have header cells.")
+    if has_page_list:
+        sentences.append("Page numbers from the printed handout are marked in the text and listed for navigation.")
+    sentences.append("Text can be resized and restyled; colour is never the only way meaning is shown.")
+    sentences.append("It has no known hazards." if hazards == ["none"] else
+                     f"It has these hazards: {', '.join(hazards)}.")
+    sentences.append(f"It meets {config.accessibility.conforms_to.split(' - ')[-1]}.")
+    properties.append(("schema:accessibilitySummary", " ".join(sentences)))
+    return properties
+
+
+def build_epub(book: Book, clinic: Clinic, page_starts: list[list[str]] | None = None) -> epub.EpubBook:
     """Assemble the ebooklib book: metadata, pages, styles, fonts and images."""
     config = book.config
-    pages, font_css = render_epub(book, clinic)
+    pages, font_css, cover, has_page_list = _pages_with_page_list(book, clinic, page_starts)
     sandbox = Sandbox(book.root)
     item = epub.EpubBook()
     item.set_identifier(config.identifier)
@@ -61,11 +121,20 @@ def build_epub(book: Book, clinic: Clinic) -> epub.EpubBook:
     item.add_metadata("DC", "date", book.date.strftime("%Y-%m-%d"))
     for keyword in config.keywords:
         item.add_metadata("DC", "subject", keyword)
+    for name, value in accessibility_metadata(book, clinic, has_page_list):
+        item.add_metadata(None, "meta", value, {"property": name})
+    item.add_metadata(None, "meta", config.accessibility.conforms_to, {"property": "dcterms:conformsTo",
+                                                                      "id": "conformance"})
+    item.add_metadata(None, "meta", config.accessibility.certified_by, {"property": "a11y:certifiedBy",
+                                                                        "refines": "#conformance"})
+    if has_page_list:
+        item.add_metadata(None, "meta", f"{config.title} (printed {page_source_name(config)} edition)",
+                          {"property": "pageBreakSource"})
 
     documents = {}
     for number, page in enumerate(pages):
         _check_xhtml(page, book)
-        doc = epub.EpubItem(uid=page.kind if page.kind in {"nav", "title"} else f"page{number}",
+        doc = epub.EpubItem(uid=page.kind if page.kind in {"nav", "title", "cover"} else f"page{number}",
                             file_name=page.file_name, media_type=XHTML, content=page.content)
         if page.kind == "nav":
             doc.properties = ["nav"]
@@ -74,6 +143,9 @@ def build_epub(book: Book, clinic: Clinic) -> epub.EpubBook:
         item.add_item(doc)
         documents[page.file_name] = doc
 
+    cover_item = _asset_item("cover-image", "assets/cover.svg", cover)
+    cover_item.properties = ["cover-image"]
+    item.add_item(cover_item)
     item.add_item(_asset_item("css-fonts", "assets/css/fonts.css", font_css.encode()))
     for sheet in STYLESHEETS["epub"]:
         if sheet.endswith("fonts.css"):
@@ -94,7 +166,7 @@ def build_epub(book: Book, clinic: Clinic) -> epub.EpubBook:
     item.toc = [epub.Link("title.xhtml", config.title, "title"), *chapter_links,
                 epub.Link("back.xhtml", "About this handout", "about")]
     item.add_item(epub.EpubNcx())
-    item.spine = [documents["title.xhtml"], documents["nav.xhtml"],
+    item.spine = [documents["cover.xhtml"], documents["title.xhtml"], documents["nav.xhtml"],
                   *(documents[c.file_name] for c in book.chapters), documents["back.xhtml"]]
     return item
 
@@ -114,9 +186,17 @@ def normalise_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def write_epub(book: Book, clinic: Clinic, target: Path) -> int:
-    """Write the EPUB for `clinic` to `target`; returns the number of XHTML documents."""
-    item = build_epub(book, clinic)
+def page_source_name(config) -> str:
+    edition = config.print.editions[0]
+    return {"a4": "A4", "large-print": "large print"}.get(edition, "Letter")
+
+
+def write_epub(book: Book, clinic: Clinic, target: Path, page_starts: list[list[str]] | None = None) -> int:
+    """Write the EPUB for `clinic` to `target`; returns the number of XHTML documents.
+
+    `page_starts` (the first words of each printed page) adds a page list mapping the print edition.
+    """
+    item = build_epub(book, clinic, page_starts)
     scratch = io.BytesIO()
     options = {"mtime": book.date.replace(tzinfo=None), "epub3_pages": False, "epub3_landmark": False,
                "raise_exceptions": True}

@@ -36,19 +36,41 @@ def _fetcher_class():
     return SandboxedFetcher, Refused
 
 
+class RenderedPdf:
+    """A laid-out print document: written to PDF, and read for where each page starts."""
+
+    def __init__(self, html: str, root: Path):
+        import weasyprint  # costly import: only when a PDF is really laid out
+
+        fetcher_class, self._refused = _fetcher_class()
+        self._fetcher = fetcher_class(Sandbox(root))
+        self.root = root
+        try:
+            self.document = weasyprint.HTML(string=html, base_url=root.resolve().as_uri() + "/",
+                                            url_fetcher=self._fetcher).render(pdf_variant="pdf/ua-1")
+        except self._refused as error:
+            raise _locate(error.error, root) from None
+
+    @property
+    def page_count(self) -> int:
+        return len(self.document.pages)
+
+    def page_starts(self) -> list[list[str]]:
+        from .pagemap import page_start_words
+        return page_start_words(self.document)
+
+    def write(self, target: Path) -> int:
+        """Write the PDF/UA-1 file; returns the page count."""
+        try:
+            self.document.write_pdf(target, pdf_variant="pdf/ua-1", url_fetcher=self._fetcher)
+        except self._refused as error:
+            raise _locate(error.error, self.root) from None
+        return self.page_count
+
+
 def write_pdf(html: str, root: Path, target: Path) -> int:
     """Render `html` (base URL: the project folder) to `target`; returns the page count."""
-    import weasyprint  # costly import: only when a PDF is really made
-
-    fetcher_class, refused = _fetcher_class()
-    fetcher = fetcher_class(Sandbox(root))
-    try:
-        document = weasyprint.HTML(string=html, base_url=root.resolve().as_uri() + "/",
-                                   url_fetcher=fetcher).render(pdf_variant="pdf/ua-1")
-        document.write_pdf(target, pdf_variant="pdf/ua-1", url_fetcher=fetcher)
-    except refused as error:
-        raise _locate(error.error, root) from None
-    return len(document.pages)
+    return RenderedPdf(html, root).write(target)
 
 
 def _locate(error: SandboxError, root: Path) -> SandboxError:

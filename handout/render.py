@@ -60,8 +60,12 @@ def epub_font_name(face: FontFile) -> str:
     return f"{EPUB_FONT_DIR}/{face.path.name}"
 
 
-def render_epub(book: Book, clinic: Clinic) -> tuple[tuple[EpubPage, ...], str]:
-    """The EPUB's XHTML pages (title, nav, one per chapter, back) and its font CSS."""
+def render_epub(book: Book, clinic: Clinic, page_list: list[tuple[str, str]] = ()
+                ) -> tuple[tuple[EpubPage, ...], str, bytes]:
+    """The EPUB's XHTML pages (cover, title, nav, one per chapter, back), its font CSS and its cover SVG.
+
+    `page_list` holds (page label, document file) pairs for the nav's page list.
+    """
     owners: dict[str, str] = {}
     for chapter in book.chapters:
         for anchor in (chapter.slug, chapter.title_id, *chapter.ids):
@@ -78,7 +82,10 @@ def render_epub(book: Book, clinic: Clinic) -> tuple[tuple[EpubPage, ...], str]:
 
     layouts = Layouts(book.root, "epub", link=link)
     context = _context(book, "epub", clinic)
+    context["page_list"] = list(page_list)
+    cover = layouts.render("epub/cover.svg", **context).encode()
     pages = [
+        EpubPage("cover.xhtml", "Cover", layouts.render("epub/cover.xhtml", **context).encode(), "cover"),
         EpubPage("title.xhtml", book.config.title, layouts.render("epub/title.xhtml", **context).encode(), "title"),
         EpubPage("nav.xhtml", "Contents", layouts.render("epub/nav.xhtml", **context).encode(), "nav"),
     ]
@@ -89,7 +96,7 @@ def render_epub(book: Book, clinic: Clinic) -> tuple[tuple[EpubPage, ...], str]:
                           layouts.render("epub/back.xhtml", **context).encode(), "back"))
     # Fonts sit in assets/fonts/, the CSS in assets/css/.
     font_css = font_face_css(lambda face: "../fonts/" + face.path.name)
-    return tuple(pages), font_css
+    return tuple(pages), font_css, cover
 
 
 def project_assets(book: Book) -> list[Path]:

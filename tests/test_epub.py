@@ -1,0 +1,181 @@
+"""The EPUB, checked as readers and validators see it: EPUBCheck, page list, notes, metadata, semantics."""
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+
+import pdfplumber
+import pytest
+from lxml import etree
+
+from conftest import epubcheck, make_project, outputs, run_publish
+
+NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",
+      "opf": "http://www.idpf.org/2007/opf"}
+EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+
+
+def documents(epub) -> dict[str, etree._Element]:
+    with zipfile.ZipFile(epub) as archive:
+        return {name.removeprefix("EPUB/"): etree.fromstring(archive.read(name))
+                for name in archive.namelist() if name.endswith(".xhtml")}
+
+
+def opf(epub) -> etree._Element:
+    with zipfile.ZipFile(epub) as archive:
+        return etree.fromstring(archive.read("EPUB/content.opf"))
+
+
+def test_default_handout_passes_epubcheck(default_build):
+    assert epubcheck(outputs(default_build)[1]) == []
+
+
+def test_every_document_has_lang_and_title(default_build):
+    for name, tree in documents(outputs(default_build)[1]).items():
+        assert tree.get("lang") == "en-US" and tree.get("{http://www.w3.org/XML/1998/namespace}lang") == "en-US", name
+        assert tree.findtext("x:head/x:title", namespaces=NS).strip(), name
+
+
+def _text_after(element) -> str:
+    """The text that follows an element in reading order (its tail, then what comes after its ancestors)."""
+    parts = []
+    node = element
+    while node is not None and len(" ".join(parts).split()) < 12:
+        parts.append(node.tail or "")
+        following = node.getnext()
+        while following is not None and len(" ".join(parts).split()) < 12:
+            parts.append("".join(following.itertext()) + (following.tail or ""))
+            following = following.getnext()
+        node = node.getparent()
+    return " ".join(" ".join(parts).split())
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_page_list_maps_every_printed_page_to_its_first_words(default_build):
+    pdf, epub = outputs(default_build)
+    docs = documents(epub)
+    page_list = docs["nav.xhtml"].find(".//x:nav[@id='page-list']", NS)
+    links = page_list.findall(".//x:a", NS)
+    with pdfplumber.open(pdf) as document:
+        first_words = [(page.extract_text() or "").split() for page in document.pages]
+    assert [a.text for a in links] == [str(n) for n in range(1, len(first_words) + 1)]
+    for number, link in enumerate(links, 1):
+        file, anchor = link.get("href").split("#")
+        marker = docs[file].find(f".//*[@id='{anchor}']", NS)
+        assert marker is not None and marker.get(EPUB_TYPE) == "pagebreak"
+        assert marker.get("role") == "doc-pagebreak" and marker.get("aria-label") == str(number)
+        words = [w for w in first_words[number - 1] if not re.fullmatch(r"\d+\.|\u2022", w)][:3]
+        # The contents page differs between print (chapters) and EPUB (chapters and sections): compare less.
+        expected = _squash(" ".join(words if number != 2 else words[:1]))
+        assert _squash(_text_after(marker)).startswith(expected), (number, words, _text_after(marker)[:80])
+
+
+def test_every_note_reference_leads_to_its_note_and_back(default_build):
+    docs = documents(outputs(default_build)[1])
+    ids = {(name, element.get("id")): element for name, tree in docs.items() for element in tree.iter()
+           if element.get("id")}
+    refs = [(name, a) for name, tree in docs.items() for a in tree.iterfind(".//x:a[@class='noteref']", NS)]
+    assert len(refs) > 20
+    for name, ref in refs:
+        assert ref.get(EPUB_TYPE) == "noteref" and ref.get("role") == "doc-noteref"
+        file, anchor = ref.get("href").split("#")
+        note = ids[(file, anchor)]
+        assert note.get(EPUB_TYPE) == "endnote"
+        back = note.find("x:a[@role='doc-backlink']", NS)
+        back_file, back_anchor = back.get("href").split("#")
+        assert (back_file, back_anchor) in ids
+        assert ids[(back_file, back_anchor)].get("class") == "noteref"
+        # and this particular reference is among those the note's backlink could lead to
+        assert ref.text == ids[(back_file, back_anchor)].text
+
+
+def test_semantics_of_chapters_glossary_notes_tables_and_figures(default_build):
+    docs = documents(outputs(default_build)[1])
+    chapters = [tree.find(".//x:section[@class]", NS) for name, tree in docs.items()
+                if tree.find(".//x:section[@aria-labelledby]", NS) is not None]
+    types = {section.get(EPUB_TYPE) for section in chapters if section is not None}
+    assert {"chapter", "glossary", "backmatter"} <= types
+    glossary = docs["words-to-know.xhtml"]
+    assert glossary.find(".//x:section", NS).get("role") == "doc-glossary"
+    assert len(glossary.findall(".//x:dt[@epub:type='glossterm']", NS)) >= 10
+    assert docs["sources.xhtml"].find(".//x:ol[@epub:type='endnotes']", NS) is not None
+    tables = [t for tree in docs.values() for t in tree.iterfind(".//x:table", NS)]
+    assert tables and all(t.findall(".//x:th[@scope='col']", NS) for t in tables)
+    figures = [f for tree in docs.values() for f in tree.iterfind(".//x:figure", NS)]
+    assert figures and all(f.find("x:figcaption", NS) is not None and f.find("x:img", NS).get("alt")
+                           for f in figures)
+
+
+def test_navigation_has_toc_with_sections_landmarks_and_ncx(default_build):
+    epub = outputs(default_build)[1]
+    nav = documents(epub)["nav.xhtml"]
+    toc = nav.find(".//x:nav[@epub:type='toc']", NS)
+    assert len(toc.findall("x:ol/x:li", NS)) == 10
+    assert toc.findall("x:ol/x:li/x:ol/x:li", NS), "sections are listed under their chapters"
+    landmarks = {a.get(EPUB_TYPE) for a in nav.iterfind(".//x:nav[@epub:type='landmarks']//x:a", NS)}
+    assert {"cover", "toc", "bodymatter", "endnotes", "backmatter"} <= landmarks
+    assert "EPUB/toc.ncx" in zipfile.ZipFile(epub).namelist()
+
+
+def test_cover_image_is_declared(default_build):
+    package = opf(outputs(default_build)[1])
+    cover = package.find(".//opf:item[@properties='cover-image']", NS)
+    assert cover is not None and cover.get("media-type") == "image/svg+xml"
+    svg = zipfile.ZipFile(outputs(default_build)[1]).read("EPUB/" + cover.get("href")).decode()
+    assert "Ketamine, Esketamine" in svg and "Sample Community Clinic" in svg
+
+
+def _meta(package, prop):
+    return [m.text for m in package.iterfind(f".//opf:meta[@property='{prop}']", NS)]
+
+
+def test_accessibility_metadata_is_derived_from_the_content(default_build, mini_build, tmp_path):
+    package = opf(outputs(default_build)[1])
+    assert _meta(package, "schema:accessMode") == ["textual", "visual"]
+    assert "textual" in _meta(package, "schema:accessModeSufficient")
+    features = _meta(package, "schema:accessibilityFeature")
+    assert {"structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability",
+            "alternativeText", "printPageNumbers", "pageNavigation"} <= set(features)
+    assert _meta(package, "schema:accessibilityHazard") == ["none"]
+    summary = _meta(package, "schema:accessibilitySummary")[0]
+    assert "10 chapters" in summary and "figure" in summary
+    assert _meta(package, "dcterms:conformsTo") == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
+    certifier = package.find(".//opf:meta[@property='a11y:certifiedBy']", NS)
+    assert certifier.get("refines") == "#conformance" and certifier.text == "Sample Community Clinic"
+
+    # Without images, the EPUB claims neither a visual access mode nor alternative text.
+    project = tmp_path / "plain"
+    shutil.copytree(mini_build, project)
+    welcome = project / "chapters" / "01-welcome.md"
+    welcome.write_text(re.sub(r"!\[.*\n", "", welcome.read_text()))
+    toml = project / "publish.toml"
+    toml.write_text(re.sub(r'online_url = ".*"', 'online_url = ""', toml.read_text()))
+    assert run_publish(project, "--no-pdf").returncode == 0
+    package = opf(outputs(project)[1])
+    assert _meta(package, "schema:accessMode") == ["textual"]
+    assert "alternativeText" not in _meta(package, "schema:accessibilityFeature")
+
+
+def test_every_clinic_gets_a_valid_epub(tmp_path):
+    project = make_project(tmp_path / "clinics")
+    toml = project / "publish.toml"
+    text = toml.read_text()
+    clinic = text[text.index("[clinic]"):text.index("[crisis]")]
+    second = clinic.replace("[clinic]", "[[clinic]]\nid = \"north\"").replace("Sample Community Clinic",
+                                                                               "North Valley Health")
+    text = text.replace(clinic, clinic.replace("[clinic]", "[[clinic]]\nid = \"sample\"") + second)
+    toml.write_text(text.replace('editions = ["letter", "a4", "large-print", "booklet"]', 'editions = ["a4"]'))
+    result = run_publish(project)
+    assert result.returncode == 0, result.stderr
+    for folder, name in (("sample", "Sample Community Clinic"), ("north", "North Valley Health")):
+        epub = project / "dist" / folder / "ketamine-handout.epub"
+        pdf = project / "dist" / folder / "ketamine-handout.pdf"
+        assert epubcheck(epub) == []
+        assert name in documents(epub)["title.xhtml"].findtext(".//x:p[@class='clinic-name']", namespaces=NS)
+        with pdfplumber.open(pdf) as document:
+            assert name in document.pages[0].extract_text()
+            assert document.pages[0].width == pytest.approx(595.28, abs=0.5)
