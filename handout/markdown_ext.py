@@ -9,6 +9,7 @@ book.py turns them into `file:line` errors.
 """
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 import markdown
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify as toc_slugify
-from markdown.extensions.toc import stashedHTML2text, unescape
+from markdown.extensions.toc import render_inner_html, strip_tags
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
@@ -147,7 +148,7 @@ class ChapterTreeprocessor(Treeprocessor):
 
     def _text(self, element) -> str:
         """Plain text of an element, with Markdown's placeholders (smart quotes, entities) put back."""
-        return unescape(stashedHTML2text("".join(element.itertext()), self.md, strip_entities=False)).strip()
+        return html.unescape(strip_tags(render_inner_html(element, self.md)))
 
     def _unique(self, wanted: str) -> str:
         candidate, n = wanted, 1
