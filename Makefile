@@ -18,6 +18,7 @@ system:
 
 system-test:
 	@bash scripts/system-deps.sh --test
+	@bash scripts/install-ace.sh
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

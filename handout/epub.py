@@ -171,8 +171,11 @@ def build_epub(book: Book, clinic: Clinic, page_starts: list[list[str]] | None =
     return item
 
 
-def normalise_zip(data: bytes) -> bytes:
-    """Rewrite an EPUB with fixed entry times and `mimetype` first and stored, for identical bytes."""
+def normalise_zip(data: bytes, language: str) -> bytes:
+    """Rewrite an EPUB with fixed entry times and `mimetype` first and stored, for identical bytes.
+
+    The package document also gets its `xml:lang` (ebooklib writes none; reading systems and Ace want it).
+    """
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as target:
@@ -182,7 +185,10 @@ def normalise_zip(data: bytes) -> bytes:
             info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 3
-            target.writestr(info, source.read(name), compresslevel=9 if name != "mimetype" else None)
+            content = source.read(name)
+            if name.endswith(".opf"):
+                content = content.replace(b"<package ", f'<package xml:lang="{language}" '.encode(), 1)
+            target.writestr(info, content, compresslevel=9 if name != "mimetype" else None)
     return out.getvalue()
 
 
@@ -201,5 +207,5 @@ def write_epub(book: Book, clinic: Clinic, target: Path, page_starts: list[list[
     options = {"mtime": book.date.replace(tzinfo=None), "epub3_pages": False, "epub3_landmark": False,
                "raise_exceptions": True}
     epub.write_epub(scratch, item, options)
-    target.write_bytes(normalise_zip(scratch.getvalue()))
+    target.write_bytes(normalise_zip(scratch.getvalue(), book.config.language))
     return sum(1 for i in item.get_items() if i.media_type == XHTML)

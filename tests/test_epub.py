@@ -98,11 +98,12 @@ def test_semantics_of_chapters_glossary_notes_tables_and_figures(default_build):
     chapters = [tree.find(".//x:section[@class]", NS) for name, tree in docs.items()
                 if tree.find(".//x:section[@aria-labelledby]", NS) is not None]
     types = {section.get(EPUB_TYPE) for section in chapters if section is not None}
-    assert {"chapter", "glossary", "backmatter"} <= types
+    assert {"chapter", "glossary", "endnotes"} <= types
     glossary = docs["words-to-know.xhtml"]
     assert glossary.find(".//x:section", NS).get("role") == "doc-glossary"
     assert len(glossary.findall(".//x:dt[@epub:type='glossterm']", NS)) >= 10
-    assert docs["sources.xhtml"].find(".//x:ol[@epub:type='endnotes']", NS) is not None
+    sources = docs["sources.xhtml"].find(".//x:section[@epub:type='endnotes']", NS)
+    assert sources.get("role") == "doc-endnotes" and sources.findall(".//x:li[@epub:type='endnote']", NS)
     tables = [t for tree in docs.values() for t in tree.iterfind(".//x:table", NS)]
     assert tables and all(t.findall(".//x:th[@scope='col']", NS) for t in tables)
     figures = [f for tree in docs.values() for f in tree.iterfind(".//x:figure", NS)]
@@ -179,3 +180,16 @@ def test_every_clinic_gets_a_valid_epub(tmp_path):
         with pdfplumber.open(pdf) as document:
             assert name in document.pages[0].extract_text()
             assert document.pages[0].width == pytest.approx(595.28, abs=0.5)
+
+
+def test_daisy_ace_reports_no_violations_and_all_metadata(default_build, tmp_path):
+    import ace
+    from test_ace_runner import require_ace
+
+    require_ace()
+    report = ace.run_ace(outputs(default_build)[1], tmp_path / "ace")
+    assert ace.violations(report) == []
+    present = set(ace.metadata(report)["present"])
+    for name in ("schema:accessMode", "schema:accessModeSufficient", "schema:accessibilityFeature",
+                 "schema:accessibilityHazard", "schema:accessibilitySummary", "dcterms:conformsTo"):
+        assert name in present, name
