@@ -65,8 +65,8 @@ def test_pdf_ua_structure_and_embedded_fonts(mini_build, suffix):
             assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), font["/BaseFont"]
 
 
-def test_images_carry_alt_text_in_the_structure_tree(mini_build):
-    reader = PdfReader(edition(mini_build, ""))
+def figure_alts(reader) -> list[str]:
+    """The alt text of every Figure in a tagged PDF's structure tree."""
     alts = []
 
     def walk(node):
@@ -80,6 +80,11 @@ def test_images_carry_alt_text_in_the_structure_tree(mini_build):
                     walk(kid)
 
     walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    return alts
+
+
+def test_images_carry_alt_text_in_the_structure_tree(mini_build):
+    alts = figure_alts(PdfReader(edition(mini_build, "")))
     assert "Three boxes in a row, labelled Ask, Plan and Check." in alts
     assert all(alts), alts
 
@@ -132,3 +137,62 @@ def test_booklet_sheets_hold_pages_in_saddle_stitch_order(mini_build):
 def words(text: str | None) -> list[str]:
     """The words of a page, without list bullets (pdfplumber and pypdf differ there)."""
     return [w for w in (text or "").replace("\u2022", " ").split()]
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_every_text_colour_contrasts_4_5_to_1_with_every_background():
+    from conftest import REPO
+    css = (REPO / "assets" / "css" / "base.css").read_text() + (REPO / "assets" / "css" / "print.css").read_text()
+    texts = set(re.findall(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{6})", css))
+    backgrounds = set(re.findall(r"background:\s*(#[0-9a-fA-F]{6})", css)) | {"#ffffff"}
+    assert len(texts) >= 3 and len(backgrounds) >= 3
+    for text in texts:
+        for background in backgrounds:
+            light, dark = sorted((_luminance(text), _luminance(background)), reverse=True)
+            ratio = (light + 0.05) / (dark + 0.05)
+            assert ratio >= 4.5, (text, background, round(ratio, 2))
+
+
+def test_press_edition_has_bleed_and_crop_marks(mini_build, tmp_path):
+    import shutil
+    from conftest import run_publish
+    project = tmp_path / "press"
+    shutil.copytree(mini_build, project)
+    result = run_publish(project, "--edition", "press", "--no-epub")
+    assert result.returncode == 0, result.stderr
+    page = PdfReader(project / "dist" / "ketamine-handout.pdf").pages[0]
+    media, trim = page.mediabox, page.trimbox
+    assert float(trim.width) == pytest.approx(612, abs=0.5) and float(trim.height) == pytest.approx(792, abs=0.5)
+    assert float(media.width) > float(trim.width) + 17  # 1/8 in bleed plus room for the marks on each side
+
+
+def test_qr_code_and_address_on_the_last_page(mini_build):
+    with pdfplumber.open(edition(mini_build, "")) as pdf:
+        last = pdf.pages[-1]
+        assert "https://www.example.org/handouts/ketamine-esketamine" in last.extract_text().replace("\n", "")
+        assert last.curves or last.images or last.rects
+    alts = figure_alts(PdfReader(edition(mini_build, "")))
+    assert "QR code that opens https://www.example.org/handouts/ketamine-esketamine" in alts
+
+
+def test_title_page_shows_the_clinic_logo_with_alt_text(tmp_path):
+    from conftest import make_project, run_publish
+    project = make_project(tmp_path / "logo")
+    (project / "assets" / "images").mkdir(parents=True, exist_ok=True)
+    (project / "assets" / "images" / "logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 60"><rect width="200" height="60" '
+        'fill="#12324a"/><text x="20" y="40" fill="#fff" font-size="28">SCC</text></svg>')
+    toml = project / "publish.toml"
+    toml.write_text(toml.read_text().replace('logo = ""', 'logo = "assets/images/logo.svg"'))
+    result = run_publish(project, "--edition", "letter")
+    assert result.returncode == 0, result.stderr
+    first = PdfReader(project / "dist" / "ketamine-handout.pdf").pages[0]
+    assert "Sample Community Clinic" in first.extract_text()
+    import zipfile
+    title = zipfile.ZipFile(project / "dist" / "ketamine-handout.epub").read("EPUB/title.xhtml").decode()
+    assert 'src="assets/images/logo.svg" alt="Sample Community Clinic logo"' in title
