@@ -14,8 +14,10 @@ from pathlib import Path
 
 import yaml
 
-from .config import Config
+from .config import Config, Limits
 from .errors import InputError, SandboxError, line_of
+from .sandbox import check_image
+from .sanitize import describe_allowed, refused_markup
 from .markdown_ext import CHAPTER_FILE, ChapterState, CitationRegistry, Image, Link, new_markdown
 
 CHAPTERS_DIR = "chapters"
@@ -24,6 +26,7 @@ ROLES = {"chapter", "glossary", "sources"}
 FRONT_MATTER_KEYS = {"title", "short_title", "summary", "role"}
 COMPONENTS = {"key-points", "callout", "warning", "checklist", "crisis"}
 CONTAINER_OPEN = re.compile(r'^:::\s*([A-Za-z][\w-]*)\s*(?:"([^"]*)")?\s*$')
+VOID_TAG = re.compile(r"<(br|wbr|hr)(\s[^<>]*?)?\s*/?>", re.I)
 REFERENCE_FIELDS = {"authors": True, "title": True, "publisher": True, "year": True,
                     "details": False, "doi": False, "url": False, "accessed": False}
 
@@ -194,6 +197,11 @@ def split_blocks(body: str, path: Path, body_line: int) -> list[tuple[str, str, 
     return [run for run in runs if run[0] != "markdown" or run[2].strip()]
 
 
+def _line_of_markup(source: str, needle: str, first_line: int) -> int:
+    index = source.lower().find(needle.lower())
+    return source.count("\n", 0, index) + first_line if index >= 0 else first_line
+
+
 def _check_well_formed(html: str, path: Path, line: int) -> None:
     # The EPUB needs XHTML; raw HTML typed into a chapter must not break it.
     try:
@@ -204,7 +212,11 @@ def _check_well_formed(html: str, path: Path, line: int) -> None:
 
 
 def load_chapter(path: Path, number: int, slug: str, root: Path, citations: CitationRegistry,
-                 warnings: list[str]) -> tuple[Chapter, list[Link]]:
+                 warnings: list[str], limits: Limits) -> tuple[Chapter, list[Link]]:
+    size = path.stat().st_size
+    if size > limits.chapter_kb * 1000:
+        raise InputError(f"chapter is {size // 1000} kB, over the limit of {limits.chapter_kb} kB "
+                         "(limits.chapter_kb in publish.toml): split it into several chapters", path)
     text = read_text(path)
     meta, body, body_line = split_front_matter(text, path)
     for key in meta:
@@ -233,8 +245,28 @@ def load_chapter(path: Path, number: int, slug: str, root: Path, citations: Cita
         for problem in state.problems[before:]:
             error = SandboxError if problem.sandbox else InputError
             raise error(problem.message, path, line_of(source, problem.needle, first_line) or first_line)
+        refused = refused_markup(html)
+        if refused:
+            what, needle = refused
+            raise InputError(f"raw HTML not allowed: {what} (allowed: {describe_allowed()}, with class; "
+                             "web and mailto links; images inside the project)", path,
+                             _line_of_markup(source, needle, first_line))
+        known_images = {image.src for image in state.images}
+        for src in re.findall(r'<img\b[^>]*\bsrc=["\']([^"\']*)["\']', html):
+            if src not in known_images:
+                raise InputError(f"raw <img> '{src[:60]}' is not allowed: write images in Markdown, "
+                                 "![what it shows](path)", path, _line_of_markup(source, "<img", first_line))
+        html = VOID_TAG.sub(r"<\1\2 />", html)  # <br> typed by hand, as XHTML
         _check_well_formed(html, path, first_line)
         blocks.append(Block(kind, html, title))
+    for image in state.images:
+        if image.path is not None:
+            try:
+                check_image(image.path, limits.image_bytes, limits.image_pixels)
+            except SandboxError as error:
+                line = line_of(body, image.src.rsplit("/", 1)[-1], body_line)
+                raise SandboxError(f"{error.message} (used in {path.relative_to(root)}"
+                                   f"{f':{line}' if line else ''})", error.path, error.line) from None
     chapter = Chapter(
         path=path, number=number, slug=slug, title=meta["title"].strip(),
         short_title=(meta.get("short_title") or meta["title"]).strip(), summary=(meta.get("summary") or "").strip(),
@@ -314,9 +346,12 @@ def load_book(config: Config) -> Book:
         if slug in slugs:
             raise InputError(f"two chapters share the slug '{slug}'", path)
         slugs.add(slug)
-        chapter, chapter_links = load_chapter(path, number, slug, root, citations, warnings)
+        chapter, chapter_links = load_chapter(path, number, slug, root, citations, warnings, config.limits)
         chapters.append(chapter)
         links.extend((chapter, link) for link in chapter_links)
+    for clinic in config.clinics:
+        if clinic.logo:
+            check_image(root / clinic.logo, config.limits.image_bytes, config.limits.image_pixels)
     if citations.order and not any(c.role == "sources" for c in chapters):
         raise InputError("chapters cite sources but no chapter has 'role: sources' to list them",
                          root / CHAPTERS_DIR)

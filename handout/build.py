@@ -1,6 +1,7 @@
 """The build: load -> render -> write, with atomic outputs and per-step timings."""
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
 import time
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from .book import Book, load_book
 from .config import Clinic, load_config
+from .errors import InputError
 
 
 @dataclass
@@ -84,6 +86,33 @@ def build(root: Path, out_dir: Path | None = None, pdf: bool = True, epub: bool 
     """Build the handout in project folder `root` into `out_dir` (default: root/dist)."""
     root = root.resolve()
     out_dir = (out_dir or root / "dist").resolve()
+    with build_lock(out_dir):
+        return _build(root, out_dir, pdf, epub, editions)
+
+
+LOCK_NAME = ".build.lock"
+
+
+@contextmanager
+def build_lock(out_dir: Path):
+    """One build at a time per output folder; a second one is told so instead of mixing files."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / LOCK_NAME, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError(f"another build is writing to {out_dir.name}/ right now: wait for it to finish "
+                             "and run this one again", out_dir) from None
+        # Temporary files a killed build left behind are of no use to anyone.
+        for stale in [*out_dir.glob(".*.tmp"), *out_dir.glob("*/.*.tmp")]:
+            stale.unlink(missing_ok=True)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _build(root: Path, out_dir: Path, pdf: bool, epub: bool, editions: tuple[str, ...] | None) -> BuildReport:
     report = BuildReport()
     with report.step("load"):
         config = load_config(root)
@@ -123,7 +152,8 @@ def page_source_edition(editions: tuple[str, ...]) -> str:
 def _render(book: Book, clinic: Clinic, edition: str):
     from .pdf import RenderedPdf
     from .render import render_print
-    return RenderedPdf(render_print(book, clinic, edition), book.root)
+    return RenderedPdf(render_print(book, clinic, edition), book.root, book.config.limits.render_seconds,
+                       f"laying out the {edition} edition")
 
 
 def _write_editions(book: Book, clinic: Clinic, editions: tuple[str, ...], folder: Path, staging: Staging,

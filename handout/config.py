@@ -52,6 +52,10 @@ def _name(value: str) -> str | None:
     return None
 
 
+def _positive(value: int) -> str | None:
+    return "must be more than 0" if value <= 0 else None
+
+
 def _nonempty(value) -> str | None:
     return "must not be empty" if not value else None
 
@@ -109,6 +113,12 @@ SCHEMA: dict[str, Any] = {
                            check=lambda v: _editions(v)),
         "toc_min_chapters": Option(int, 4, "Print a table of contents when there are more chapters than this"),
     },
+    "limits": {
+        "chapter_kb": Option(int, 512, "Largest chapter file, in kilobytes", check=_positive),
+        "image_mb": Option(int, 10, "Largest image file, in megabytes", check=_positive),
+        "image_megapixels": Option(int, 40, "Largest image, in millions of pixels", check=_positive),
+        "render_seconds": Option(int, 300, "Longest a PDF edition may take to lay out, in seconds", check=_positive),
+    },
     "accessibility": {
         "conforms_to": Option(str, "EPUB Accessibility 1.1 - WCAG 2.2 Level AA",
                               "Accessibility standard the EPUB claims (dcterms:conformsTo)"),
@@ -150,6 +160,22 @@ class PrintSettings:
 
 
 @dataclass(frozen=True)
+class Limits:
+    chapter_kb: int
+    image_mb: int
+    image_megapixels: int
+    render_seconds: int
+
+    @property
+    def image_bytes(self) -> int:
+        return self.image_mb * 1_000_000
+
+    @property
+    def image_pixels(self) -> int:
+        return self.image_megapixels * 1_000_000
+
+
+@dataclass(frozen=True)
 class Accessibility:
     conforms_to: str
     certified_by: str
@@ -181,6 +207,7 @@ class Config:
     clinics: tuple[Clinic, ...]
     print: PrintSettings
     accessibility: Accessibility
+    limits: Limits
     crisis: Crisis
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -323,6 +350,7 @@ def load_config(root: Path) -> Config:
         accessibility=Accessibility(conforms_to=values["accessibility"]["conforms_to"],
                                     certified_by=values["accessibility"]["certified_by"] or values["publisher"],
                                     hazards=tuple(values["accessibility"]["hazards"])),
+        limits=Limits(**values["limits"]),
         crisis=Crisis(heading=values["crisis"]["heading"], lines=tuple(values["crisis"]["lines"])),
         warnings=tuple(warnings),
     )

@@ -1,0 +1,93 @@
+"""Raw HTML in chapters: a documented safe subset passes, everything else is refused.
+
+nh3 (the Rust `ammonia` sanitiser) is the judge: each chapter part's HTML is
+cleaned with the allow-list below, and if cleaning would remove anything (a
+tag, an attribute, a URL) the chapter is refused, naming what was removed.
+The HTML that goes on is the Markdown converter's own XHTML, never a
+cleaned-up guess of what the author meant.
+"""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import nh3
+
+# Tags the Markdown dialect itself produces, plus the safe subset an author may type.
+GENERATED_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead",
+                  "tbody", "tr", "th", "td", "a", "img", "figure", "figcaption", "em", "strong", "code", "pre",
+                  "blockquote", "hr", "br", "sup", "span"}
+RAW_SAFE_TAGS = {"abbr", "sup", "sub", "br", "span", "small", "strong", "em", "b", "i", "kbd", "mark"}
+COMMON_ATTRIBUTES = {"id", "class", "title", "lang", "role", "epub:type", "aria-label", "aria-hidden"}
+ATTRIBUTES = {
+    "a": {"href"},
+    "img": {"src", "alt"},
+    "th": {"scope", "style"},
+    "td": {"style"},
+    "ol": {"start"},
+    "span": {"style"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "tel", "data"}
+SAFE_STYLE = re.compile(r"^\s*(text-align\s*:\s*(left|right|center)\s*;?\s*)?$", re.I)
+
+
+def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "style" and not SAFE_STYLE.match(value):
+        return None  # styles could load url() or hide text; only table alignment is kept
+    if attribute in {"href", "src"} and value.strip().lower().startswith("data:"):
+        # data: URLs only for images, and only images
+        return value if tag == "img" and re.match(r"data:image/(png|jpeg|gif|svg\+xml|webp)[;,]", value, re.I) \
+            else None
+    return value
+
+
+def _clean(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=GENERATED_TAGS | RAW_SAFE_TAGS,
+        attributes={"*": COMMON_ATTRIBUTES, **ATTRIBUTES},
+        url_schemes=URL_SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+        clean_content_tags={"script", "style"},
+        attribute_filter=_attribute_filter,
+    )
+
+
+class _Tags(HTMLParser):
+    """The sequence of start tags with their attributes."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, tuple(sorted((name, value or "") for name, value in attrs))))
+
+
+def _tags(html: str):
+    parser = _Tags()
+    parser.feed(html)
+    parser.close()
+    return parser.tags
+
+
+def refused_markup(html: str) -> tuple[str, str] | None:
+    """None when `html` is within the safe subset; else (what was refused, text to find it by in the source)."""
+    before, after = _tags(html), _tags(_clean(html))
+    after_index = 0
+    for tag, attrs in before:
+        if after_index < len(after) and after[after_index][0] == tag:
+            kept = dict(after[after_index][1])
+            after_index += 1
+            for name, value in attrs:
+                if name not in kept:
+                    shown = f'{name}="{value[:40]}"'
+                    return f"attribute {shown} on <{tag}>", value[:30] or name
+            continue
+        return f"<{tag}> element", f"<{tag}"
+    return None
+
+
+def describe_allowed() -> str:
+    return ", ".join(f"<{t}>" for t in sorted(RAW_SAFE_TAGS))
