@@ -9,16 +9,17 @@ import datetime as dt
 import os
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
+from .cache import ChapterCache
 from .config import Config, Limits
 from .errors import InputError, SandboxError, line_of
 from .sandbox import check_image
 from .sanitize import describe_allowed, refused_markup
-from .markdown_ext import CHAPTER_FILE, ChapterState, CitationRegistry, Image, Link, new_markdown
+from .markdown_ext import CHAPTER_FILE, CITE_PLACEHOLDER, ChapterState, Image, Link, new_markdown
 
 CHAPTERS_DIR = "chapters"
 REFERENCES_FILE = "references.yaml"
@@ -62,6 +63,9 @@ class Chapter:
     glossary_terms: tuple[tuple[str, str], ...]
     body: str            # the Markdown source, for checks
     body_line: int       # line of the body's first line in the file
+    links: tuple[Link, ...] = ()                  # in-book links, checked against the whole book
+    citations: tuple[tuple[str, str], ...] = ()   # (reference key, note reference id), in reading order
+    warnings: tuple[str, ...] = ()
 
     @property
     def file_name(self) -> str:
@@ -211,18 +215,41 @@ def _check_well_formed(html: str, path: Path, line: int) -> None:
                          "and write <br/> rather than <br>", path, line + error.position[0] - 1) from None
 
 
-def load_chapter(path: Path, number: int, slug: str, root: Path, citations: CitationRegistry,
-                 warnings: list[str], limits: Limits) -> tuple[Chapter, list[Link]]:
+def load_chapter(path: Path, number: int, slug: str, root: Path, limits: Limits,
+                 cache: ChapterCache | None = None) -> Chapter:
+    """Read one chapter, reusing its cached conversion when the file has not changed."""
     size = path.stat().st_size
     if size > limits.chapter_kb * 1000:
         raise InputError(f"chapter is {size // 1000} kB, over the limit of {limits.chapter_kb} kB "
                          "(limits.chapter_kb in publish.toml): split it into several chapters", path)
+    raw = path.read_bytes()
+    key = cache.key(path, raw) if cache else ""
+    chapter = cache.get(key) if cache else None
+    if not isinstance(chapter, Chapter) or (chapter.number, chapter.slug) != (number, slug):
+        chapter = convert_chapter(path, number, slug, root)
+        if cache:
+            cache.put(key, chapter)
+    # Images are files of their own: check them on every build, cached conversion or not.
+    for image in chapter.images:
+        if image.path is not None:
+            if not image.path.is_file():
+                raise InputError(f"image '{image.src}' not found", path,
+                                 line_of(chapter.body, image.src.rsplit("/", 1)[-1], chapter.body_line))
+            try:
+                check_image(image.path, limits.image_bytes, limits.image_pixels)
+            except SandboxError as error:
+                line = line_of(chapter.body, image.src.rsplit("/", 1)[-1], chapter.body_line)
+                raise SandboxError(f"{error.message} (used in {path.relative_to(root)}"
+                                   f"{f':{line}' if line else ''})", error.path, error.line) from None
+    return chapter
+
+
+def convert_chapter(path: Path, number: int, slug: str, root: Path) -> Chapter:
+    """Front matter and Markdown -> a Chapter, validating everything that depends on the file alone."""
     text = read_text(path)
     meta, body, body_line = split_front_matter(text, path)
-    for key in meta:
-        if key not in FRONT_MATTER_KEYS:
-            warnings.append(f"{path.relative_to(root)}:{_front_matter_line(text, key)}: "
-                            f"unknown front matter key '{key}' (ignored)")
+    warnings = [f"{path.relative_to(root)}:{_front_matter_line(text, key)}: unknown front matter key '{key}' "
+                "(ignored)" for key in meta if key not in FRONT_MATTER_KEYS]
     if "title" not in meta:
         raise InputError("front matter has no 'title'", path, 2)
     for key in ("title", "short_title", "summary", "role"):
@@ -234,7 +261,7 @@ def load_chapter(path: Path, number: int, slug: str, root: Path, citations: Cita
     if role not in ROLES:
         raise InputError(f"front matter 'role' must be one of {', '.join(sorted(ROLES))}, not '{role}'",
                          path, _front_matter_line(text, "role"))
-    state = ChapterState(slug=slug, chapter_path=path, root=root, citations=citations, role=role)
+    state = ChapterState(slug=slug, chapter_path=path, root=root, role=role)
     state.ids.extend([slug, f"{slug}--title"])
     md = new_markdown(state)
     blocks = []
@@ -259,22 +286,14 @@ def load_chapter(path: Path, number: int, slug: str, root: Path, citations: Cita
         html = VOID_TAG.sub(r"<\1\2 />", html)  # <br> typed by hand, as XHTML
         _check_well_formed(html, path, first_line)
         blocks.append(Block(kind, html, title))
-    for image in state.images:
-        if image.path is not None:
-            try:
-                check_image(image.path, limits.image_bytes, limits.image_pixels)
-            except SandboxError as error:
-                line = line_of(body, image.src.rsplit("/", 1)[-1], body_line)
-                raise SandboxError(f"{error.message} (used in {path.relative_to(root)}"
-                                   f"{f':{line}' if line else ''})", error.path, error.line) from None
-    chapter = Chapter(
+    return Chapter(
         path=path, number=number, slug=slug, title=meta["title"].strip(),
         short_title=(meta.get("short_title") or meta["title"]).strip(), summary=(meta.get("summary") or "").strip(),
         role=role, blocks=tuple(blocks),
         headings=tuple(Heading(*h) for h in state.headings), images=tuple(state.images), ids=tuple(state.ids),
         glossary_terms=tuple(state.glossary_terms), body=body, body_line=body_line,
+        links=tuple(state.links), citations=tuple(state.citations), warnings=tuple(warnings),
     )
-    return chapter, state.links
 
 
 def load_references(root: Path) -> tuple[dict[str, dict], dict[str, int], Path]:
@@ -334,42 +353,55 @@ def discover_chapters(root: Path) -> list[tuple[int, str, Path]]:
     return sorted(found)
 
 
-def load_book(config: Config) -> Book:
+def load_book(config: Config, use_cache: bool = True) -> Book:
     """Read every chapter and the references into a validated Book."""
     root = config.root
     warnings = list(config.warnings)
     entries, reference_lines, references_path = load_references(root)
-    citations = CitationRegistry(set(entries))
-    chapters, links = [], []
-    slugs = set()
+    cache = ChapterCache(root) if use_cache else None
+    chapters = []
     for number, slug, path in discover_chapters(root):
-        if slug in slugs:
+        if any(c.slug == slug for c in chapters):
             raise InputError(f"two chapters share the slug '{slug}'", path)
-        slugs.add(slug)
-        chapter, chapter_links = load_chapter(path, number, slug, root, citations, warnings, config.limits)
+        chapter = load_chapter(path, number, slug, root, config.limits, cache)
         chapters.append(chapter)
-        links.extend((chapter, link) for link in chapter_links)
+        warnings.extend(chapter.warnings)
     for clinic in config.clinics:
         if clinic.logo:
             check_image(root / clinic.logo, config.limits.image_bytes, config.limits.image_pixels)
-    if citations.order and not any(c.role == "sources" for c in chapters):
+    # Citations are numbered book-wide in order of first use.
+    order: list[str] = []
+    occurrences: dict[str, list[str]] = {}
+    for chapter in chapters:
+        for key, cite_id in chapter.citations:
+            if key not in entries:
+                raise InputError(f"citation '@{key}' has no entry in chapters/references.yaml", chapter.path,
+                                 line_of(chapter.body, f"@{key}", chapter.body_line))
+            if key not in order:
+                order.append(key)
+            occurrences.setdefault(key, []).append(cite_id)
+    if order and not any(c.role == "sources" for c in chapters):
         raise InputError("chapters cite sources but no chapter has 'role: sources' to list them",
                          root / CHAPTERS_DIR)
+    numbers = {key: str(n) for n, key in enumerate(order, 1)}
+    chapters = [replace(c, blocks=tuple(replace(b, html=CITE_PLACEHOLDER.sub(lambda m: numbers[m.group(1)], b.html))
+                                        for b in c.blocks)) if c.citations else c for c in chapters]
     all_ids = {i for c in chapters for i in (c.slug, c.title_id, *c.ids)}
-    for chapter, link in links:
-        if link.target not in all_ids:
-            kind = "a chapter" if "--" not in link.target else "an anchor"
-            raise InputError(f"link '{link.written}' points to {kind} that does not exist", chapter.path,
-                             line_of(chapter.body, f"({link.written}", chapter.body_line)
-                             or line_of(chapter.body, link.written, chapter.body_line))
+    for chapter in chapters:
+        for link in chapter.links:
+            if link.target not in all_ids:
+                kind = "a chapter" if "--" not in link.target else "an anchor"
+                raise InputError(f"link '{link.written}' points to {kind} that does not exist", chapter.path,
+                                 line_of(chapter.body, f"({link.written}", chapter.body_line)
+                                 or line_of(chapter.body, link.written, chapter.body_line))
     references = tuple(
         Reference(key=key, number=n, authors=str(entries[key]["authors"]), title=str(entries[key]["title"]),
                   publisher=str(entries[key]["publisher"]), year=str(entries[key]["year"]),
                   details=str(entries[key].get("details", "")), doi=str(entries[key].get("doi", "")),
                   url=str(entries[key].get("url", "")), accessed=str(entries[key].get("accessed", "")),
-                  cited_at=tuple(citations.occurrences[key]))
-        for n, key in enumerate(citations.order, 1))
-    uncited = tuple(key for key in entries if key not in citations.occurrences)
+                  cited_at=tuple(occurrences[key]))
+        for n, key in enumerate(order, 1))
+    uncited = tuple(key for key in entries if key not in occurrences)
     for key in uncited:
         warnings.append(f"{references_path.relative_to(root)}:{reference_lines.get(key, 1)}: "
                         f"reference '{key}' is never cited")

@@ -4,7 +4,7 @@ One `ChapterMarkdown` converts the Markdown parts of one chapter. It prefixes
 every id with the chapter slug (so anchors are unique across the book and
 stable across builds), turns `NN-slug.md#anchor` links into in-book anchors,
 checks image paths against the project sandbox, makes captioned figures and
-numbers citations. Problems are collected with the text that caused them;
+marks citations for numbering. Problems are collected with the text that caused them;
 book.py turns them into `file:line` errors.
 """
 from __future__ import annotations
@@ -60,7 +60,7 @@ class ChapterState:
     slug: str
     chapter_path: Path
     root: Path
-    citations: "CitationRegistry"
+    citations: list[tuple[str, str]] = field(default_factory=list)  # (reference key, note reference id)
     ids: list[str] = field(default_factory=list)
     headings: list[tuple[int, str, str]] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
@@ -73,22 +73,10 @@ class ChapterState:
         return f"{self.slug}--{local}"
 
 
-class CitationRegistry:
-    """Numbers citations book-wide in order of first use; remembers where each is cited."""
-
-    def __init__(self, known: set[str]):
-        self.known = known
-        self.order: list[str] = []
-        self.occurrences: dict[str, list[str]] = {}
-        self._count = 0
-
-    def cite(self, key: str) -> tuple[int, str]:
-        if key not in self.order:
-            self.order.append(key)
-        self._count += 1
-        cite_id = f"cite-{self._count}"
-        self.occurrences.setdefault(key, []).append(cite_id)
-        return self.order.index(key) + 1, cite_id
+# A citation's number depends on the whole book (order of first use), so a chapter's HTML carries a
+# placeholder that the book fills in; the chapter's conversion can then be cached on its own.
+CITE_OPEN, CITE_CLOSE = "\ue000", "\ue001"
+CITE_PLACEHOLDER = re.compile(f"{CITE_OPEN}([A-Za-z0-9_-]+){CITE_CLOSE}")
 
 
 class CitationProcessor(InlineProcessor):
@@ -100,17 +88,14 @@ class CitationProcessor(InlineProcessor):
         sup = ET.Element("sup", {"class": "cite"})
         keys = [k.strip().lstrip("@") for k in m.group(1).split(";")]
         for index, key in enumerate(keys):
-            if key not in self.state.citations.known:
-                self.state.problems.append(Problem(f"citation '@{key}' has no entry in chapters/references.yaml",
-                                                   f"@{key}"))
-                continue
-            number, cite_id = self.state.citations.cite(key)
+            cite_id = f"cite-{self.state.slug}-{len(self.state.citations) + 1}"
+            self.state.citations.append((key, cite_id))
             self.state.ids.append(cite_id)
-            if index and len(sup):
+            if index:
                 sup[-1].tail = ","
             link = ET.SubElement(sup, "a", {"class": "noteref", "href": f"#ref-{key}", "id": cite_id,
                                             "epub:type": "noteref", "role": "doc-noteref"})
-            link.text = str(number)
+            link.text = f"{CITE_OPEN}{key}{CITE_CLOSE}"
         return sup, m.start(0), m.end(0)
 
 
