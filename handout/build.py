@@ -1,17 +1,30 @@
-"""The build: load -> render -> write, with atomic outputs and per-step timings."""
+"""The build: plan the outputs, skip the ones whose inputs have not changed, make the rest in parallel.
+
+load -> plan -> (nothing to do: stop, without importing WeasyPrint) -> read the book -> jobs -> rename
+into place -> remember what was made. Outputs are written to temporary files and renamed only when every
+job of the build succeeded.
+"""
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
+import signal
 import tempfile
 import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
+from typing import Callable
 
-from .book import Book, load_book
-from .config import Clinic, load_config
+from .cache import CACHE_DIR, BuildState, toolchain_fingerprint
+from .config import Clinic, Config, load_config
 from .errors import InputError
+
+LOCK_NAME = ".build.lock"
+WATCHED_FOLDERS = ("chapters", "layouts", "assets")
 
 
 @dataclass
@@ -27,6 +40,7 @@ class BuildReport:
     outputs: list[Output] = field(default_factory=list)
     timings: list[tuple[str, float]] = field(default_factory=list)
     warnings: tuple[str, ...] = ()
+    up_to_date: list[Path] = field(default_factory=list)
 
     @contextmanager
     def step(self, name: str):
@@ -38,8 +52,7 @@ class BuildReport:
 class Staging:
     """Outputs are written to temporary files and renamed into place only when every one succeeded."""
 
-    def __init__(self, out_dir: Path):
-        self.out_dir = out_dir
+    def __init__(self):
         self.pending: list[tuple[Path, Path]] = []
         self.scratches: list[Path] = []
 
@@ -81,16 +94,140 @@ def pdf_name(output_name: str, edition: str, editions: tuple[str, ...]) -> str:
     return f"{output_name}.pdf" if edition == editions[0] else f"{output_name}-{edition}.pdf"
 
 
+def page_source_edition(editions: tuple[str, ...]) -> str:
+    """The edition whose page numbers the EPUB's page list carries: the default one (booklet and press pages
+    are Letter pages)."""
+    return "letter" if editions[0] in {"booklet", "press"} else editions[0]
+
+
+# ---- what each output depends on --------------------------------------------------------------------------
+
+def input_digests(root: Path) -> dict[str, str]:
+    """Digest of every input file: publish.toml and everything under chapters/, layouts/ and assets/."""
+    digests = {"publish.toml": _digest((root / "publish.toml").read_bytes())}
+    for folder in WATCHED_FOLDERS:
+        base = root / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(base.rglob("*")):
+            if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts):
+                digests[path.relative_to(root).as_posix()] = _digest(path.read_bytes())
+    return digests
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _depends(path: str, kind: str, edition: str) -> bool:
+    """Whether an input file can change an output (a PDF of `edition`, or the EPUB)."""
+    if path.startswith("assets/css/editions/"):
+        css_edition = "letter" if edition == "booklet" else edition
+        return kind == "pdf" and path == f"assets/css/editions/{css_edition}.css"
+    if path == "assets/css/epub.css" or path.startswith("layouts/epub/"):
+        return kind == "epub"
+    if path in {"assets/css/print.css", "layouts/print.html"}:
+        return kind == "pdf"
+    return True
+
+
+def output_inputs(digests: dict[str, str], kind: str, edition: str, extra: str = "") -> str:
+    """One digest of everything an output is made from, the toolchain and the date rule included."""
+    digest = hashlib.sha256()
+    digest.update(toolchain_fingerprint().encode())
+    digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    digest.update(f"{kind}:{edition}:{extra}".encode())
+    for path, value in digests.items():
+        if _depends(path, kind, edition):
+            digest.update(f"{path}={value}\n".encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class Planned:
+    kind: str          # "pdf" or "epub"
+    edition: str       # the PDF edition; for the EPUB, the edition its page list maps
+    clinic: Clinic
+    final: Path
+    inputs: str
+    page_key: str = ""  # for the EPUB: the inputs of the PDF whose pages its page list maps
+
+
+def plan_outputs(config: Config, out_dir: Path, pdf: bool, epub: bool, editions: tuple[str, ...]) -> list[Planned]:
+    digests = input_digests(config.root)
+    page_source = page_source_edition(config.print.editions)
+    plan = []
+    for clinic in config.clinics:
+        folder = output_folder(out_dir, clinic, len(config.clinics))
+        for edition in editions if pdf else ():
+            plan.append(Planned("pdf", edition, clinic, folder / pdf_name(config.output_name, edition, editions),
+                                output_inputs(digests, "pdf", edition, clinic.id)))
+        if epub:
+            # The page list maps the printed pages, so the EPUB depends on the page-source edition's inputs too.
+            source = output_inputs(digests, "pdf", page_source, clinic.id)
+            plan.append(Planned("epub", page_source, clinic, folder / f"{config.output_name}.epub",
+                                output_inputs(digests, "epub", page_source, clinic.id + source), source))
+    return plan
+
+
+# ---- the jobs, run in worker processes (or inline) --------------------------------------------------------
+
+def _pdf_job(book, clinic: Clinic, edition: str, target: str, want_starts: bool):
+    from .pdf import RenderedPdf
+    from .render import render_print
+
+    start = time.perf_counter()
+    document = RenderedPdf(render_print(book, clinic, edition), book.root, book.config.limits.render_seconds,
+                           f"laying out the {edition} edition")
+    pages = document.write(Path(target)) if target else document.page_count
+    starts = document.page_starts() if want_starts else None
+    return pages, starts, time.perf_counter() - start
+
+
+def _booklet_job(letter: str, target: str):
+    from .impose import impose_booklet
+
+    start = time.perf_counter()
+    return impose_booklet(Path(letter), Path(target)), None, time.perf_counter() - start
+
+
+def _epub_job(book, clinic: Clinic, target: str, starts):
+    from .epub import write_epub
+
+    start = time.perf_counter()
+    return write_epub(book, clinic, Path(target), starts), None, time.perf_counter() - start
+
+
+class _Inline:
+    """Runs jobs in this process, one after the other, with the same interface as a process pool."""
+
+    def submit(self, function, *args) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(function(*args))
+        except BaseException as error:  # handed to the caller, as a pool would
+            future.set_exception(error)
+        return future
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        pass
+
+
+# ---- the build ----------------------------------------------------------------------------------------------
+
 def build(root: Path, out_dir: Path | None = None, pdf: bool = True, epub: bool = True,
-          editions: tuple[str, ...] | None = None) -> BuildReport:
-    """Build the handout in project folder `root` into `out_dir` (default: root/dist)."""
+          editions: tuple[str, ...] | None = None, jobs: int | None = None, force: bool = False,
+          progress: Callable[[str, str], None] | None = None) -> BuildReport:
+    """Build the handout in project folder `root` into `out_dir` (default: root/dist).
+
+    Outputs whose inputs have not changed since the last good build are left alone (`force` rebuilds
+    them). `jobs` worker processes make the rest (default: one per core; 1 builds in this process).
+    `progress(event, name)` hears "start", "done" and "skip" for each output.
+    """
     root = root.resolve()
     out_dir = (out_dir or root / "dist").resolve()
     with build_lock(out_dir):
-        return _build(root, out_dir, pdf, epub, editions)
-
-
-LOCK_NAME = ".build.lock"
+        return _build(root, out_dir, pdf, epub, editions, jobs, force, progress or (lambda event, name: None))
 
 
 @contextmanager
@@ -98,6 +235,7 @@ def build_lock(out_dir: Path):
     """One build at a time per output folder; a second one is told so instead of mixing files."""
     out_dir.mkdir(parents=True, exist_ok=True)
     with open(out_dir / LOCK_NAME, "a") as handle:
+        _HELD_LOCKS.add(handle.fileno())
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -109,79 +247,149 @@ def build_lock(out_dir: Path):
         try:
             yield
         finally:
+            _HELD_LOCKS.discard(handle.fileno())
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _build(root: Path, out_dir: Path, pdf: bool, epub: bool, editions: tuple[str, ...] | None) -> BuildReport:
-    report = BuildReport()
-    with report.step("load"):
-        config = load_config(root)
-        book: Book = load_book(config)
-    report.warnings = book.warnings
-    editions = editions or config.print.editions
-    staging = Staging(out_dir)
+_HELD_LOCKS: set[int] = set()
+
+
+def _worker_start() -> None:
+    """In a worker: let go of the parent's build lock, and die with the parent if it is killed."""
+    for descriptor in list(_HELD_LOCKS):
+        try:
+            os.close(descriptor)  # the lock belongs to the build, which ends with the parent
+        except OSError:
+            pass
     try:
-        for clinic in config.clinics:
-            folder = output_folder(out_dir, clinic, len(config.clinics))
-            label = f" [{clinic.id}]" if len(config.clinics) > 1 else ""
-            page_source = page_source_edition(config.print.editions)
-            rendered = _write_editions(book, clinic, editions if pdf else (), folder, staging, report, label,
-                                       keep=page_source if epub else None)
-            if epub:
-                from .epub import write_epub
-                if page_source not in rendered:
-                    with report.step(f"lay out {page_source} for page list{label}"):
-                        rendered[page_source] = _render(book, clinic, page_source)
-                final = folder / f"{config.output_name}.epub"
-                temporary = staging.temporary(final)
-                with report.step(f"write EPUB{label}"):
-                    documents = write_epub(book, clinic, temporary, rendered[page_source].page_starts())
-                report.outputs.append(Output(final, "epub", temporary.stat().st_size, documents))
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: a killed parent's workers finish their page and exit
+
+
+def _label(item: Planned, clinics: int) -> str:
+    name = f"PDF {item.edition}" if item.kind == "pdf" else "EPUB"
+    return f"{name} [{item.clinic.id}]" if clinics > 1 else name
+
+
+def _build(root: Path, out_dir: Path, pdf: bool, epub: bool, editions: tuple[str, ...] | None,
+           jobs: int | None, force: bool, progress) -> BuildReport:
+    report = BuildReport()
+    with report.step("check what changed"):
+        config = load_config(root)
+        editions = editions or config.print.editions
+        plan = plan_outputs(config, out_dir, pdf, epub, editions)
+        state = BuildState(root)
+        todo = [item for item in plan if force or not state.is_current(item.final, item.inputs)]
+    report.warnings = config.warnings
+    clinics = len(config.clinics)
+    for item in plan:
+        if item not in todo:
+            report.up_to_date.append(item.final)
+            progress("skip", _label(item, clinics))
+    if not todo:
+        return report  # nothing changed: no chapter read, no WeasyPrint imported
+
+    from .book import load_book
+
+    with report.step("read chapters"):
+        book = load_book(config)
+    report.warnings = book.warnings
+    if any(item.kind == "pdf" for item in todo) or any(
+            item.kind == "epub" and state.page_starts(item.page_key) is None for item in todo):
+        import weasyprint  # noqa: F401  (once here, so forked workers share it instead of importing it again)
+
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    pool = _Inline() if workers == 1 else ProcessPoolExecutor(workers, mp_context=get_context("fork"),
+                                                              initializer=_worker_start)
+    staging = Staging()
+    try:
+        _run(book, plan, todo, pool, staging, state, report, progress, clinics)
         staging.commit()
+        for item in todo:
+            state.record(item.final, item.inputs)
+        state.save()
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         staging.discard()
     return report
 
 
-def page_source_edition(editions: tuple[str, ...]) -> str:
-    """The edition whose page numbers the EPUB's page list carries: the default one (booklet and press pages
-    are Letter pages)."""
-    return "letter" if editions[0] in {"booklet", "press"} else editions[0]
+def _run(book, plan: list[Planned], todo: list[Planned], pool, staging: Staging, state: BuildState,
+         report: BuildReport, progress, clinics: int) -> None:
+    """Submit every job as soon as what it needs exists: PDFs first, then booklets and EPUBs."""
+    running: dict[Future, tuple[Planned | None, str, Path | None, str]] = {}
+    letters: dict[str, Path] = {}     # clinic id -> the Letter PDF a booklet is imposed from
+    letters_ready: set[str] = set()
+    starts: dict[str, list] = {}      # clinic id -> the printed pages' first words, for its EPUB
+    booklets = [item for item in todo if item.kind == "pdf" and item.edition == "booklet"]
+    epubs = [item for item in todo if item.kind == "epub"]
+    epub_of = {item.clinic.id: item for item in plan if item.kind == "epub"}
 
+    def submit(item: Planned | None, clinic: Clinic, name: str, function, *args, file: Path | None = None):
+        if item is not None:
+            progress("start", _label(item, clinics))
+        running[pool.submit(function, *args)] = (item, name, file, clinic.id)
 
-def _render(book: Book, clinic: Clinic, edition: str):
-    from .pdf import RenderedPdf
-    from .render import render_print
-    return RenderedPdf(render_print(book, clinic, edition), book.root, book.config.limits.render_seconds,
-                       f"laying out the {edition} edition")
-
-
-def _write_editions(book: Book, clinic: Clinic, editions: tuple[str, ...], folder: Path, staging: Staging,
-                    report: BuildReport, label: str, keep: str | None) -> dict:
-    """Write each PDF edition; returns the laid-out document of edition `keep`, if built, for the EPUB."""
-    from .impose import impose_booklet
-
-    rendered: dict = {}
-    written: dict[str, Path] = {}
-    for edition in editions:
-        final = folder / pdf_name(book.config.output_name, edition, editions)
-        temporary = staging.temporary(final)
-        document = None
-        if edition == "booklet":
-            letter = written.get("letter")
-            if letter is None:  # the booklet needs Letter pages even when no Letter edition is wanted
-                letter = staging.scratch(folder, "letter.pdf")
-                with report.step(f"write PDF letter (for booklet){label}"):
-                    document = _render(book, clinic, "letter")
-                    document.write(letter)
-            with report.step(f"impose booklet{label}"):
-                pages = impose_booklet(letter, temporary)
+    for item in epubs:
+        cached = state.page_starts(item.page_key)
+        if cached is not None:
+            starts[item.clinic.id] = cached
+    for item in todo:
+        if item.kind == "pdf" and item.edition != "booklet":
+            epub = epub_of.get(item.clinic.id)
+            want = epub in epubs and epub.edition == item.edition and item.clinic.id not in starts
+            temporary = staging.temporary(item.final)
+            if item.edition == "letter":
+                letters[item.clinic.id] = temporary
+            submit(item, item.clinic, f"write PDF {item.edition}", _pdf_job, book, item.clinic, item.edition,
+                   str(temporary), want, file=temporary)
+    for item in epubs:  # the page-source edition is not being built: lay it out for its pages only
+        laid_out = any(p.kind == "pdf" and p.clinic.id == item.clinic.id and p.edition == item.edition
+                       for p in todo)
+        if item.clinic.id not in starts and not laid_out:
+            submit(None, item.clinic, f"lay out {item.edition} for the page list", _pdf_job, book, item.clinic,
+                   item.edition, "", True)
+    for item in booklets:  # no Letter PDF in this build: use the current one, or make Letter pages
+        if item.clinic.id in letters:
+            continue
+        current = next((p.final for p in plan if p.kind == "pdf" and p.edition == "letter"
+                        and p.clinic.id == item.clinic.id and p not in todo), None)
+        if current is not None:
+            letters[item.clinic.id] = current
+            letters_ready.add(item.clinic.id)
         else:
-            with report.step(f"write PDF {edition}{label}"):
-                document = _render(book, clinic, edition)
-                pages = document.write(temporary)
-            written[edition] = temporary
-        if document is not None and (edition == keep or (edition == "booklet" and keep == "letter")):
-            rendered[keep] = document
-        report.outputs.append(Output(final, "pdf", temporary.stat().st_size, pages))
-    return rendered
+            scratch = staging.scratch(item.final.parent, "letter.pdf")
+            letters[item.clinic.id] = scratch
+            submit(None, item.clinic, "write PDF letter (for booklet)", _pdf_job, book, item.clinic, "letter",
+                   str(scratch), False, file=scratch)
+
+    def launch_ready():
+        for item in [e for e in epubs if e.clinic.id in starts]:
+            epubs.remove(item)
+            temporary = staging.temporary(item.final)
+            submit(item, item.clinic, "write EPUB", _epub_job, book, item.clinic, str(temporary),
+                   starts[item.clinic.id], file=temporary)
+        for item in [b for b in booklets if b.clinic.id in letters_ready]:
+            booklets.remove(item)
+            temporary = staging.temporary(item.final)
+            submit(item, item.clinic, "impose booklet", _booklet_job, str(letters[item.clinic.id]),
+                   str(temporary), file=temporary)
+
+    launch_ready()
+    while running:
+        finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+        for future in finished:
+            item, name, file, clinic_id = running.pop(future)
+            pages, page_starts, seconds = future.result()  # re-raises an InputError from the worker
+            if page_starts is not None:
+                starts[clinic_id] = page_starts
+                state.record_page_starts(epub_of[clinic_id].page_key, page_starts)
+            if file is not None and letters.get(clinic_id) == file:
+                letters_ready.add(clinic_id)
+            report.timings.append((f"{name} [{clinic_id}]" if clinics > 1 else name, seconds))
+            if item is not None:
+                report.outputs.append(Output(item.final, item.kind, file.stat().st_size, pages))
+                progress("done", _label(item, clinics))
+        launch_ready()

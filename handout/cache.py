@@ -102,7 +102,7 @@ class BuildState:
         return self.data["page_starts"].get(inputs)
 
     def record_page_starts(self, inputs: str, starts) -> None:
-        self.data["page_starts"] = {inputs: starts}
+        self.data["page_starts"][inputs] = starts
 
     def save(self) -> None:
         try:

@@ -36,15 +36,27 @@ def parser() -> argparse.ArgumentParser:
         target.add_argument("--edition", action="append", choices=EDITIONS, default=None,
                             help="build this PDF edition instead of those in publish.toml (repeatable): "
                                  + ", ".join(EDITIONS))
+        target.add_argument("--jobs", type=int, default=None, metavar="N",
+                            help="worker processes for the editions (default: one per core; 1: no workers)")
+        target.add_argument("--force", action="store_true",
+                            help="rebuild every output, even those whose inputs have not changed")
     return top
 
 
 def run_build(args) -> int:
     from .build import build
 
+    from .progress import progress_for
+
     started = time.perf_counter()
     editions = tuple(dict.fromkeys(args.edition)) if args.edition else None
-    report = build(args.project, args.out, pdf=not args.no_pdf, epub=not args.no_epub, editions=editions)
+    if args.jobs is not None and args.jobs < 1:
+        raise InputError("--jobs must be 1 or more")
+    with progress_for() as progress:
+        report = build(args.project, args.out, pdf=not args.no_pdf, epub=not args.no_epub, editions=editions,
+                       jobs=args.jobs, force=args.force, progress=progress)
+    if not report.outputs:
+        print(f"Everything is up to date ({len(report.up_to_date)} outputs): nothing was rebuilt.")
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     for output in report.outputs:
@@ -56,6 +68,7 @@ def run_build(args) -> int:
         if output.path.name.endswith("-booklet.pdf"):
             detail = f"{output.pages} sheet sides"
         print(f"wrote {shown} ({detail}, {output.size / 1024:.0f} KiB)")
+    print("timings:")
     for name, seconds in report.timings:
         print(f"  {name:<32} {seconds:6.2f} s")
     print(f"  {'total':<32} {time.perf_counter() - started:6.2f} s")
