@@ -16,7 +16,7 @@ import yaml
 
 from .cache import ChapterCache
 from .config import Config, Limits
-from .errors import InputError, SandboxError, line_of
+from .errors import CONTROL_CHARACTER, InputError, SandboxError, line_of, refuse_control_characters
 from .sandbox import check_image
 from .sanitize import describe_allowed, refused_markup
 from .markdown_ext import CHAPTER_FILE, CITE_PLACEHOLDER, ChapterState, Image, Link, new_markdown
@@ -105,6 +105,7 @@ class Book:
     uncited: tuple[str, ...]
     date: dt.datetime
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    draft: bool = False  # built with --draft despite failed checks: the layouts mark every page
 
     @property
     def images(self) -> tuple[Image, ...]:
@@ -126,7 +127,12 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as error:
         raise InputError("file is not UTF-8 text (save it as UTF-8)", path,
                          raw.count(b"\n", 0, error.start) + 1) from None
-    return text.removeprefix("\ufeff").replace("\r\n", "\n")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    control = CONTROL_CHARACTER.search(text)
+    if control:
+        raise InputError(f"the file holds an invisible control character (U+{ord(control.group()):04X}); "
+                         "delete it (it often comes from pasted text)", path, text.count("\n", 0, control.start()) + 1)
+    return text
 
 
 def build_date(config: Config) -> dt.datetime:
@@ -255,6 +261,9 @@ def convert_chapter(path: Path, number: int, slug: str, root: Path) -> Chapter:
     for key in ("title", "short_title", "summary", "role"):
         if key in meta and not isinstance(meta[key], str):
             raise InputError(f"front matter '{key}' must be text", path, _front_matter_line(text, key))
+    for key in ("title", "short_title", "summary"):
+        if key in meta:
+            refuse_control_characters(meta[key], f"front matter '{key}'", path, _front_matter_line(text, key))
     if not meta["title"].strip():
         raise InputError("front matter 'title' is empty", path, _front_matter_line(text, "title"))
     role = meta.get("role", "chapter")

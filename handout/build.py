@@ -12,9 +12,10 @@ import os
 import signal
 import tempfile
 import time
+import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable
@@ -153,24 +154,37 @@ class Planned:
     page_key: str = ""  # for the EPUB: the inputs of the PDF whose pages its page list maps
 
 
-def plan_outputs(config: Config, out_dir: Path, pdf: bool, epub: bool, editions: tuple[str, ...]) -> list[Planned]:
+def plan_outputs(config: Config, out_dir: Path, pdf: bool, epub: bool, editions: tuple[str, ...],
+                 draft: bool = False) -> list[Planned]:
     digests = input_digests(config.root)
     page_source = page_source_edition(config.print.editions)
     plan = []
     for clinic in config.clinics:
         folder = output_folder(out_dir, clinic, len(config.clinics))
+        tag = clinic.id + (":draft" if draft else "")  # a draft and a final build make different files
         for edition in editions if pdf else ():
             plan.append(Planned("pdf", edition, clinic, folder / pdf_name(config.output_name, edition, editions),
-                                output_inputs(digests, "pdf", edition, clinic.id)))
+                                output_inputs(digests, "pdf", edition, tag)))
         if epub:
             # The page list maps the printed pages, so the EPUB depends on the page-source edition's inputs too.
-            source = output_inputs(digests, "pdf", page_source, clinic.id)
+            source = output_inputs(digests, "pdf", page_source, tag)
             plan.append(Planned("epub", page_source, clinic, folder / f"{config.output_name}.epub",
-                                output_inputs(digests, "epub", page_source, clinic.id + source), source))
+                                output_inputs(digests, "epub", page_source, tag + source), source))
     return plan
 
 
 # ---- the jobs, run in worker processes (or inline) --------------------------------------------------------
+
+def _call(job: str, *args):
+    """Run a job by name; errors leave a worker as InputError (the user's) or RuntimeError (ours), which
+    both survive the trip back to the build, unlike some library exceptions."""
+    try:
+        return globals()[job](*args)
+    except InputError:
+        raise
+    except Exception as error:
+        raise RuntimeError(f"{type(error).__name__}: {error}\n{traceback.format_exc()}") from None
+
 
 def _pdf_job(book, clinic: Clinic, edition: str, target: str, want_starts: bool):
     from .pdf import RenderedPdf
@@ -217,8 +231,11 @@ class _Inline:
 
 def build(root: Path, out_dir: Path | None = None, pdf: bool = True, epub: bool = True,
           editions: tuple[str, ...] | None = None, jobs: int | None = None, force: bool = False,
-          progress: Callable[[str, str], None] | None = None) -> BuildReport:
+          progress: Callable[[str, str], None] | None = None, draft: bool = False) -> BuildReport:
     """Build the handout in project folder `root` into `out_dir` (default: root/dist).
+
+    The error-level checks of `publish.py check` run first: a handout that fails them is refused
+    (`checks.ChecksFailed`, exit status 2) unless `draft`, which builds it with every page marked as a draft.
 
     Outputs whose inputs have not changed since the last good build are left alone (`force` rebuilds
     them). `jobs` worker processes make the rest (default: one per core; 1 builds in this process).
@@ -227,7 +244,8 @@ def build(root: Path, out_dir: Path | None = None, pdf: bool = True, epub: bool 
     root = root.resolve()
     out_dir = (out_dir or root / "dist").resolve()
     with build_lock(out_dir):
-        return _build(root, out_dir, pdf, epub, editions, jobs, force, progress or (lambda event, name: None))
+        return _build(root, out_dir, pdf, epub, editions, jobs, force, progress or (lambda event, name: None),
+                      draft)
 
 
 @contextmanager
@@ -274,12 +292,14 @@ def _label(item: Planned, clinics: int) -> str:
 
 
 def _build(root: Path, out_dir: Path, pdf: bool, epub: bool, editions: tuple[str, ...] | None,
-           jobs: int | None, force: bool, progress) -> BuildReport:
+           jobs: int | None, force: bool, progress, draft: bool = False) -> BuildReport:
+    from .checks import check_date, gate, review_findings, run_checks
+
     report = BuildReport()
     with report.step("check what changed"):
         config = load_config(root)
         editions = editions or config.print.editions
-        plan = plan_outputs(config, out_dir, pdf, epub, editions)
+        plan = plan_outputs(config, out_dir, pdf, epub, editions, draft)
         state = BuildState(root)
         todo = [item for item in plan if force or not state.is_current(item.final, item.inputs)]
     report.warnings = config.warnings
@@ -288,14 +308,21 @@ def _build(root: Path, out_dir: Path, pdf: bool, epub: bool, editions: tuple[str
         if item not in todo:
             report.up_to_date.append(item.final)
             progress("skip", _label(item, clinics))
+    today = check_date()
     if not todo:
-        return report  # nothing changed: no chapter read, no WeasyPrint imported
+        # Nothing changed: no chapter read, no WeasyPrint imported. Only the review date can have passed since.
+        report.warnings = (*config.warnings, *gate(review_findings(config, today), draft))
+        return report
 
     from .book import load_book
 
     with report.step("read chapters"):
         book = load_book(config)
-    report.warnings = book.warnings
+    with report.step("check"):
+        refused = gate(run_checks(book, today), draft)  # error-level findings stop here unless a draft
+    report.warnings = (*book.warnings, *refused)
+    if draft:
+        book = replace(book, draft=True)
     if any(item.kind == "pdf" for item in todo) or any(
             item.kind == "epub" and state.page_starts(item.page_key) is None for item in todo):
         import weasyprint  # noqa: F401  (once here, so forked workers share it instead of importing it again)
@@ -330,7 +357,7 @@ def _run(book, plan: list[Planned], todo: list[Planned], pool, staging: Staging,
     def submit(item: Planned | None, clinic: Clinic, name: str, function, *args, file: Path | None = None):
         if item is not None:
             progress("start", _label(item, clinics))
-        running[pool.submit(function, *args)] = (item, name, file, clinic.id)
+        running[pool.submit(_call, function.__name__, *args)] = (item, name, file, clinic.id)
 
     for item in epubs:
         cached = state.page_starts(item.page_key)

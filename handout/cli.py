@@ -16,7 +16,17 @@ Reads publish.toml, chapters/, layouts/ and assets/ in the project folder and
 writes dist/<output_name>.pdf and dist/<output_name>.epub. Outputs are
 replaced only when the whole build succeeds.
 
+The build first runs the error-level checks of `publish.py check` and refuses to
+print a handout that fails them (exit 2); --draft builds it anyway, marked as a
+draft on every page.
+
 exit status: 0 built, 1 internal error, 2 bad input (the message names the file and line)"""
+
+CHECK_DESCRIPTION = """Check what a patient handout most needs before it is printed: reading level,
+jargon, sourced numbers, citations, structure, links and images, review dates.
+Reads the same chapters as the build, never its outputs; needs no network.
+
+exit status: 0 no errors, 1 errors (warnings too with --strict), 2 bad input"""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -40,7 +50,43 @@ def parser() -> argparse.ArgumentParser:
                             help="worker processes for the editions (default: one per core; 1: no workers)")
         target.add_argument("--force", action="store_true",
                             help="rebuild every output, even those whose inputs have not changed")
+        target.add_argument("--draft", action="store_true",
+                            help="build even when checks fail at error level; every page is marked as a draft")
+    check = commands.add_parser("check", help="check reading level, jargon, numbers, sources, structure, "
+                                "links and review dates", description=CHECK_DESCRIPTION,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text for people (default), json for CI (shape in README.md)")
+    watch = commands.add_parser("watch", help="rebuild on every save and serve a live preview on localhost",
+                                description="Build, then rebuild whenever a file in chapters/, layouts/, "
+                                "assets/ or publish.toml changes, and serve a preview that reloads itself "
+                                "after each build. Ctrl-C stops it.")
+    watch.add_argument("--out", type=Path, default=None, help="output folder (default: dist/)")
+    watch.add_argument("--port", type=int, default=8000, help="preview port on 127.0.0.1 (0: any free port)")
     return top
+
+
+def run_watch(args) -> int:
+    from .watch import watch
+
+    return watch(args.project, args.out, port=args.port, log=lambda line: print(line, flush=True))
+
+
+def run_check(args) -> int:
+    import json
+
+    from .checks import check_project, exit_status, report_json, report_text, strict
+
+    run = check_project(args.project)
+    findings = strict(run.findings) if args.strict else run.findings
+    status = exit_status(findings, run.bad_input)
+    if args.format == "json":
+        print(json.dumps(report_json(findings, run.config, run.today, status, args.strict), indent=2,
+                         ensure_ascii=False))
+    else:
+        print(report_text(findings, run.today, args.strict))
+    return status
 
 
 def run_build(args) -> int:
@@ -54,7 +100,7 @@ def run_build(args) -> int:
         raise InputError("--jobs must be 1 or more")
     with progress_for() as progress:
         report = build(args.project, args.out, pdf=not args.no_pdf, epub=not args.no_epub, editions=editions,
-                       jobs=args.jobs, force=args.force, progress=progress)
+                       jobs=args.jobs, force=args.force, progress=progress, draft=args.draft)
     if not report.outputs:
         print(f"Everything is up to date ({len(report.up_to_date)} outputs): nothing was rebuilt.")
     for warning in report.warnings:
@@ -79,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     args.project = args.project.resolve()
     try:
-        return run_build(args)
+        if args.command == "watch":
+            return run_watch(args)
+        return run_check(args) if args.command == "check" else run_build(args)
     except InputError as error:
         print(f"error: {error.format(args.project)}", file=sys.stderr)
         return 2

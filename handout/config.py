@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from .errors import InputError, refuse_control_characters
 
 CONFIG_NAME = "publish.toml"
 
@@ -132,6 +132,15 @@ SCHEMA: dict[str, Any] = {
             "Call 911 or go to the nearest emergency department if you are in immediate danger.",
         ], "Lines of the crisis box shown at the start and the end"),
     },
+    "check": {
+        "reading_grade_max": Option(int, 8, "Highest Flesch-Kincaid grade a chapter may read at", check=_positive),
+        "section_words_max": Option(int, 300, "Most words a section may have before `check` warns",
+                                    check=_positive),
+        "review_warning_days": Option(int, 60, "Warn this many days before the next review is due",
+                                      check=lambda v: "must be 0 or more" if v < 0 else None),
+        "jargon_file": Option(str, "chapters/jargon.txt", "The list of medical terms to check, one per line",
+                              check=_nonempty),
+    },
 }
 
 
@@ -189,6 +198,14 @@ class Crisis:
 
 
 @dataclass(frozen=True)
+class CheckSettings:
+    reading_grade_max: int
+    section_words_max: int
+    review_warning_days: int
+    jargon_file: str
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     title: str
@@ -209,6 +226,7 @@ class Config:
     accessibility: Accessibility
     limits: Limits
     crisis: Crisis
+    check: CheckSettings
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -290,6 +308,9 @@ def _validate(data: dict, schema: dict, prefix: str, path: Path, where: _Locator
                              path, where.line(dotted))
         if option.kind is list and not all(isinstance(item, str) for item in value):
             raise InputError(f"'{dotted}' must be a list of strings", path, where.line(dotted))
+        for text in (value if isinstance(value, list) else [value]):
+            if isinstance(text, str):
+                refuse_control_characters(text, f"'{dotted}'", path, where.line(dotted))
         if option.check is not None:
             problem = option.check(value)
             if problem:
@@ -352,5 +373,6 @@ def load_config(root: Path) -> Config:
                                     hazards=tuple(values["accessibility"]["hazards"])),
         limits=Limits(**values["limits"]),
         crisis=Crisis(heading=values["crisis"]["heading"], lines=tuple(values["crisis"]["lines"])),
+        check=CheckSettings(**values["check"]),
         warnings=tuple(warnings),
     )

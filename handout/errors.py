@@ -1,7 +1,11 @@
 """Errors a user can cause, reported as one line naming the file (and line)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+# Control characters other than tab and new line: not allowed in XML, so they would break the EPUB.
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 class InputError(Exception):
@@ -12,6 +16,10 @@ class InputError(Exception):
         self.message = message
         self.path = Path(path) if path is not None else None
         self.line = line
+
+    def __reduce__(self):
+        # Keep the file and line when the error crosses from a worker process to the build.
+        return (type(self), (self.message, self.path, self.line))
 
     def where(self, root: Path | None = None) -> str:
         """The `file:line` prefix, with the file relative to the project when possible."""
@@ -40,6 +48,9 @@ class SandboxError(InputError):
         super().__init__(message, path, line)
         self.url = url
 
+    def __reduce__(self):
+        return (type(self), (self.message, self.path, self.line, self.url))
+
 
 def line_of(text: str, needle: str, start_line: int = 1) -> int | None:
     """The 1-based line of the first occurrence of `needle` in `text`, offset by `start_line`."""
@@ -47,3 +58,11 @@ def line_of(text: str, needle: str, start_line: int = 1) -> int | None:
     if index < 0:
         return None
     return text.count("\n", 0, index) + start_line
+
+
+def refuse_control_characters(value: str, what: str, path: Path | str | None, line: int | None) -> None:
+    """Refuse text holding an invisible control character (it often comes from pasted text)."""
+    found = CONTROL_CHARACTER.search(value)
+    if found:
+        raise InputError(f"{what} holds an invisible control character (U+{ord(found.group()):04X}): delete it",
+                         path, line)

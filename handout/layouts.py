@@ -9,6 +9,7 @@ from typing import Callable
 import jinja2
 from markupsafe import Markup
 
+from .cache import CACHE_DIR
 from .errors import InputError
 
 LAYOUTS_DIR = "layouts"
@@ -25,6 +26,36 @@ def _template_frame(error: BaseException, layouts: Path) -> tuple[Path | None, i
     return found
 
 
+_ENVIRONMENTS: dict[tuple[Path, str], jinja2.Environment] = {}
+
+
+def _environment(folder: Path, target: str) -> jinja2.Environment:
+    """One environment per layouts folder and target, kept for the process (watch mode builds many times).
+
+    Templates are recompiled when their file changes (Jinja checks modification times); compiled
+    templates are also kept in .cache/jinja/ so a fresh process does not compile them again.
+    """
+    key = (folder.resolve(), target)
+    if key not in _ENVIRONMENTS:
+        cache = folder.parent / CACHE_DIR / "jinja"
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            bytecode = jinja2.FileSystemBytecodeCache(str(cache))
+        except OSError:
+            bytecode = None  # a read-only project still builds
+        _ENVIRONMENTS[key] = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(folder),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            bytecode_cache=bytecode,
+            auto_reload=True,
+        )
+    return _ENVIRONMENTS[key]
+
+
 class Layouts:
     """Renders a template of layouts/ for one target, turning template mistakes into InputErrors."""
 
@@ -33,14 +64,7 @@ class Layouts:
         if not self.folder.is_dir():
             raise InputError("no layouts/ folder", self.folder)
         self.link = link
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(self.folder),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
+        self.env = _environment(self.folder, target)
         self.env.globals.update(target=target, link=link)
         self.env.filters["resolve_links"] = self.resolve_links
 

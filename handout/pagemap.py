@@ -129,19 +129,23 @@ def mark_pages(contents: list[bytes], starts: list[list[str]]) -> tuple[list[byt
     not found (the print and EPUB text disagree).
     """
     trees = [parse(content) for content in contents]
-    holders: list[int] = []
+    stream = _Stream(trees)
+    found_at: list[int] = []
     cursor = 0
     for number, words in enumerate(starts, 1):
-        stream = _Stream(trees)
-        if not words:  # a blank page: mark it where the previous one ended
+        if not words:  # a blank page: mark it where the previous one began
             found = min(cursor, len(stream.text) - 1)
         else:
             found = stream.find(words, cursor)
         if found < 0:
             raise ValueError(f"page {number} starts with '{' '.join(words)}', which the EPUB text does not hold")
-        node_index, offset = stream.where[found]
+        found_at.append(found)
+        cursor = found + 1
+    # Insert from the last marker back, so the text positions found above stay valid while nodes are split.
+    holders = [0] * len(starts)
+    for number in range(len(starts), 0, -1):
+        node_index, offset = stream.where[found_at[number - 1]]
         node = stream.nodes[node_index]
         _insert(node, offset, _marker(number))
-        holders.append(node.document)
-        cursor = found + 1
+        holders[number - 1] = node.document
     return [serialise(tree) for tree in trees], holders

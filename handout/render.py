@@ -15,6 +15,9 @@ from .layouts import Layouts
 STYLESHEETS = {"print": ("assets/css/base.css", "assets/css/print.css"),
                "epub": ("assets/css/fonts.css", "assets/css/base.css", "assets/css/epub.css")}
 EPUB_FONT_DIR = "assets/fonts"
+# Added to the print stylesheets of a draft (`publish.py build --draft`): a mark in every page's top margin.
+DRAFT_STYLESHEET = "assets/css/draft.css"
+DRAFT_MARK = "DRAFT \u2013 not for patients"
 
 
 def _context(book: Book, target: str, clinic: Clinic) -> dict:
@@ -27,6 +30,8 @@ def _context(book: Book, target: str, clinic: Clinic) -> dict:
         "date_iso": book.date.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "version": __version__,
         "stylesheets": STYLESHEETS[target],
+        "draft": book.draft,          # layouts mark a draft on every page (print: DRAFT_STYLESHEET)
+        "draft_mark": DRAFT_MARK,
         "qr_code": Markup(qr_svg_data_url(config.online_url)) if config.online_url else "",
     }
 
@@ -43,7 +48,8 @@ def render_print(book: Book, clinic: Clinic, edition: str = "letter") -> str:
     layouts = Layouts(book.root, "print", link=lambda anchor: f"#{anchor}")
     font_css = font_face_css(lambda face: face.path.as_uri())
     context = _context(book, "print", clinic)
-    context["stylesheets"] = (*STYLESHEETS["print"], f"assets/css/editions/{edition}.css")
+    context["stylesheets"] = (*STYLESHEETS["print"], f"assets/css/editions/{edition}.css",
+                              *((DRAFT_STYLESHEET,) if book.draft else ()))
     show_toc = len(book.chapters) > book.config.print.toc_min_chapters
     return layouts.render("print.html", font_css=Markup(font_css), edition=edition, show_toc=show_toc, **context)
 

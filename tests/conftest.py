@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+TEST_EPOCH = "1794700800"  # 2026-11-15T00:00:00Z
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
@@ -32,6 +33,9 @@ def make_project(destination: Path, fixture: str | None = "mini") -> Path:
 def run_publish(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run the command line as a user would, in a separate process."""
     environment = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    # A fixed "today" between the handout's last review and its next review due, so the review-date gate
+    # does not start refusing the test builds on the day the sample handout falls due.
+    environment["SOURCE_DATE_EPOCH"] = TEST_EPOCH
     environment.update(env or {})
     return subprocess.run([sys.executable, str(REPO / "publish.py"), "--project", str(project), *args],
                           capture_output=True, text=True, env=environment, timeout=600)

@@ -104,3 +104,14 @@ def test_help_documents_every_option():
     result = run_publish(REPO, "--help")
     for option in ("--project", "--out", "--no-pdf", "--no-epub", "--debug", "build"):
         assert option in result.stdout
+
+
+def test_without_source_date_epoch_the_date_is_the_last_review(monkeypatch):
+    from handout.book import build_date
+    from handout.config import load_config
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    config = load_config(REPO)
+    assert build_date(config).date() == config.review.last_reviewed
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert build_date(config).isoformat() == "2023-11-14T22:13:20+00:00"

@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""Benchmark: how fast a handout regenerates, against Pandoc and a bare WeasyPrint render.
+
+    .venv/bin/python bench/bench.py [--runs N] [--quick]
+
+Prints medians over several runs and the ratios the project aims for:
+
+- cold build of the default handout (Letter PDF + EPUB, no cache) vs Pandoc making the same two files
+  from the same Markdown (`--pdf-engine=weasyprint`), and vs a bare WeasyPrint render of the same HTML;
+- a 100-chapter book: its per-chapter cost vs the 10-chapter handout's;
+- a no-op rebuild;
+- a one-chapter edit in watch mode (WeasyPrint already imported) to a new PDF, vs a bare render;
+- all editions serial (--jobs 1) vs parallel;
+- peak memory (largest resident set of the build's processes).
+
+Needs the `bench` extra: `.venv/bin/pip install -e ".[bench]"` (pypandoc-binary ships Pandoc itself).
+Timings are wall-clock on this machine; nothing here is asserted by the tests.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+PUBLISH = [PYTHON, str(REPO / "publish.py")]
+TARGETS = {
+    "cold vs pandoc": ("<=", 0.8),
+    "no-op rebuild s": ("<", 0.3),
+    "watch edit vs bare render": ("<=", 1.3),
+    "100-chapter per-chapter vs 10": ("<=", 1.2),
+    "parallel speed-up": (">=", 1.6),
+    "peak memory MB": ("<", 400),
+}
+
+
+def copy_project(destination: Path, chapters: Path | None = None) -> Path:
+    destination.mkdir(parents=True)
+    for name in ("publish.toml", "layouts", "assets"):
+        source = REPO / name
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, destination / name)
+    shutil.copytree(chapters or REPO / "chapters", destination / "chapters")
+    return destination
+
+
+def timed(command: list[str], env: dict | None = None) -> tuple[float, subprocess.CompletedProcess]:
+    start = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **(env or {})})
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{result.stderr}")
+    return elapsed, result
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def clean(project: Path) -> None:
+    shutil.rmtree(project / ".cache", ignore_errors=True)
+    shutil.rmtree(project / "dist", ignore_errors=True)
+
+
+def cold_build(project: Path, runs: int, *extra: str) -> float:
+    times = []
+    for _ in range(runs):
+        clean(project)
+        seconds, _ = timed([*PUBLISH, "--project", str(project), "--edition", "letter", *extra])
+        times.append(seconds)
+    return median(times)
+
+
+def pandoc_build(project: Path, runs: int, out: Path) -> float:
+    import pypandoc
+
+    pandoc = pypandoc.get_pandoc_path()
+    chapters = sorted(str(p) for p in (project / "chapters").glob("*.md"))
+    env = {"PATH": f"{Path(PYTHON).parent}:{os.environ['PATH']}"}  # the venv's weasyprint command
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        timed([pandoc, *chapters, "--resource-path", str(project / "chapters"), "--metadata",
+               "title=Handout", "--pdf-engine=weasyprint", "-o", str(out / "pandoc.pdf")], env)
+        timed([pandoc, *chapters, "--resource-path", str(project / "chapters"), "--metadata",
+               "title=Handout", "-o", str(out / "pandoc.epub")], env)
+        times.append(time.perf_counter() - start)
+    return median(times)
+
+
+BARE_RENDER = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, {repo!r})
+from handout.book import load_book
+from handout.config import load_config
+from handout.render import render_print
+project = Path({project!r})
+config = load_config(project)
+html = render_print(load_book(config, use_cache=False), config.clinic, "letter")
+import weasyprint
+times = []
+for _ in range({runs}):
+    start = time.perf_counter()
+    weasyprint.HTML(string=html, base_url=project.as_uri() + "/").write_pdf({out!r}, pdf_variant="pdf/ua-1")
+    times.append(time.perf_counter() - start)
+print(sorted(times)[len(times) // 2])
+"""
+
+
+def bare_render(project: Path, runs: int, out: Path) -> float:
+    """A bare WeasyPrint render of the same print HTML, WeasyPrint already imported (median seconds)."""
+    code = BARE_RENDER.format(repo=str(REPO), project=str(project), runs=runs, out=str(out / "bare.pdf"))
+    _, result = timed([PYTHON, "-c", code])
+    return float(result.stdout.strip())
+
+
+def bare_render_cold(project: Path, runs: int, out: Path) -> float:
+    """A bare WeasyPrint render in a fresh process (import included), from an HTML file."""
+    html_file = out / "handout.html"
+    code = ("import sys; from pathlib import Path; sys.path.insert(0, %r)\n"
+            "from handout.book import load_book; from handout.config import load_config\n"
+            "from handout.render import render_print\n"
+            "c = load_config(Path(%r)); Path(%r).write_text(render_print(load_book(c, use_cache=False), "
+            "c.clinic, 'letter'))") % (str(REPO), str(project), str(html_file))
+    timed([PYTHON, "-c", code])
+    times = []
+    for _ in range(runs):
+        seconds, _ = timed([PYTHON, "-c", "import weasyprint, sys; weasyprint.HTML(filename=sys.argv[1], "
+                            f"base_url={project.as_uri() + '/'!r}).write_pdf(sys.argv[2], pdf_variant='pdf/ua-1')",
+                            str(html_file), str(out / "bare-cold.pdf")])
+        times.append(seconds)
+    return median(times)
+
+
+WATCH_EDIT = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, {repo!r})
+from handout.build import build
+from handout.config import load_config
+project = Path({project!r})
+main = load_config(project).print.editions[:1]
+build(project, jobs=1)                      # what `watch` does first
+chapter = sorted((project / "chapters").glob("0*.md"))[1]
+original = chapter.read_text()
+times = []
+for run in range({runs}):
+    chapter.write_text(original + "\\nAn edit, number %d.\\n" % run)
+    start = time.perf_counter()
+    report = build(project, jobs=1, editions=main, epub=False)   # save -> new PDF, as `watch` does
+    times.append(time.perf_counter() - start)
+    assert [o.path.name for o in report.outputs] == ["ketamine-handout.pdf"], report.outputs
+    build(project, jobs=1)                  # and the rest, after the PDF is there
+chapter.write_text(original)
+print(sorted(times)[len(times) // 2])
+"""
+
+
+def watch_edit(project: Path, runs: int) -> float:
+    _, result = timed([PYTHON, "-c", WATCH_EDIT.format(repo=str(REPO), project=str(project), runs=runs)])
+    return float(result.stdout.strip())
+
+
+def make_long_book(destination: Path, chapters: int = 100) -> Path:
+    """A book of `chapters` chapters cut from the default handout's text, plus its glossary and sources."""
+    source = sorted((REPO / "chapters").glob("*.md"))
+    body_chapters = [p for p in source if "role:" not in p.read_text().split("---")[1]]
+    folder = destination / "chapters"
+    folder.mkdir(parents=True)
+    shutil.copy2(REPO / "chapters" / "references.yaml", folder / "references.yaml")
+    for number in range(1, chapters + 1):
+        text = body_chapters[(number - 1) % len(body_chapters)].read_text()
+        text = re.sub(r"\]\((\d+-[a-z0-9-]+\.md)?#[^)]*\)", "]", text)   # in-book links point elsewhere now
+        text = re.sub(r"\]\(\d+-[a-z0-9-]+\.md\)", "]", text)
+        text = re.sub(r"(?m)^title: (.*)$", rf"title: \1 (part {number})", text, count=1)
+        (folder / f"{number:03d}-part-{number}.md").write_text(text)
+    for extra, path in enumerate(p for p in source if p not in body_chapters):
+        shutil.copy2(path, folder / f"{chapters + 1 + extra:03d}-{path.name.split('-', 1)[1]}")
+    return folder
+
+
+def peak_memory(project: Path, *extra: str) -> float:
+    """Largest resident set of the build and its workers, in MB (ru_maxrss of waited-for children)."""
+    clean(project)
+    code = ("import resource, subprocess, sys\n"
+            "subprocess.run(sys.argv[1:], check=True, capture_output=True)\n"
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    _, result = timed([PYTHON, "-c", code, *PUBLISH, "--project", str(project), *extra])
+    return int(result.stdout.strip()) / 1024
+
+
+def verdict(name: str, value: float) -> str:
+    comparison, limit = TARGETS[name]
+    ok = {"<=": value <= limit, "<": value < limit, ">=": value >= limit}[comparison]
+    return f"{'meets' if ok else 'MISSES'} target {comparison} {limit}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per measurement (median reported)")
+    parser.add_argument("--quick", action="store_true", help="3 runs, 2 for the 100-chapter book")
+    args = parser.parse_args()
+    runs = 3 if args.quick else args.runs
+    long_runs = 2 if args.quick else max(2, runs // 2)
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{platform.platform()}")
+    with tempfile.TemporaryDirectory(prefix="handout-bench-") as scratch:
+        scratch = Path(scratch)
+        out = scratch / "out"
+        out.mkdir()
+        handout = copy_project(scratch / "handout")
+        chapter_count = len(list((handout / "chapters").glob("*.md")))
+        rows = []
+
+        ours = cold_build(handout, runs)
+        pandoc = pandoc_build(handout, runs, out)
+        bare_cold = bare_render_cold(handout, runs, out)
+        rows.append(("cold build, default handout (Letter PDF + EPUB)", f"{ours:.2f} s"))
+        rows.append(("  Pandoc, same Markdown (PDF via weasyprint + EPUB)", f"{pandoc:.2f} s"))
+        rows.append(("  bare WeasyPrint render of the same HTML, fresh process", f"{bare_cold:.2f} s"))
+        ratios = {"cold vs pandoc": ours / pandoc}
+
+        # No-op rebuild: a build with nothing changed.
+        timed([*PUBLISH, "--project", str(handout)])
+        noop = median([timed([*PUBLISH, "--project", str(handout)])[0] for _ in range(runs)])
+        ratios["no-op rebuild s"] = noop
+        rows.append(("no-op rebuild (nothing changed)", f"{noop:.3f} s"))
+
+        bare = bare_render(handout, runs, out)
+        edit = watch_edit(handout, runs)
+        rows.append(("watch mode: one-chapter edit to a new PDF", f"{edit:.2f} s"))
+        rows.append(("  bare WeasyPrint render, already imported", f"{bare:.2f} s"))
+        ratios["watch edit vs bare render"] = edit / bare
+
+        # All editions: serial vs parallel.
+        serial = median([timed([*PUBLISH, "--project", str(handout), "--force", "--jobs", "1"])[0]
+                         for _ in range(runs)])
+        parallel = median([timed([*PUBLISH, "--project", str(handout), "--force"])[0] for _ in range(runs)])
+        rows.append(("all editions + EPUB, serial (--jobs 1)", f"{serial:.2f} s"))
+        rows.append((f"all editions + EPUB, parallel ({os.cpu_count()} workers)", f"{parallel:.2f} s"))
+        ratios["parallel speed-up"] = serial / parallel
+
+        # 100 chapters vs the 10 of the default handout.
+        long_book = scratch / "long"
+        copy_project(long_book, make_long_book(scratch / "long-chapters"))
+        long_count = len(list((long_book / "chapters").glob("*.md")))
+        long_time = cold_build(long_book, long_runs)
+        rows.append((f"cold build, {long_count}-chapter book (Letter PDF + EPUB)", f"{long_time:.2f} s"))
+        rows.append(("  per chapter: 100-chapter book / default handout",
+                     f"{long_time / long_count * 1000:.0f} ms / {ours / chapter_count * 1000:.0f} ms"))
+        ratios["100-chapter per-chapter vs 10"] = (long_time / long_count) / (ours / chapter_count)
+
+        memory_serial = peak_memory(handout, "--jobs", "1")
+        memory_parallel = peak_memory(handout)
+        rows.append(("peak memory, all outputs, serial (largest process)", f"{memory_serial:.0f} MB"))
+        rows.append(("peak memory, all outputs, parallel (largest process)", f"{memory_parallel:.0f} MB"))
+        ratios["peak memory MB"] = max(memory_serial, memory_parallel)
+
+    width = max(len(name) for name, _ in rows)
+    print(f"\nmedians over {runs} runs ({long_runs} for the long book)\n")
+    for name, value in rows:
+        print(f"  {name:<{width}}  {value:>16}")
+    print("\nratios and targets\n")
+    for name, value in ratios.items():
+        print(f"  {name:<32} {value:8.2f}   {verdict(name, value)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

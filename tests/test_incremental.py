@@ -1,0 +1,134 @@
+"""Regenerating after edits: nothing changed renders nothing; a change rebuilds what depends on it."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO, TEST_EPOCH, run_publish, snapshot
+
+NAMES = {"letter": "ketamine-handout.pdf", "a4": "ketamine-handout-a4.pdf",
+         "large-print": "ketamine-handout-large-print.pdf", "booklet": "ketamine-handout-booklet.pdf",
+         "epub": "ketamine-handout.epub"}
+
+
+@pytest.fixture
+def project(mini_build, tmp_path):
+    copy = tmp_path / "project"
+    shutil.copytree(mini_build, copy)
+    result = run_publish(copy)  # the copy's first build: its own paths, its own state
+    assert result.returncode == 0, result.stderr
+    return copy
+
+
+def rebuilt(result) -> set[str]:
+    return {name for name, file in NAMES.items() if f"/{file} (" in result.stdout}
+
+
+def test_an_unchanged_rebuild_renders_nothing_and_keeps_the_bytes(project):
+    before = snapshot(project / "dist")
+    code = ("import sys; from pathlib import Path; from handout.build import build; "
+            f"report = build(Path({str(project)!r})); "
+            "print(len(report.outputs), len(report.up_to_date), 'weasyprint' in sys.modules, "
+            "'handout.book' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
+                            env={**os.environ, "SOURCE_DATE_EPOCH": TEST_EPOCH})
+    assert result.stdout.split() == ["0", "5", "False", "False"], result.stderr
+    assert snapshot(project / "dist") == before
+    cli = run_publish(project)
+    assert cli.returncode == 0 and "Everything is up to date (5 outputs)" in cli.stdout
+
+
+def test_editing_one_chapter_rebuilds_every_output(project):
+    chapter = project / "chapters" / "02-steps.md"
+    chapter.write_text(chapter.read_text() + "\nOne more plain sentence.\n")
+    result = run_publish(project)
+    assert result.returncode == 0, result.stderr
+    assert rebuilt(result) == set(NAMES)
+    assert "read chapters" in result.stdout
+
+
+def test_an_unchanged_chapter_is_not_converted_again(project):
+    from handout.book import load_book
+    from handout.config import load_config
+    import handout.book as book_module
+
+    calls = []
+    original = book_module.convert_chapter
+    book_module.convert_chapter = lambda *args: calls.append(args[0].name) or original(*args)
+    try:
+        chapter = project / "chapters" / "02-steps.md"
+        chapter.write_text(chapter.read_text() + "\nOne more plain sentence.\n")
+        load_book(load_config(project))
+    finally:
+        book_module.convert_chapter = original
+    assert calls == ["02-steps.md"]
+
+
+def test_a_layout_change_rebuilds_and_shows(project):
+    partial = project / "layouts" / "partials" / "back_page.html"
+    partial.write_text(partial.read_text().replace("About this handout", "About this booklet"))
+    result = run_publish(project)
+    assert result.returncode == 0, result.stderr
+    assert rebuilt(result) == set(NAMES)
+
+
+def test_an_epub_stylesheet_change_rebuilds_only_the_epub(project):
+    css = project / "assets" / "css" / "epub.css"
+    css.write_text(css.read_text() + "\n.summary { font-style: normal; }\n")
+    result = run_publish(project)
+    assert result.returncode == 0, result.stderr
+    assert rebuilt(result) == {"epub"}
+    assert "lay out" not in result.stdout  # the printed pages' first words came from the cache
+
+
+def test_an_edition_stylesheet_change_rebuilds_only_that_edition(project):
+    css = project / "assets" / "css" / "editions" / "large-print.css"
+    css.write_text(css.read_text() + "\nh2 { letter-spacing: 0.01em; }\n")
+    result = run_publish(project)
+    assert rebuilt(result) == {"large-print"}
+
+
+def test_deleting_the_cache_rebuilds_the_same_bytes(project):
+    before = snapshot(project / "dist")
+    shutil.rmtree(project / ".cache")
+    result = run_publish(project)
+    assert result.returncode == 0, result.stderr
+    assert rebuilt(result) == set(NAMES)
+    assert snapshot(project / "dist") == before
+
+
+def test_a_changed_output_file_is_rebuilt(project):
+    (project / "dist" / "ketamine-handout-a4.pdf").write_bytes(b"damaged")
+    result = run_publish(project)
+    assert rebuilt(result) == {"a4"}
+
+
+def test_serial_and_parallel_builds_make_the_same_files(project, tmp_path):
+    serial = run_publish(project, "--force", "--jobs", "1")
+    first = snapshot(project / "dist")
+    parallel = run_publish(project, "--force", "--jobs", "2")
+    assert serial.returncode == parallel.returncode == 0
+    assert snapshot(project / "dist") == first
+
+
+def test_plain_progress_lines_when_not_a_terminal(project):
+    result = run_publish(project, "--force")
+    assert "  building PDF letter ..." in result.stdout
+    assert re_search(r"  built EPUB in \d+\.\d\d s", result.stdout)
+    assert "timings:" in result.stdout
+
+
+def re_search(pattern, text):
+    import re
+    return re.search(pattern, text)
+
+
+def test_the_build_state_lives_in_the_git_ignored_cache(project):
+    state = json.loads((project / ".cache" / "build.json").read_text())
+    assert len([path for path in state["outputs"] if path.startswith(str(project))]) == 5
+    assert ".cache/" in (REPO / ".gitignore").read_text().split()

@@ -1,0 +1,123 @@
+"""`publish.py watch`: a real browser sees the preview reload after a save; broken edits keep the last good build."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, snapshot
+
+CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", shutil.which("chromium") or "") if p and
+                 os.access(p, os.X_OK)), None)
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run", "--disable-sync"]
+
+
+def require_browser():
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        CHROMIUM_MISSING = "the playwright package is not installed"
+    else:
+        CHROMIUM_MISSING = None if CHROMIUM else "Debian's chromium is not installed"
+    if CHROMIUM_MISSING:
+        message = f"{CHROMIUM_MISSING}: run `make test` (it installs both)"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+
+
+class Watcher:
+    """`publish.py watch` in its own process, its output collected line by line."""
+
+    def __init__(self, project: Path):
+        self.process = subprocess.Popen(
+            [sys.executable, str(REPO / "publish.py"), "--project", str(project), "watch", "--port", "0"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        self.url = self.wait_for(r"preview: (http://127\.0\.0\.1:\d+/)").group(1)
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for(self, pattern: str, timeout: float = 120, start: int = 0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.lines[start:]:
+                match = re.search(pattern, line)
+                if match:
+                    return match
+            if self.process.poll() is not None and not any(re.search(pattern, l) for l in self.lines[start:]):
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"no line matching {pattern!r} in:\n" + "\n".join(self.lines))
+
+
+@pytest.fixture
+def project(mini_build, tmp_path):
+    copy = tmp_path / "project"
+    shutil.copytree(mini_build, copy)
+    return copy
+
+
+def test_preview_reloads_after_a_save_and_survives_a_broken_edit(project):
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    watcher = Watcher(project)
+    try:
+        watcher.wait_for(r"^first build: ")
+        chapter = project / "chapters" / "02-steps.md"
+        original = chapter.read_text()
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            page = browser.new_page()
+            page.goto(watcher.url)
+            assert page.locator("h1.chapter-title", has_text="The steps to follow").count() == 1
+            assert page.locator("#preview-banner a").get_attribute("href") == "/dist/ketamine-handout.pdf"
+            page.evaluate("window.beforeReload = true")
+
+            # A save: the page reloads by itself and shows the new text.
+            mark = len(watcher.lines)
+            chapter.write_text(original + "\nA sentence added while the preview was open.\n")
+            watcher.wait_for(r"^changed chapters/02-steps\.md: .*ketamine-handout\.pdf", start=mark)
+            page.wait_for_selector("text=A sentence added while the preview was open.", timeout=30_000)
+            assert page.evaluate("window.beforeReload === undefined"), "the page itself reloaded"
+            good = snapshot(project / "dist")
+
+            # A broken edit: the error shows in the terminal and on the page; dist/ keeps the last good build.
+            mark = len(watcher.lines)
+            chapter.write_text(original.replace("title: The steps to follow", "title: [broken"))
+            watcher.wait_for(r"^error: chapters/02-steps\.md:\d+: invalid YAML front matter", start=mark)
+            page.wait_for_selector("#preview-error", timeout=30_000)
+            assert "invalid YAML front matter" in page.inner_text("#preview-error")
+            assert page.locator("text=A sentence added while the preview was open.").count() == 1
+            assert snapshot(project / "dist") == good
+            assert watcher.process.poll() is None, "the watcher keeps running"
+
+            # Fixed again: the error goes away.
+            mark = len(watcher.lines)
+            chapter.write_text(original)
+            watcher.wait_for(r"^changed chapters/02-steps\.md: ", start=mark)
+            page.wait_for_function("document.getElementById('preview-error') === null", timeout=30_000)
+            assert page.locator("text=A sentence added while the preview was open.").count() == 0
+            browser.close()
+
+        # Ctrl-C stops it cleanly.
+        watcher.process.send_signal(signal.SIGINT)
+        assert watcher.process.wait(timeout=30) == 0
+        watcher.wait_for(r"^stopped$")
+        assert not any("Traceback" in line for line in watcher.lines)
+    finally:
+        if watcher.process.poll() is None:
+            watcher.process.kill()
