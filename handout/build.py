@@ -91,7 +91,7 @@ def output_folder(out_dir: Path, clinic: Clinic, clinic_count: int) -> Path:
 
 
 def pdf_name(output_name: str, edition: str, editions: tuple[str, ...]) -> str:
-    """The first listed edition is `<name>.pdf`; the others are `<name>-<edition>.pdf`."""
+    """The first edition publish.toml lists is `<name>.pdf`; any other is `<name>-<edition>.pdf`."""
     return f"{output_name}.pdf" if edition == editions[0] else f"{output_name}-{edition}.pdf"
 
 
@@ -163,7 +163,9 @@ def plan_outputs(config: Config, out_dir: Path, pdf: bool, epub: bool, editions:
         folder = output_folder(out_dir, clinic, len(config.clinics))
         tag = clinic.id + (":draft" if draft else "")  # a draft and a final build make different files
         for edition in editions if pdf else ():
-            plan.append(Planned("pdf", edition, clinic, folder / pdf_name(config.output_name, edition, editions),
+            # Names follow publish.toml, so `--edition a4` never writes the A4 pages under the Letter file's name.
+            name = pdf_name(config.output_name, edition, config.print.editions)
+            plan.append(Planned("pdf", edition, clinic, folder / name,
                                 output_inputs(digests, "pdf", edition, tag)))
         if epub:
             # The page list maps the printed pages, so the EPUB depends on the page-source edition's inputs too.

@@ -165,7 +165,7 @@ def test_press_edition_has_bleed_and_crop_marks(mini_build, tmp_path):
     shutil.copytree(mini_build, project)
     result = run_publish(project, "--edition", "press", "--no-epub")
     assert result.returncode == 0, result.stderr
-    page = PdfReader(project / "dist" / "ketamine-handout.pdf").pages[0]
+    page = PdfReader(project / "dist" / "ketamine-handout-press.pdf").pages[0]
     media, trim = page.mediabox, page.trimbox
     assert float(trim.width) == pytest.approx(612, abs=0.5) and float(trim.height) == pytest.approx(792, abs=0.5)
     assert float(media.width) > float(trim.width) + 17  # 1/8 in bleed plus room for the marks on each side
