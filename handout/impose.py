@@ -20,22 +20,60 @@ def saddle_stitch_order(page_count: int) -> list[tuple[int, int]]:
     return [tuple(p if p <= page_count else 0 for p in side) for side in sides]
 
 
+def _page_as_form(page, writer):
+    """The page as a Form XObject in `writer`: its content stream and resources as they are.
+
+    Drawing a page as a form needs no parsing of its content stream (pypdf's merge_transformed_page parses
+    and rewrites every operator, which costs about a second per booklet), and the resources it refers to
+    (fonts, images) are cloned once and shared by every sheet.
+    """
+    from pypdf.generic import ArrayObject, DecodedStreamObject, FloatObject, NameObject
+
+    contents = page.get("/Contents")
+    parts = contents if isinstance(contents, list) else [contents] if contents is not None else []
+    form = DecodedStreamObject()
+    form.set_data(b"\n".join(part.get_object().get_data() for part in parts))
+    box = page.mediabox
+    form.update({
+        NameObject("/Type"): NameObject("/XObject"),
+        NameObject("/Subtype"): NameObject("/Form"),
+        NameObject("/BBox"): ArrayObject(FloatObject(v) for v in (box.left, box.bottom, box.right, box.top)),
+    })
+    for key in ("/Resources", "/Group"):
+        if key in page:
+            form[NameObject(key)] = page.raw_get(key).clone(writer)
+    return writer._add_object(form.flate_encode())
+
+
 def impose_booklet(source: Path, target: Path) -> int:
     """Write `source`'s pages two-up onto sheets twice the page width; returns the number of sheet sides."""
-    from pypdf import PdfReader, PdfWriter, Transformation
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
     reader = PdfReader(source)
-    width = float(reader.pages[0].mediabox.width)
-    height = float(reader.pages[0].mediabox.height)
+    box = reader.pages[0].mediabox
+    width, height = float(box.width), float(box.height)
     writer = PdfWriter()
+    forms = {}
     for left, right in saddle_stitch_order(len(reader.pages)):
         sheet = writer.add_blank_page(width=2 * width, height=height)
+        drawn, names = [], DictionaryObject()
         for number, offset in ((left, 0.0), (right, width)):
-            if number:
-                sheet.merge_transformed_page(reader.pages[number - 1], Transformation().translate(tx=offset))
+            if not number:
+                continue
+            if number not in forms:
+                forms[number] = _page_as_form(reader.pages[number - 1], writer)
+            name = f"/Page{number}"
+            names[NameObject(name)] = forms[number]
+            page_box = reader.pages[number - 1].mediabox
+            drawn.append(f"q 1 0 0 1 {offset - float(page_box.left):g} {-float(page_box.bottom):g} cm "
+                         f"{name} Do Q")
+        content = DecodedStreamObject()
+        content.set_data("\n".join(drawn).encode())
+        sheet[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): names})
+        sheet[NameObject("/Contents")] = writer._add_object(content.flate_encode())
     writer.add_metadata({key: value for key, value in (reader.metadata or {}).items()})
     if "/Lang" in reader.trailer["/Root"]:
-        from pypdf.generic import NameObject
         writer._root_object[NameObject("/Lang")] = reader.trailer["/Root"]["/Lang"]
     with open(target, "wb") as handle:
         writer.write(handle)
