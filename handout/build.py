@@ -10,7 +10,9 @@ import fcntl
 import hashlib
 import os
 import signal
+import sys
 import tempfile
+import threading
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -195,8 +197,12 @@ def _pdf_job(book, clinic: Clinic, edition: str, target: str, want_starts: bool)
     start = time.perf_counter()
     document = RenderedPdf(render_print(book, clinic, edition), book.root, book.config.limits.render_seconds,
                            f"laying out the {edition} edition")
-    pages = document.write(Path(target)) if target else document.page_count
     starts = document.page_starts() if want_starts else None
+    if starts is not None and _STARTS is not None:
+        # Hand the page starts over now, so the EPUB is packed while this PDF is still being written.
+        _STARTS.put((clinic.id, starts))
+        starts = None
+    pages = document.write(Path(target)) if target else document.page_count
     return pages, starts, time.perf_counter() - start
 
 
@@ -274,8 +280,15 @@ def build_lock(out_dir: Path):
 _HELD_LOCKS: set[int] = set()
 
 
-def _worker_start() -> None:
-    """In a worker: let go of the parent's build lock, and die with the parent if it is killed."""
+_STARTS = None  # in a worker: where a PDF job sends the page starts of its layout (see _Pool)
+
+
+def _worker_start(starts_queue, warm) -> None:
+    """In a worker: let go of the parent's build lock, die with the parent if it is killed, and import
+    WeasyPrint while the parent is still reading the chapters, if it is one of the first `warm.value`
+    workers (as many as there are layouts to make: an EPUB-only worker does not need it)."""
+    global _STARTS
+    _STARTS = starts_queue
     for descriptor in list(_HELD_LOCKS):
         try:
             os.close(descriptor)  # the lock belongs to the build, which ends with the parent
@@ -286,6 +299,49 @@ def _worker_start() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass  # not Linux: a killed parent's workers finish their page and exit
+    with warm.get_lock():
+        warm.value -= 1
+        needed = warm.value >= 0
+    if needed:
+        import weasyprint  # noqa: F401  (the costliest import: off the critical path, in parallel)
+
+
+def _nothing() -> None:
+    """A job that makes the pool start its workers."""
+
+
+class _Pool(ProcessPoolExecutor):
+    """Worker processes, started at once; page starts that PDF jobs send early arrive as futures."""
+
+    def __init__(self, workers: int, layouts: int):
+        context = get_context("fork")
+        self.starts_queue = context.SimpleQueue()
+        super().__init__(workers, mp_context=context, initializer=_worker_start,
+                         initargs=(self.starts_queue, context.Value("i", layouts)))
+        super().submit(_nothing)  # forks the workers now: they import WeasyPrint while the chapters are read
+        self.busy = False
+        self.early_starts: dict[str, Future] = {}
+        self._listener = threading.Thread(target=self._listen, daemon=True)
+        self._listener.start()
+
+    def submit(self, function, /, *args, **kwargs) -> Future:
+        self.busy = True
+        return super().submit(function, *args, **kwargs)
+
+    def starts_for(self, clinic_id: str) -> Future:
+        return self.early_starts.setdefault(clinic_id, Future())
+
+    def _listen(self) -> None:
+        while True:
+            message = self.starts_queue.get()
+            if message is None:
+                return
+            clinic_id, starts = message
+            self.starts_for(clinic_id).set_result(starts)
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
+        self.starts_queue.put(None)
 
 
 def _label(item: Planned, clinics: int) -> str:
@@ -317,30 +373,32 @@ def _build(root: Path, out_dir: Path, pdf: bool, epub: bool, editions: tuple[str
         return report
 
     from .book import load_book
+    from .render import render_print  # noqa: F401  (imported before the fork, so workers share it)
 
-    with report.step("read chapters"):
-        book = load_book(config)
-    with report.step("check"):
-        refused = gate(run_checks(book, today), draft)  # error-level findings stop here unless a draft
-    report.warnings = (*book.warnings, *refused)
-    if draft:
-        book = replace(book, draft=True)
-    if any(item.kind == "pdf" for item in todo) or any(
-            item.kind == "epub" and state.page_starts(item.page_key) is None for item in todo):
-        import weasyprint  # noqa: F401  (once here, so forked workers share it instead of importing it again)
-
+    layouts = sum(item.kind == "pdf" or state.page_starts(item.page_key) is None for item in todo)
+    cold = layouts > 0 and "weasyprint" not in sys.modules
+    # A pool of workers, forked before the chapters are read: they import WeasyPrint in the meantime. A lone
+    # job gets one worker too when WeasyPrint is not imported yet, unless `jobs=1` asks for one process.
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-    pool = _Inline() if workers == 1 else ProcessPoolExecutor(workers, mp_context=get_context("fork"),
-                                                              initializer=_worker_start)
+    pool = _Pool(workers, layouts) if workers > 1 or (cold and jobs != 1) else _Inline()
     staging = Staging()
     try:
+        with report.step("read chapters"):
+            book = load_book(config)
+        with report.step("check"):
+            refused = gate(run_checks(book, today), draft)  # error-level findings stop here unless a draft
+        report.warnings = (*book.warnings, *refused)
+        if draft:
+            book = replace(book, draft=True)
         _run(book, plan, todo, pool, staging, state, report, progress, clinics)
         staging.commit()
         for item in todo:
             state.record(item.final, item.inputs)
         state.save()
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        # Wait for jobs that may still write; workers that only imported WeasyPrint (the chapters were
+        # refused) are left to exit on their own, and die with this process anyway.
+        pool.shutdown(wait=getattr(pool, "busy", True), cancel_futures=True)
         staging.discard()
     return report
 
@@ -406,11 +464,20 @@ def _run(book, plan: list[Planned], todo: list[Planned], pool, staging: Staging,
             submit(item, item.clinic, "impose booklet", _booklet_job, str(letters[item.clinic.id]),
                    str(temporary), file=temporary)
 
+    if isinstance(pool, _Pool):  # page starts a PDF job sends before it writes its file
+        for item in epubs:
+            if item.clinic.id not in starts:
+                running[pool.starts_for(item.clinic.id)] = (None, "", None, item.clinic.id)
     launch_ready()
     while running:
         finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
         for future in finished:
             item, name, file, clinic_id = running.pop(future)
+            if not name:  # early page starts, not a job
+                page_starts = future.result()
+                starts[clinic_id] = page_starts
+                state.record_page_starts(epub_of[clinic_id].page_key, page_starts)
+                continue
             pages, page_starts, seconds = future.result()  # re-raises an InputError from the worker
             if page_starts is not None:
                 starts[clinic_id] = page_starts
