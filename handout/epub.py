@@ -67,12 +67,14 @@ def accessibility_metadata(book: Book, clinic: Clinic, has_page_list: bool) -> l
     images = [*book.images]
     has_logo = bool(clinic.logo)
     visual = bool(images) or has_logo or bool(config.online_url)
+    # The logo and the QR code get their alt text from the layouts; the figures from the chapters.
     every_image_described = all(image.alt for image in images)
     tables = sum(block.html.count("<table") for chapter in book.chapters for block in chapter.blocks)
     properties = [("schema:accessMode", "textual")]
     if visual:
         properties.append(("schema:accessMode", "visual"))
-    properties.append(("schema:accessModeSufficient", "textual"))
+    if every_image_described:
+        properties.append(("schema:accessModeSufficient", "textual"))
     if visual:
         properties.append(("schema:accessModeSufficient", "textual,visual"))
     features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
@@ -83,21 +85,27 @@ def accessibility_metadata(book: Book, clinic: Clinic, has_page_list: bool) -> l
     properties += [("schema:accessibilityFeature", feature) for feature in features]
     hazards = list(config.accessibility.hazards) or ["none"]
     properties += [("schema:accessibilityHazard", hazard) for hazard in hazards]
+    sections = sum(len(chapter.headings) for chapter in book.chapters)
     sentences = [
-        f"This handout has {len(book.chapters)} chapters with headings in a logical order and a table of contents.",
+        f"This handout has {len(book.chapters)} chapters and {sections} sections, with headings in a logical "
+        "order and a table of contents that lists both.",
     ]
     if images:
-        sentences.append(("Its figure has" if len(images) == 1 else f"Each of its {len(images)} figures has")
-                         + " a text description and a caption." if every_image_described
-                         else "Some figures lack a text description.")
+        described = sum(1 for image in images if image.alt)
+        if every_image_described:
+            sentences.append(("Its figure has" if len(images) == 1 else f"Each of its {len(images)} figures has")
+                             + " a text description and a caption.")
+        else:
+            sentences.append(f"{len(images) - described} of its {len(images)} figures have no text description.")
     if tables:
         sentences.append("Its table has header cells." if tables == 1 else f"Its {tables} tables have header cells.")
     if has_page_list:
         sentences.append("Page numbers from the printed handout are marked in the text and listed for navigation.")
-    sentences.append("Text can be resized and restyled; colour is never the only way meaning is shown.")
+    sentences.append("The text has no fixed size, font or page layout: a reading system can change all three.")
     sentences.append("It has no known hazards." if hazards == ["none"] else
                      f"It has these hazards: {', '.join(hazards)}.")
-    sentences.append(f"It meets {config.accessibility.conforms_to.split(' - ')[-1]}.")
+    sentences.append(f"It is made to meet {config.accessibility.conforms_to.split(' - ')[-1]}; conformance declared by "
+                     f"{config.accessibility.certified_by}.")
     properties.append(("schema:accessibilitySummary", " ".join(sentences)))
     return properties
 
@@ -132,9 +140,10 @@ def build_epub(book: Book, clinic: Clinic, page_starts: list[list[str]] | None =
                           {"property": "pageBreakSource"})
 
     documents = {}
-    for number, page in enumerate(pages):
+    for page in pages:
         _check_xhtml(page, book)
-        doc = epub.EpubItem(uid=page.kind if page.kind in {"nav", "title", "cover"} else f"page{number}",
+        uid = page.kind if page.kind in {"nav", "title", "cover"} else f"doc-{Path(page.file_name).stem}"
+        doc = epub.EpubItem(uid=uid,
                             file_name=page.file_name, media_type=XHTML, content=page.content)
         if page.kind == "nav":
             doc.properties = ["nav"]

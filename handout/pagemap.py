@@ -15,6 +15,7 @@ from lxml import etree
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
 WORDS_PER_START = 8
+FIGURE_FIRST = "\u2063figure"  # a page's first words start with this when an image comes before them
 SPACE = re.compile(r"\s+")
 
 
@@ -23,22 +24,31 @@ def page_start_words(document, words: int = WORDS_PER_START) -> list[list[str]]:
     from weasyprint.formatting_structure import boxes
 
     starts = []
+    tables_seen: set[int] = set()  # tables begun on an earlier page
     for page in document.pages:
         lines: list[str] = []
+        figure_first: list[bool] = []
 
         def walk(box) -> bool:
             if isinstance(box, boxes.MarginBox):
                 return False
+            if isinstance(box, boxes.ReplacedBox) and not lines and not figure_first:
+                figure_first.append(True)  # the page opens with a figure: its caption's words come first
+            children = getattr(box, "children", []) or []
+            if isinstance(box, boxes.TableBox):
+                if id(box.element) in tables_seen:  # a continued table repeats its header: skip it
+                    children = [child for child in children if not getattr(child, "is_header", False)]
             if isinstance(box, boxes.LineBox):
                 text = "".join(child.text for child in box.descendants()
                                if isinstance(child, boxes.TextBox) and "::" not in (child.element_tag or ""))
                 if text.strip():
                     lines.append(text)
                 return len(" ".join(lines).split()) >= words
-            return any(walk(child) for child in getattr(box, "children", []) or [])
+            return any(walk(child) for child in children)
 
         walk(page._page_box)
-        starts.append(" ".join(lines).split()[:words])
+        starts.append([FIGURE_FIRST] * bool(figure_first) + " ".join(lines).split()[:words])
+        tables_seen |= {id(box.element) for box in page._page_box.descendants() if isinstance(box, boxes.TableBox)}
     return starts
 
 
@@ -113,6 +123,13 @@ def _insert(node: _TextNode, offset: int, marker: etree._Element) -> None:
         parent.insert(parent.index(element) + 1, marker)
 
 
+def _figure_around(element: etree._Element) -> etree._Element | None:
+    """The figure whose caption holds `element`, if it has an image."""
+    for ancestor in element.iterancestors(f"{{{XHTML_NS}}}figure"):
+        return ancestor if ancestor.find(f".//{{{XHTML_NS}}}img") is not None else None
+    return None
+
+
 def parse(content: bytes) -> etree._Element:
     return etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
 
@@ -133,6 +150,7 @@ def mark_pages(contents: list[bytes], starts: list[list[str]]) -> tuple[list[byt
     found_at: list[int] = []
     cursor = 0
     for number, words in enumerate(starts, 1):
+        words = [word for word in words if word != FIGURE_FIRST]
         if not words:  # a blank page: mark it where the previous one began
             found = min(cursor, len(stream.text) - 1)
         else:
@@ -146,6 +164,12 @@ def mark_pages(contents: list[bytes], starts: list[list[str]]) -> tuple[list[byt
     for number in range(len(starts), 0, -1):
         node_index, offset = stream.where[found_at[number - 1]]
         node = stream.nodes[node_index]
-        _insert(node, offset, _marker(number))
+        figure = _figure_around(node.element) if starts[number - 1][:1] == [FIGURE_FIRST] else None
+        if figure is not None:  # the printed page opens with this figure: mark the page before it
+            marker = _marker(number)
+            marker.tail = figure.getprevious().tail if figure.getprevious() is not None else None
+            figure.addprevious(marker)
+        else:
+            _insert(node, offset, _marker(number))
         holders[number - 1] = node.document
     return [serialise(tree) for tree in trees], holders
