@@ -10,13 +10,17 @@ Rules (README "Checks" documents each, its level and its settings):
   `check.reading_grade_max`; the hardest sentences of a chapter over the limit, at their lines.
 - jargon: terms of the jargon list must be defined where first used or have a glossary entry;
   glossary entries no chapter uses.
-- numbers: a sentence with a percentage or a statistic needs a citation; percentages get a hint.
-- citations: every reference is cited (unknown keys already stop loading: see `input`).
+- numbers: a sentence (a table row, a heading, a box title) with a percentage or a statistic, in digits or
+  in words, needs a citation in that sentence (or its list's lead-in, its table's caption or sentence before
+  it, the first sentence under a heading or in a box); percentages get a hint.
+- citations: every reference is cited; every citation key has a reference (the loader stops at the first
+  unknown key; `check` then reports them all: `source_problems`).
 - structure: a key-points box, at least one checklist or numbered list, no section over
   `check.section_words_max` words.
-- links, images: web, mail and phone addresses are well formed, DOIs look like DOIs; figures have captions.
+- links, images: web, mail and phone addresses are well formed, DOIs look like DOIs; figures have captions;
+  in-book links, image files and alt text as `source_problems` reads them when the book does not load.
 - review: the next review date has passed (error) or is within `check.review_warning_days` (warning).
-- input: what stops the book from loading (bad input), and the loader's own warnings.
+- input: what else stops the book from loading (bad input), and the loader's own warnings.
 """
 from __future__ import annotations
 
@@ -91,7 +95,9 @@ class CheckRun:
 
 def check_project(root: Path, today: dt.date | None = None) -> CheckRun:
     """Load the project as the build does and run every check. Bad input (what stops a build with exit
-    status 2) becomes one error finding of its own."""
+    status 2) becomes one error finding of its own; but when what stops the book from loading is a citation
+    key, an image or a link (`SOURCE_PROBLEM`), every such problem is reported, each at its line, as an error
+    finding (exit status 1), with the review date: `unloaded_run`."""
     from .book import load_book
     from .config import load_config
 
@@ -103,7 +109,9 @@ def check_project(root: Path, today: dt.date | None = None) -> CheckRun:
         book = load_book(config)
         return CheckRun(run_checks(book, today), config, today, False)
     except InputError as error:
-        return CheckRun([input_finding(error, root)], config, today, True)
+        if config is None or not SOURCE_PROBLEM.search(error.message):
+            return CheckRun([input_finding(error, root)], config, today, True)
+        return unloaded_run(config, error, today)
 
 
 def input_finding(error: InputError, root: Path) -> Finding:
@@ -203,12 +211,12 @@ def prose(text: str, citations: bool = False, alt: bool = True) -> str:
 
 @dataclass
 class Unit:
-    """A paragraph, list item, definition, table or heading of a chapter's source, with its lines."""
-    kind: str                       # paragraph, item, table, heading
+    """A paragraph, list item, definition, table, heading or box title of a chapter's source, with its lines."""
+    kind: str                       # paragraph, item, table, heading, title (a box's title)
     first_line: int
     lines: list[str]
-    lead: "Unit | None" = None      # a list's or table's lead-in paragraph ("... studies show:")
-    after: "Unit | None" = None     # the paragraph right after a table
+    lead: "Unit | None" = None      # a list's lead-in paragraph ("... studies show:"), a table's paragraph before
+    after: "Unit | None" = None     # a table's paragraph right after; a heading's or box title's first text
 
     @property
     def text(self) -> str:
@@ -216,10 +224,13 @@ class Unit:
 
 
 def units(chapter) -> list[Unit]:
-    """Split a chapter's Markdown into units, each with the line it starts on."""
+    """Split a chapter's Markdown into units, each with the line it starts on. A box's `:::` lines end units
+    and are a boundary: a list or table inside a box takes no lead-in from outside it."""
     found: list[Unit] = []
     current: Unit | None = None
     previous: Unit | None = None  # a table just ended by a blank line: the next paragraph is its "after"
+    boundary = 0                  # units before this index are outside the current box
+    opened: list[Unit] = []       # headings and box titles waiting for their first text
 
     def close():
         nonlocal current
@@ -227,10 +238,28 @@ def units(chapter) -> list[Unit]:
             found.append(current)
         current = None
 
+    def last(*kinds: str) -> Unit | None:
+        return found[-1] if len(found) > boundary and found[-1].kind in kinds else None
+
+    def start(unit: Unit) -> Unit:
+        for waiting in opened:
+            waiting.after = unit
+        opened.clear()
+        return unit
+
     for offset, raw in enumerate(chapter.body.split("\n")):
         number = chapter.body_line + offset
         stripped = raw.strip()
-        if not stripped or raw.startswith(":::"):
+        if raw.startswith(":::"):
+            close()
+            previous, opened[:] = None, [u for u in opened if u.kind == "heading"]
+            box = re.match(r':::\s*[\w-]+\s*"([^"]*)"', stripped)
+            if box and box.group(1).strip():
+                found.append(Unit("title", number, [box.group(1)]))
+                opened.append(found[-1])
+            boundary = len(found)
+            continue
+        if not stripped:
             if current is not None and current.kind == "table":
                 previous = current
             close()
@@ -239,32 +268,32 @@ def units(chapter) -> list[Unit]:
         if heading and not raw.startswith((" ", "\t")):
             close()
             found.append(Unit("heading", number, [heading.group(2)]))
+            opened[:] = [found[-1]]
             previous = None
             continue
         if stripped.startswith("|"):
             if current is None or current.kind != "table":
                 close()
-                lead = found[-1] if found and found[-1].kind == "paragraph" else None
-                current = Unit("table", number, [], lead=lead)
+                current = start(Unit("table", number, [], lead=last("paragraph")))
             current.lines.append("" if _TABLE_RULE.match(stripped) else stripped)  # keep the line count
             continue
         if _LIST_ITEM.match(raw) or _DEFINITION.match(raw):
             lead = None
             if current is not None and current.kind == "item":
                 lead = current.lead
-            elif found and found[-1].kind == "item" and current is None:
+            elif current is None and last("item"):
                 lead = found[-1].lead
             else:
-                before = current if current is not None else (found[-1] if found else None)
+                before = current if current is not None else last("paragraph")
                 if before is not None and before.kind == "paragraph" and before.text.rstrip().endswith(":"):
                     lead = before
             close()
-            current = Unit("item", number, [raw], lead=lead)
+            current = start(Unit("item", number, [raw], lead=lead))
             continue
         if current is None or current.kind == "table":
             table = current if current is not None else previous
             close()
-            current = Unit("paragraph", number, [raw])
+            current = start(Unit("paragraph", number, [raw]))
             if table is not None and table.after is None:
                 table.after = current
             previous = None
@@ -324,13 +353,121 @@ _WARNING = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+): (?P<message>.*)$")
 def check_input_warnings(book, today) -> list[Finding]:
     """Unknown keys in publish.toml and in front matter: the loader warns; so does the report.
     (Uncited references, also a loader warning, are reported by the citations rule.)"""
+    return warning_findings(book.warnings)
+
+
+def warning_findings(warnings) -> list[Finding]:
     found = []
-    for warning in book.warnings:
+    for warning in warnings:
         match = _WARNING.match(warning)
         if not match or "is never cited" in warning:
             continue
         found.append(Finding("input", "warning", match["path"], int(match["line"]), match["message"]))
     return found
+
+
+# ---- input: citation keys, images and links, all of them --------------------------------------------------
+
+# What stops the book from loading at its first occurrence (book.load_book), but `check` reports in full.
+SOURCE_PROBLEM = re.compile(r"^citation '@[^']*' has no entry|^image '.*' (?:not found|has no alt text)|"
+                            r"^link '.*' points to (?:a chapter|an anchor) that does not exist")
+
+
+def unloaded_run(config: Config, error: InputError, today: dt.date) -> CheckRun:
+    """The report when the loader stopped at a SOURCE_PROBLEM: every such problem of every chapter (error
+    findings, exit status 1), what else is bad input (exit status 2), the review date and publish.toml's
+    warnings; the rules that need the loaded book say that they did not run."""
+    problems, bad = source_problems(config)
+    first = input_finding(error, config.root)
+    if not any((f.path, f.message) == (first.path, first.message) for f in problems):
+        problems.append(first)
+    waiting = Finding("input", "info", "chapters", 0, "reading level, jargon, numbers, structure, links and "
+                      "images are checked once the book loads: fix the errors in this report first")
+    findings = [*review_findings(config, today), *warning_findings(config.warnings), *problems, *bad, waiting]
+    return CheckRun(sort_findings(list(dict.fromkeys(findings))), config, today, bool(bad))
+
+
+def source_problems(config: Config) -> tuple[list[Finding], list[Finding]]:
+    """Read from every chapter's Markdown the way the loader reads it: (each citation key with no reference,
+    image that does not exist or has no alt text, and link to a chapter or anchor that does not exist, at
+    its line; whatever else stops a chapter from loading, as bad input)."""
+    from .book import discover_chapters, load_chapter, load_references
+    from .markdown_ext import CITATION as CITATION_KEYS
+
+    root = config.root
+    problems: list[Finding] = []
+    bad: list[Finding] = []
+    try:
+        references = load_references(root)[0]
+        chapters = discover_chapters(root)
+    except InputError as error:
+        return problems, [input_finding(error, root)]
+    read, unread = [], set()
+    for number, slug, path in chapters:
+        where = _relative(path, root)
+        try:
+            chapter = load_chapter(path, number, slug, root, config.limits)  # no cache: nothing is written
+            read.append((where, chapter.body, chapter.body_line, chapter.ids, chapter.links))
+        except InputError as error:
+            if not SOURCE_PROBLEM.search(error.message):
+                bad.append(input_finding(error, root))
+                unread.add(slug)  # its anchors are unknown: links to it are not judged
+                continue
+            # The file was read and its front matter is valid: the problem is in its Markdown.
+            body, body_line, state = _convert_collecting(path, slug, root)
+            read.append((where, body, body_line, state.ids, state.links))
+            at = _Occurrences(body, body_line)
+            for problem in state.problems:
+                finding = Finding(_input_rule(problem.message), "error", where, at.line(problem.needle),
+                                  problem.message)
+                (problems if SOURCE_PROBLEM.search(problem.message) else bad).append(finding)
+    ids = {name for *_, names, _ in read for name in names}
+    for where, body, body_line, _, links in read:
+        for match in re.finditer(CITATION_KEYS, body):
+            line = body_line + body.count("\n", 0, match.start())
+            problems.extend(Finding("citations", "error", where, line,
+                                    f"citation '@{key}' has no entry in chapters/references.yaml")
+                            for key in re.findall(r"@([\w-]+)", match.group(0)) if key not in references)
+        at = _Occurrences(body, body_line)
+        for link in links:
+            line = at.line(f"({link.written}", link.written)
+            if link.target not in ids and link.target.split("--")[0] not in unread:
+                kind = "a chapter" if "--" not in link.target else "an anchor"
+                problems.append(Finding("links", "error", where, line,
+                                        f"link '{link.written}' points to {kind} that does not exist"))
+    return problems, bad
+
+
+def _convert_collecting(path: Path, slug: str, root: Path):
+    """A chapter's Markdown converted as book.convert_chapter converts it, its problems collected in the
+    ChapterState (all of them: convert_chapter stops at the first): (body, body line, state)."""
+    from .book import split_blocks, split_front_matter
+    from .markdown_ext import ChapterState, new_markdown
+
+    text = path.read_bytes().decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
+    meta, body, body_line = split_front_matter(text, path)
+    state = ChapterState(slug=slug, chapter_path=path, root=root, role=str(meta.get("role", "chapter")))
+    state.ids.extend([slug, f"{slug}--title"])
+    md = new_markdown(state)
+    for block in split_blocks(body, path, body_line):
+        md.reset().convert(block[2])
+    return body, body_line, state
+
+
+class _Occurrences:
+    """Lines of a chapter body's texts in order: the k-th time a text is asked for, the line of its k-th
+    occurrence (the last one when there are fewer); the body's first line when it does not occur."""
+
+    def __init__(self, body: str, first_line: int):
+        self.body, self.first_line, self.asked = body, first_line, {}
+
+    def line(self, *needles: str) -> int:
+        for needle in needles:
+            starts = [m.start() for m in re.finditer(re.escape(needle), self.body)] if needle else []
+            if starts:
+                index = self.asked[needle] = self.asked.get(needle, -1) + 1
+                return self.first_line + self.body.count("\n", 0, starts[min(index, len(starts) - 1)])
+        return self.first_line
 
 
 # ---- review dates ------------------------------------------------------------------------------------------
@@ -457,25 +594,77 @@ def glossary_names(term: str) -> list[str]:
 
 
 _MARK = r"[*_\"“”’]*"
-# How a sentence defines a term X; {t} is the term.
+# How a sentence defines a term X; {t} is the term. A form with a test has its text checked (see `defines`).
 _DEFINING = (
-    r"{t}{m}\s*\(",                                               # X (what it is)
-    r"\(\s*{m}{t}{m}\s*\)",                                      # what it is (X)
-    r"{t}{m},?\s+(?:is|are|means|mean|refers to|stands for)\b",  # X is ..., X means ...
-    r"\b(?:called|known as|named)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){{0,2}}{m}{t}",  # ... called (the NMDA) X
-    r"{t}{m}\s*[:\u2013\u2014]\s",                                # X: what it is
-    r"{t}{m},\s+(?:an?|the)\s+\w",                                # X, a thing that ...
+    ("parenthesis", r"{t}{m}\s*\(([^()]*)\)?"),                          # X (what it is)
+    ("", r"\(\s*{m}{t}{m}\s*\)"),                                        # what it is (X)
+    ("is", r"{t}{m},?\s+(?:is|are|means|mean|refers to|stands for)\b(.*)"),  # X is ..., X means ...
+    ("", r"\b(?:called|known as|named)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){{0,2}}{m}{t}"),  # called (the NMDA) X
+    ("", r"{t}{m}\s*[:\u2013\u2014]\s"),                                 # X: what it is
+    ("", r"{t}{m},\s+(?:an?|the)\s+\w"),                                 # X, a thing that ...
 )
+# "... a long word", "... a hard term doctors use": about the word itself, not what it means.
+_ABOUT_THE_WORD = re.compile(
+    r"^[\s*_\"“]*(?:(?:an?|the|just|only|one|another|very|really|quite|rather|so|too)\s+)*(?:[\w-]+\s+){0,2}?"
+    r"(?:word|term|name|phrase|expression|abbreviation|acronym|label)s?\b(?!\s+(?:for|of|that\s+means|"
+    r"which\s+means|meaning|describing|that\s+describes|used\s+for|to\s+describe)\b)", re.I)
+
+
+def _abbreviation(term: str) -> bool:
+    return bool(re.fullmatch(r"[A-Z0-9-]+", term) and re.search(r"[A-Z]", term))
+
+
+def expands(short: str, long: str) -> bool:
+    """Whether `long` spells out the abbreviation `short`: its letters in order, the first one starting a
+    word ("IV" in "intravenous", "NMDA" in "N-methyl-D-aspartate", "CBT" in "cognitive behavioral therapy")."""
+    letters, text = [c for c in short.lower() if c.isalnum()], long.lower().strip()
+    at = len(text) - 1
+    for index in range(len(letters) - 1, -1, -1):
+        while at >= 0 and (text[at] != letters[index] or (index == 0 and at > 0 and text[at - 1].isalnum())):
+            at -= 1
+        if at < 0:
+            return False
+        at -= 1
+    return bool(letters)
+
+
+def _explains(written: str, term: str) -> bool:
+    """What a parenthesis or "stands for" gives is an explanation: two words or more, or the abbreviation's
+    expansion."""
+    words = _WORD.findall(prose(written))
+    return len(words) >= 2 or (len(words) == 1 and _abbreviation(term) and expands(term, words[0]))
 
 
 def defines(sentence: str, term: str) -> bool:
-    """Whether a sentence defines a term it uses ("X is ...", "called X", "X (...)", "(X)", "X: ...")."""
+    """Whether a sentence defines a term it uses ("X is ...", "called X", "X (...)", "(X)", "X: ..."): "X (...)"
+    only with an explanation in it (`_explains`), "X is ..." only when not about the word itself ("X is a long
+    word")."""
     t = term_regex(term)
-    return any(re.search(test.format(t=t, m=_MARK), sentence, re.I) for test in _DEFINING)
+    for test, pattern in _DEFINING:
+        for match in re.finditer(pattern.format(t=t, m=_MARK), sentence, re.I):
+            if test == "parenthesis" and not _explains(match.group(1) or "", term):
+                continue
+            if test == "is" and _ABOUT_THE_WORD.match(match.group(1)):
+                continue
+            return True
+    return False
 
 
-# A sentence right after the first use that explains it: "That means ...", "This is a ...".
-_FOLLOWING_DEFINITION = re.compile(r"^[*_\"“]*(?:That|This|It)\s+(?:means|is short for|stands for|is an?)\b")
+# A sentence right after the first use that explains it: "That means ...", "This is a ...", "It stands for ...".
+_FOLLOWING_DEFINITION = re.compile(r"^[*_\"“]*(?:That|This|It)\s+(?P<opener>means|is short for|stands for|is an?)"
+                                   r"\b(?P<rest>.*)", re.S)
+
+
+def follows_with_definition(sentence: str, term: str) -> bool:
+    """Whether a sentence right after a term's first use explains it: "That means", "This is a", "It is a"
+    with at least 4 words after the opener that are not about the word itself ("It is a long word doctors
+    use"); "It stands for" or "It is short for" with an explanation (`_explains`)."""
+    match = _FOLLOWING_DEFINITION.match(sentence)
+    if not match:
+        return False
+    if match["opener"] in {"is short for", "stands for"}:
+        return _explains(match["rest"], term)
+    return len(_WORD.findall(match["rest"])) >= 4 and not _ABOUT_THE_WORD.match(match["rest"])
 
 
 def check_jargon(book, today) -> list[Finding]:
@@ -489,7 +678,7 @@ def check_jargon(book, today) -> list[Finding]:
     text_chapters = [chapter for chapter in book.chapters if chapter.role != "glossary"]
     # The chapters' sentences in reading order, with lines, once.
     reading = [(chapter, line, prose(text)) for chapter in text_chapters for unit in units(chapter)
-               for line, text in sentences(unit)]
+               if unit.kind != "title" for line, text in sentences(unit)]
     if list_path is None:
         found.append(Finding("jargon", "info", CONFIG_NAME, _config_line(book.config, "check.jargon_file"),
                              f"no jargon list at {DEFAULT_JARGON_FILE}: jargon is not checked",
@@ -504,7 +693,7 @@ def check_jargon(book, today) -> list[Finding]:
             following = reading[index + 1][2] if index + 1 < len(reading) and reading[index + 1][0] is chapter \
                 else ""
             defined = defines(sentence_text, term) or (
-                bool(following) and (defines(following, term) or bool(_FOLLOWING_DEFINITION.match(following))))
+                bool(following) and (defines(following, term) or follows_with_definition(following, term)))
             if not defined:
                 found.append(Finding(
                     "jargon", "warning", _chapter_path(chapter, book), line,
@@ -531,16 +720,43 @@ def _glossary_line(chapter, term: str) -> int:
 
 # ---- numbers -----------------------------------------------------------------------------------------------
 
-_SMALL = r"(?:one|two|three|four|five|six|seven|eight|nine|ten)"
-_BIG = r"(?:\d[\d,]*|two|three|four|five|six|seven|eight|nine|ten|(?:a\s+)?hundred|(?:a\s+)?thousand)"
-PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(?:%|percent\b|per\s?cent\b)", re.I)
+_ONES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+          "nineteen")
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_WORD_VALUES = {**{w: n for n, w in enumerate(_ONES, 1)}, **{w: n for n, w in enumerate(_TEENS, 10)},
+                **{w: 10 * n for n, w in enumerate(_TENS, 2)}}
+# A number in words up to a hundred: "five", "fifteen", "twenty-five", "a hundred".
+_SPELLED = (rf"(?:(?:a|one)[\s-]+hundred|(?:{'|'.join(_TENS)})(?:[\s-]+(?:{'|'.join(_ONES)}))?|"
+            rf"{'|'.join(_TEENS)}|{'|'.join(_ONES)})")
+_COUNT = rf"(?:\d[\d,]*|{_SPELLED})"
+_BIG = rf"(?:\d[\d,]*|{_SPELLED}|(?:a\s+|one\s+)?(?:hundred|thousand|million))(?![\w-]|[,.]\d)"
+_PEOPLE = (r"(?:people|persons?|patients?|adults?|children|kids|teens?|teenagers?|users?|participants?|women|"
+           r"men|volunteers?|veterans?|parents?|those|them|us|you|who)")
+_VERB = (r"(?:[a-z]+ed|had|got|felt|were|was|did|saw|said|became|went|have|has|get|gets|feel|feels|need|"
+         r"needs|will|would|may|might|can|could|should|do|does|stop|stops|report|reports)")
+_FRACTION = (rf"(?:half|(?:a|one|two|three|four|five|six|seven|eight|nine)[\s-]+(?:thirds?|quarters?|fourths?|"
+             rf"fifths?|sixths?|sevenths?|eighths?|ninths?|tenths?))")
+# "Step 2 of 3", "week 1 of 4": a count of things in order, not of people.
+_IN_ORDER = ("step", "steps", "page", "pages", "part", "parts", "section", "chapter", "question", "item", "day",
+             "days", "week", "weeks", "month", "year", "dose", "doses", "visit", "session", "infusion", "number",
+             "no.", "box", "figure", "table", "card", "level", "grade", "stage", "round", "phase", "time")
+_NOT_IN_ORDER = "".join(rf"(?<!\b{re.escape(word)}\s)" for word in _IN_ORDER)
+_TIME = r"(?:seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|mornings?|evenings?)"
+PERCENT = re.compile(rf"(?<![\w.-])(\d+(?:\.\d+)?|{_SPELLED})(?:\s?%|[\s-]?(?:percent|per\s?cent)\b)", re.I)
 STATISTICS = (
-    PERCENT,
-    re.compile(rf"\bout\s+of\s+(?:every\s+)?{_BIG}\b", re.I),                       # 20 out of 100
-    re.compile(rf"\b(?:\d[\d,]*|{_SMALL})\s+in\s+(?:every\s+)?{_BIG}\b(?!\s*(?:weeks?|days?|hours?|"
-               r"months?|years?|minutes?)\b)", re.I),                                 # 1 in 5
-    re.compile(rf"\b\d[\d,.]*\s+per\s+{_BIG}\b", re.I),                               # 3 per 1,000
-    re.compile(rf"\b(?:\d+(?:\.\d+)?|{_SMALL})[\s-]*(?:times|fold)\s+(?:more|less|higher|lower|greater|"
+    PERCENT,                                                                          # 25%, fifty percent
+    re.compile(rf"(?:(?<![\w.-]){_COUNT}(?:\s+(?:to|or)\s+{_COUNT})?\s+(?:[\w-]+\s+){{0,2}}?)?\bout\s+of\s+"
+               rf"(?:every\s+)?{_BIG}", re.I),                                          # (20 to 40) out of 100
+    re.compile(rf"(?<![\w.-]){_COUNT}\s+in\s+(?:every\s+)?{_BIG}(?!\s*{_TIME}\b)", re.I),  # 1 in 5, one in five
+    re.compile(rf"(?<![\w.-]){_COUNT}(?:\.\d+)?\s+per\s+{_BIG}", re.I),               # 3 per 1,000
+    re.compile(rf"{_NOT_IN_ORDER}(?<![\w.-]){_COUNT}\s+of\s+(?:every\s+|each\s+)?{_BIG}(?=\s*(?:[,.;:!?)]|$)|"
+               rf"\s+(?:[\w-]+\s+)?{_PEOPLE}\b|\s+{_VERB}\b)", re.I),                 # 2 of 3 people
+    re.compile(rf"\b{_FRACTION}\s+(?:of\s+)?(?:(?:the|these|those|all)\s+)?(?:[\w-]+\s+)?{_PEOPLE}\b", re.I),
+    re.compile(rf"(?:^[\s>*+\-\d.)_\"“]*|[,;:(]\s*|\b(?:and|but|while|so)\s+)(?:(?:about|around|nearly|almost|"
+               rf"roughly|over|under|only|just|some|more\s+than|less\s+than|fewer\s+than|at\s+least)\s+)?"
+               rf"(?P<stat>{_FRACTION})\s+{_VERB}\b", re.I),                                  # Half felt sick
+    re.compile(rf"\b(?:\d+(?:\.\d+)?|{_SPELLED})[\s-]*(?:times|fold)\s+(?:more|less|higher|lower|greater|"
                r"as)\b|\b(?:twice|half)\s+as\s+(?:likely|many|much|often)\b", re.I),  # 3 times more likely
     re.compile(r"\b(?:odds ratio|relative risk|risk ratio|hazard ratio|number needed to treat|"
                r"confidence interval|p\s*[<=]\s*0?\.\d+)", re.I),
@@ -548,39 +764,78 @@ STATISTICS = (
 
 
 def _statistic(sentence: str) -> str | None:
+    """The first statistic in a sentence, as written; None when it has none."""
     for pattern in STATISTICS:
         match = pattern.search(sentence)
         if match:
-            return match.group(0)
+            return (match.group("stat") if "stat" in pattern.groupindex else match.group(0)).strip()
     return None
 
 
-def _cited(unit: Unit | None) -> bool:
-    return unit is not None and bool(CITATION.search(unit.text))
+def _number(written: str) -> float:
+    """A number written in digits or in words ("12.5", "twenty-five", "a hundred")."""
+    if written[0].isdigit():
+        return float(written.replace(",", ""))
+    words = re.split(r"[\s-]+", written.lower())
+    return 100.0 if words[-1] == "hundred" else float(sum(_WORD_VALUES[w] for w in words))
+
+
+_CAPTION = re.compile(r"^(?:Table|Source|Sources|Note)\s*:|^This\s+table\b", re.I)
+
+
+def _sentence(unit: Unit | None, index: int) -> str:
+    found = sentences(unit) if unit is not None else []
+    return found[index][1] if found else ""
+
+
+def _sources_beside(unit: Unit) -> str:
+    """The text besides a sentence itself whose citation sources the sentence's numbers: a list's lead-in
+    sentence (ending with ':'); a table's sentence right before it and its caption; the first sentence under a
+    heading or in a box."""
+    if unit.kind == "item":
+        return _sentence(unit.lead, -1)
+    if unit.kind == "table":
+        caption = unit.after.text if unit.after and _CAPTION.match(prose(unit.after.text).lstrip(" *_")) else ""
+        return f"{_sentence(unit.lead, -1)}\n{caption}"
+    if unit.kind in {"heading", "title"}:
+        return _sentence(unit.after, 0)
+    return ""
+
+
+_WHERE_TO_CITE = {
+    "paragraph": "add the source in the same sentence: [@key] before its full stop",
+    "item": "add the source in the same sentence, or in the list's lead-in sentence ending with ':' "
+            "(\u201cIn studies lasting 8 weeks [@key]:\u201d)",
+    "table": "add the source to the row, to the sentence right before the table, or to a caption right after it "
+             "(a paragraph starting \u201cTable:\u201d, \u201cSource:\u201d or \u201cThis table\u201d)",
+    "heading": "cite the source in the first sentence under the heading, or move the number into the text",
+    "title": "a box title cannot hold a citation: cite the source in the box's first sentence, or move the "
+             "number into the text",
+}
 
 
 def check_numbers(book, today) -> list[Finding]:
-    """A sentence with a percentage or a statistic needs a citation: in the sentence, in its paragraph or list
-    item, in the lead-in paragraph of its list ("In studies lasting 8 weeks [@x]:") or, for a table, in the
-    table or the paragraphs right before and after it. Percentages also get a hint to use whole numbers."""
+    """A sentence with a percentage or a statistic needs a citation in that sentence; only a list's lead-in
+    sentence, a table's sentence before it or caption, and for a heading or box title the first sentence under
+    it, stand in for it (`_sources_beside`). Percentages also get a hint to use whole numbers."""
     found = []
     for chapter in book.chapters:
         path = _chapter_path(chapter, book)
         for unit in units(chapter):
-            if unit.kind == "heading":
-                continue
-            sourced = _cited(unit) or _cited(unit.lead) or (unit.kind == "table" and _cited(unit.after))
+            beside = _sources_beside(unit)
             for line, sentence_text in sentences(unit):
-                text = prose(sentence_text, citations=True)
+                text = prose(sentence_text)
                 statistic = _statistic(text)
-                if statistic and not sourced:
+                cited = CITATION.search(beside) or (unit.kind != "title" and CITATION.search(sentence_text))
+                if statistic and not cited:
+                    place = {"heading": " in a heading", "title": " in a box title"}.get(unit.kind, "")
                     found.append(Finding("numbers", "error", path, line,
-                                         f"'{statistic.strip()}' is a number a patient will rely on, with no "
-                                         "citation", "add the source: [@key] at the end of the sentence"))
+                                         f"'{statistic}'{place} is a number a patient will rely on, with no "
+                                         "citation", _WHERE_TO_CITE[unit.kind]))
                 for match in PERCENT.finditer(text):
                     found.append(Finding("numbers", "info", path, line,
                                          f"'{match.group(0)}': whole numbers read more easily than percentages",
-                                         f"say \u201c{_out_of(float(match.group(1)))}\u201d"))
+                                         f"say \u201c{_out_of(_number(match.group(1)))}\u201d"))
     return found
 
 
@@ -598,7 +853,8 @@ REFERENCES = "chapters/references.yaml"
 
 
 def check_citations(book, today) -> list[Finding]:
-    """Every reference is cited somewhere (a citation of a missing reference stops loading: rule input)."""
+    """Every reference is cited somewhere. (A citation of a missing reference stops loading; `check` then
+    reports every such citation: `source_problems`.)"""
     found = []
     lines = _reference_lines(book)
     for key in book.uncited:
@@ -711,7 +967,7 @@ def url_problem(url: str) -> str | None:
 
 def check_links(book, today) -> list[Finding]:
     """Web, mail and phone links in the chapters, and the sources' addresses and DOIs, are well formed (no
-    network access). Links inside the book are checked when it loads (rule input or links, exit 2)."""
+    network access). Links inside the book are checked when it loads (`source_problems`)."""
     import html as html_module
 
     found = []
@@ -758,7 +1014,7 @@ _FILE_NAME_ALT = re.compile(r"^[\w .-]+\.(?:png|jpe?g|gif|svg|webp|tiff?)$|^(?:i
 
 def check_images(book, today) -> list[Finding]:
     """Figures have a caption and alt text that describes them (missing files and missing alt text stop
-    loading: rule images, exit 2)."""
+    loading; `check` then reports each: `source_problems`)."""
     found = []
     for chapter in book.chapters:
         path = _chapter_path(chapter, book)

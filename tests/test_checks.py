@@ -131,6 +131,43 @@ def test_jargon_definitions_the_heuristic_accepts():
     assert {"SSRI", "SNRI"} <= set(checks.glossary_names("SSRI and SNRI"))
 
 
+def test_jargon_definitions_that_only_look_like_one(project):
+    write(project, "chapters/jargon.txt", "glutamate\nNMDA\nreceptor\nIV\nsedation\ndissociation\n")
+    write(project, "chapters/05-brain.md", chapter("The brain", body(
+        "",
+        "Doctors may use glutamate. It is a long word.",                         # 5: not a definition
+        "The NMDA (anything) site matters.",                                      # 6: not a definition
+        "A receptor (a docking spot on a cell) holds it.",                        # 7: defined
+        "Staff may give an IV (intravenous) drip.",                               # 8: the expansion
+        "Some people feel sedation. That means they feel very sleepy for a while.",  # 9: defined
+        "Some feel dissociation. It is a hard word that doctors use a lot.",      # 10: about the word
+    )))
+    findings = [f for f in only(run(project), "jargon") if f.level == "warning"]
+    assert [(f.path, f.line) for f in findings] == [("chapters/05-brain.md", 5), ("chapters/05-brain.md", 6),
+                                                    ("chapters/05-brain.md", 10)]
+    assert ["'glutamate'" in findings[0].message, "'NMDA'" in findings[1].message,
+            "'dissociation'" in findings[2].message] == [True, True, True]
+
+
+def test_jargon_what_counts_as_a_definition():
+    assert not checks.defines("The NMDA (anything) site matters.", "NMDA")
+    assert not checks.defines("Doctors may use glutamate (anything).", "glutamate")
+    assert not checks.defines("Glutamate is a long word.", "glutamate")
+    assert checks.defines("Glutamate (a chemical messenger) helps.", "glutamate")
+    assert checks.defines("Glutamate is the name of a chemical messenger.", "glutamate")
+    assert checks.defines("NMDA (N-methyl-D-aspartate) receptors.", "NMDA")
+    assert checks.defines("Staff give it by IV (intravenous).", "IV")
+    assert not checks.defines("ECT (brain) helps.", "ECT")
+    for sentence in ("It is a long word.", "It is a long word that doctors use.", "This is a big word.",
+                     "It is a word doctors use a lot.", "That means it.", "It stands for nothing."):
+        assert not checks.follows_with_definition(sentence, "IV"), sentence
+    for sentence in ("It is a chemical messenger in the brain.", "That means a clinician uses it another way.",
+                     "It is a medical term for a feeling of being cut off.", "It stands for intravenous.",
+                     "This is a slow drip into a vein, also called IV."):
+        assert checks.follows_with_definition(sentence, "IV"), sentence
+    assert checks.expands("CBT", "cognitive behavioral therapy") and not checks.expands("IV", "vein")
+
+
 def test_numbers_need_a_citation_and_percentages_get_a_hint(project):
     write(project, "chapters/05-numbers.md", chapter("Numbers", (
         "\n"
@@ -157,6 +194,165 @@ def test_numbers_need_a_citation_and_percentages_get_a_hint(project):
     assert at(findings, "chapters/05-numbers.md", 21, "numbers", "info").hint == "say \u201cabout 13 out of 100\u201d"
 
 
+def body(*lines: str) -> str:
+    """A chapter body from its lines: the first is line 4 of the file (after the front matter)."""
+    return "\n".join(lines) + "\n"
+
+
+def numbers_errors(findings: list[Finding], path: str) -> list[int]:
+    return [f.line for f in findings if f.path == path and f.rule == "numbers" and f.level == "error"]
+
+
+def test_numbers_a_citation_sources_only_its_own_sentence(project):
+    write(project, "chapters/05-cited.md", chapter("Sources of numbers", body(
+        "",
+        "About 30% of people felt dizzy. Most people feel better [@guide].",     # 5: cited later: error
+        "",
+        "About 1 in 5 people felt sick [@guide]. Most people feel better.",      # 7: cited in the sentence
+        "",
+        "Most people feel better. About 2 in 10 felt sick. [@guide]",             # 9: citation after its stop
+        "",
+        "Studies show this [@survey]. Here are the results:",                     # 11: lead-in sentence uncited
+        "",
+        "- 3 in 10 people stopped.",                                              # 13: error
+        "- 4 in 10 people felt sick. They got better [@guide].",                  # 14: error
+        "",
+        "In studies lasting 8 weeks [@survey]:",                                  # 16: lead-in sentence cited
+        "",
+        "- about 40 out of 100 people got better",                               # 18
+        "- 3 in 10 people stopped. Most came back.",                              # 19
+    )))
+    findings = run(project)
+    assert numbers_errors(findings, "chapters/05-cited.md") == [5, 13, 14]
+    error = at(findings, "chapters/05-cited.md", 5, "numbers", "error")
+    assert error.message == "'30%' is a number a patient will rely on, with no citation"
+    assert "same sentence" in error.hint
+    assert "lead-in sentence ending with ':'" in at(findings, "chapters/05-cited.md", 13, "numbers", "error").hint
+
+
+def test_numbers_a_table_row_is_sourced_by_its_row_the_sentence_before_or_a_caption(project):
+    write(project, "chapters/05-tables.md", chapter("Tables", body(
+        "",
+        "Here is what people said.",                                              # 5: no citation
+        "",
+        "| Group | Better |",                                                     # 7
+        "|---|---|",
+        "| Medicine | 40% |",                                                     # 9: error
+        "| Placebo | 20% [@guide] |",                                             # 10: cited in its row
+        "",
+        "Most people feel better [@guide].",                                     # 12: not a caption
+        "",
+        "The results of one study [@survey]:",                                   # 14: the sentence before
+        "",
+        "| Group | Better |",
+        "|---|---|",
+        "| Medicine | 3 in 10 |",                                                 # 18
+        "",
+        "| Group | Better |",                                                     # 20
+        "|---|---|",
+        "| Medicine | 2 in 10 |",                                                 # 22
+        "",
+        "Source: a survey of care [@survey].",                                    # 24: a caption
+    )))
+    findings = run(project)
+    assert numbers_errors(findings, "chapters/05-tables.md") == [9]
+    assert "caption" in at(findings, "chapters/05-tables.md", 9, "numbers", "error").hint
+
+
+@pytest.mark.parametrize("sentence,statistic", [
+    ("About 2 of 3 people felt sick.", "2 of 3"),
+    ("Two of every three patients got better.", "Two of every three"),
+    ("Half of people felt sick.", "Half of people"),
+    ("Of those who got better, half had it come back.", "half"),
+    ("Three quarters stopped.", "Three quarters"),
+    ("Fifty percent got better.", "Fifty percent"),
+    ("Twenty-five per cent felt dizzy.", "Twenty-five per cent"),
+    ("One in five people felt dizzy.", "One in five"),
+    ("One in a hundred had a rash.", "One in a hundred"),
+    ("About 61 to 84 out of 100 people had this.", "61 to 84 out of 100"),
+    ("It helped 20 more people out of 100.", "20 more people out of 100"),
+])
+def test_numbers_statistics_in_words(sentence, statistic):
+    assert checks._statistic(sentence) == statistic
+
+
+@pytest.mark.parametrize("sentence", [
+    "Wait half an hour after a dose.", "Take half a tablet.", "Ask one of the nurses.", "Two of these messengers.",
+    "You may feel better in 2 weeks.", "Take 2 in 2 weeks.", "The FDA approved it on 5 March 2019.",
+    "Studies gave 0.5 mg for each kilogram.", "It is a Schedule III drug.", "1. Weeks 1 to 4: twice a week.",
+    "This is step 2 of 3.", "Page 1 of 2.", "Take one in the morning.", "You get one of two medicines.",
+    "Call 988 and press 1.", "It is open 24 hours a day.", "Symptoms dropped by at least half.",
+    "1 in 5,000 days.",
+])
+def test_numbers_ordinary_phrases_are_not_statistics(sentence):
+    assert checks._statistic(sentence) is None
+
+
+def test_numbers_statistics_in_words_need_a_citation_and_ordinary_phrases_do_not(project):
+    write(project, "chapters/05-spelled.md", chapter("Numbers in words", body(
+        "",
+        "About 2 of 3 people felt sick.",       # 5
+        "",
+        "Half of people felt sick.",            # 7
+        "",
+        "Three quarters stopped.",              # 9
+        "",
+        "Fifty percent got better.",            # 11
+        "",
+        "One in five people felt dizzy.",       # 13
+    )))
+    write(project, "chapters/06-plain.md", chapter("Plain numbers", body(
+        "",
+        "Wait half an hour after a dose. Ask one of the nurses. You may feel better in 2 weeks.",
+        "The FDA approved it on 5 March 2019. Studies gave 0.5 mg for each kilogram. It is a Schedule III drug.",
+        "This is step 2 of 3.",
+        "",
+        "1. Weeks 1 to 4: twice a week.",
+        "2. Take half a tablet.",
+    )))
+    findings = run(project)
+    assert numbers_errors(findings, "chapters/05-spelled.md") == [5, 7, 9, 11, 13]
+    assert at(findings, "chapters/05-spelled.md", 11, "numbers", "info").hint == "say \u201cabout 50 out of 100\u201d"
+    assert [f.format() for f in findings if f.path == "chapters/06-plain.md" and f.rule == "numbers"] == []
+
+
+def test_numbers_in_headings_and_box_titles(project):
+    write(project, "chapters/05-headings.md", chapter("Headings", body(
+        "",
+        "## 30% of people improve",                      # 5: error, nothing cited under it
+        "",
+        "Most people feel better.",
+        "",
+        "## 40% feel better",                            # 9: the first sentence under it is cited
+        "",
+        "In one study, most did [@guide]. More text.",
+        "",
+        '::: callout "40% feel dizzy"',                  # 13: error, the box's first sentence is uncited
+        "Most people feel dizzy at first.",
+        ":::",
+        "",
+        '::: callout "Half of people felt sick"',        # 17: the box's first sentence is cited
+        "This comes from a survey of care [@survey].",
+        ":::",
+        "",
+        '::: callout "Two thirds stopped"',              # 21: error, only a later sentence is cited
+        "Most stopped early. They felt sick [@survey].",
+        ":::",
+        "",
+        '::: callout "30% feel sick [@guide]"',          # 25: error, a box title is not Markdown
+        "Most people feel better.",
+        ":::",
+    )))
+    findings = run(project)
+    assert numbers_errors(findings, "chapters/05-headings.md") == [5, 13, 21, 25]
+    heading = at(findings, "chapters/05-headings.md", 5, "numbers", "error")
+    assert heading.message == "'30%' in a heading is a number a patient will rely on, with no citation"
+    assert "first sentence under the heading" in heading.hint
+    title = at(findings, "chapters/05-headings.md", 13, "numbers", "error")
+    assert title.message == "'40%' in a box title is a number a patient will rely on, with no citation"
+    assert "box's first sentence" in title.hint
+
+
 def test_citations_every_reference_is_cited(project):
     references = project / "chapters" / "references.yaml"
     references.write_text(references.read_text() + (
@@ -167,13 +363,59 @@ def test_citations_every_reference_is_cited(project):
     assert finding.message == "reference 'unused' is never cited"
 
 
-def test_citations_an_unknown_key_is_bad_input(project):
+def errors(findings: list[Finding]) -> list[tuple[str, int, str]]:
+    return [(f.path, f.line, f.rule) for f in findings if f.level == "error"]
+
+
+def test_citations_an_unknown_key_is_an_error_finding(project):
     replace_in(project, "chapters/02-steps.md", "[@guide; @survey]", "[@guide; @nobody]")
     run_ = check_project(project, TODAY)
+    assert not run_.bad_input and run_.status == 1
+    assert errors(run_.findings) == [("chapters/02-steps.md", 18, "citations")]
+    assert "'@nobody' has no entry" in only(run_.findings, "citations")[0].message
+
+
+def test_every_citation_image_and_link_problem_is_reported_at_its_line_and_the_build_still_refuses(project):
+    replace_in(project, "chapters/01-welcome.md", "[@guide]", "[@nobody]")                      # line 7
+    replace_in(project, "chapters/01-welcome.md", "02-steps.md#the-steps", "02-steps.md#nope")  # line 12
+    replace_in(project, "chapters/01-welcome.md", "steps.svg", "missing.svg")                   # line 14
+    write(project, "chapters/05-more.md", chapter("More", body(
+        "",
+        "See [the steps](02-steps.md#gone).",                          # 5: no such anchor
+        "",
+        '![](../assets/figures/steps.svg "The three steps.")',        # 7: no alt text
+        "",
+        "Most people feel better [@guide; @other].",                  # 9: @other is unknown, @guide is not
+        "",
+        "See [the welcome](01-welcome.md) and [more](06-nothing.md).",  # 11: no chapter 06
+    )))
+    run_ = check_project(project, TODAY)
+    assert not run_.bad_input and run_.status == 1
+    assert errors(run_.findings) == [
+        ("chapters/01-welcome.md", 7, "citations"), ("chapters/01-welcome.md", 12, "links"),
+        ("chapters/01-welcome.md", 14, "images"), ("chapters/05-more.md", 5, "links"),
+        ("chapters/05-more.md", 7, "images"), ("chapters/05-more.md", 9, "citations"),
+        ("chapters/05-more.md", 11, "links")]
+    messages = [f.message for f in run_.findings if f.level == "error"]
+    assert "citation '@other' has no entry in chapters/references.yaml" in messages
+    assert "link '06-nothing.md' points to a chapter that does not exist" in messages
+    assert any("has no alt text" in m for m in messages)
+    # The rules that need the loaded book say so; the review date is still checked.
+    assert at(run_.findings, "chapters", 0, "input", "info").message.startswith("reading level, jargon, numbers")
+    assert only(run_.findings, "review")
+    env = {"SOURCE_DATE_EPOCH": epoch(TODAY)}
+    assert run_publish(project, "check", env=env).returncode == 1
+    build = run_publish(project, env=env)
+    assert build.returncode == 2 and "chapters/01-welcome.md:14: image '../assets/figures/missing.svg' not found" \
+        in build.stderr
+
+
+def test_other_bad_input_beside_a_missing_image_is_still_bad_input(project):
+    replace_in(project, "chapters/01-welcome.md", "steps.svg", "missing.svg")                   # line 14
+    replace_in(project, "chapters/02-steps.md", "short_title: Steps", "short_title: [Steps")     # line 3
+    run_ = check_project(project, TODAY)
     assert run_.bad_input and run_.status == 2
-    [finding] = run_.findings
-    assert (finding.path, finding.line, finding.rule, finding.level) == ("chapters/02-steps.md", 18, "citations",
-                                                                          "error")
+    assert errors(run_.findings) == [("chapters/01-welcome.md", 14, "images"), ("chapters/02-steps.md", 3, "input")]
 
 
 def test_structure_key_points_checklist_and_section_length(project):
@@ -217,12 +459,11 @@ def test_links_web_mail_and_phone_addresses_are_well_formed(project):
     assert "site name 'example'" in findings[0].message
 
 
-def test_links_to_missing_anchors_are_bad_input_in_the_links_rule(project):
+def test_links_to_missing_anchors_are_error_findings_in_the_links_rule(project):
     replace_in(project, "chapters/01-welcome.md", "02-steps.md#the-steps", "02-steps.md#nope")
     run_ = check_project(project, TODAY)
-    assert run_.status == 2
-    assert [(f.path, f.line, f.rule, f.level) for f in run_.findings] == [
-        ("chapters/01-welcome.md", 12, "links", "error")]
+    assert run_.status == 1
+    assert errors(run_.findings) == [("chapters/01-welcome.md", 12, "links")]
 
 
 def test_url_problems():
@@ -253,11 +494,11 @@ def test_images_alt_text_that_is_a_file_name(project):
     assert "does not say what it shows" in finding.message
 
 
-def test_images_that_do_not_exist_are_bad_input_in_the_images_rule(project):
+def test_images_that_do_not_exist_are_error_findings_in_the_images_rule(project):
     replace_in(project, "chapters/01-welcome.md", "steps.svg", "missing.svg")
     run_ = check_project(project, TODAY)
-    assert run_.status == 2
-    assert [(f.path, f.line, f.rule) for f in run_.findings] == [("chapters/01-welcome.md", 14, "images")]
+    assert run_.status == 1
+    assert errors(run_.findings) == [("chapters/01-welcome.md", 14, "images")]
 
 
 @pytest.mark.parametrize("today,level,words", [
