@@ -161,18 +161,20 @@ def plan_outputs(config: Config, out_dir: Path, pdf: bool, epub: bool, editions:
     digests = input_digests(config.root)
     page_source = page_source_edition(config.print.editions)
     plan = []
+    # A draft is written beside the final files, never over them: `<name>-draft.pdf`, `<name>-a4-draft.pdf`.
+    suffix = "-draft" if draft else ""
     for clinic in config.clinics:
         folder = output_folder(out_dir, clinic, len(config.clinics))
         tag = clinic.id + (":draft" if draft else "")  # a draft and a final build make different files
         for edition in editions if pdf else ():
             # Names follow publish.toml, so `--edition a4` never writes the A4 pages under the Letter file's name.
-            name = pdf_name(config.output_name, edition, config.print.editions)
+            name = pdf_name(config.output_name, edition, config.print.editions).replace(".pdf", f"{suffix}.pdf")
             plan.append(Planned("pdf", edition, clinic, folder / name,
                                 output_inputs(digests, "pdf", edition, tag)))
         if epub:
             # The page list maps the printed pages, so the EPUB depends on the page-source edition's inputs too.
             source = output_inputs(digests, "pdf", page_source, tag)
-            plan.append(Planned("epub", page_source, clinic, folder / f"{config.output_name}.epub",
+            plan.append(Planned("epub", page_source, clinic, folder / f"{config.output_name}{suffix}.epub",
                                 output_inputs(digests, "epub", page_source, tag + source), source))
     return plan
 

@@ -700,12 +700,15 @@ def test_a_draft_builds_anyway_and_says_so_on_every_page(mini_build, tmp_path):
     project = tmp_path / "draft"
     shutil.copytree(mini_build, project)
     (project / "chapters" / "02-steps.md").write_text((project / "chapters" / "02-steps.md").read_text() + UNSOURCED)
+    final = snapshot(project / "dist")
     result = run_publish(project, "build", "--draft")
     assert result.returncode == 0, result.stderr
     assert "warning: draft: chapters/02-steps.md:23: [numbers]" in result.stderr
-    pdf, epub = outputs(project)
-    for name in ("ketamine-handout.pdf", "ketamine-handout-a4.pdf", "ketamine-handout-large-print.pdf",
-                 "ketamine-handout-booklet.pdf"):
+    # Drafts are written beside the final files, which stay as the last good build made them.
+    assert {name: data for name, data in snapshot(project / "dist").items() if "-draft" not in name} == final
+    pdf, epub = (project / "dist" / "ketamine-handout-draft.pdf", project / "dist" / "ketamine-handout-draft.epub")
+    for name in ("ketamine-handout-draft.pdf", "ketamine-handout-a4-draft.pdf",
+                 "ketamine-handout-large-print-draft.pdf", "ketamine-handout-booklet-draft.pdf"):
         pages = PdfReader(project / "dist" / name).pages
         assert len(pages) > 1
         for number, page in enumerate(pages, 1):
