@@ -8,7 +8,7 @@ import pdfplumber
 import pytest
 from pypdf import PdfReader
 
-from conftest import outputs, pdf_text
+from conftest import make_project, outputs, pdf_text, run_publish
 from handout.impose import saddle_stitch_order
 
 EDITION_SIZES = {"": (612, 792), "-a4": (595.28, 841.89), "-large-print": (612, 792)}
@@ -16,6 +16,37 @@ EDITION_SIZES = {"": (612, 792), "-a4": (595.28, 841.89), "-large-print": (612, 
 
 def edition(project, suffix: str):
     return project / "dist" / f"ketamine-handout{suffix}.pdf"
+
+
+@pytest.fixture(scope="module")
+def default_print(tmp_path_factory):
+    """The repository's default handout: Letter, large print and booklet (no EPUB), built once for this module.
+
+    Some defects only show on the real handout (its figure, its 4-row table, chapters that start mid-page)."""
+    project = make_project(tmp_path_factory.mktemp("default-print"), fixture=None)
+    result = run_publish(project, "--edition", "letter", "--edition", "large-print", "--edition", "booklet",
+                         "--no-epub")
+    assert result.returncode == 0, result.stderr
+    return project
+
+
+def struct_elements(reader, kinds: set[str]) -> list:
+    """Every structure element of a tagged PDF whose type is in `kinds`, in tree order."""
+    found, stack, seen = [], [reader.trailer["/Root"]["/StructTreeRoot"]], set()
+    while stack:
+        node = stack.pop()
+        reference = getattr(node, "idnum", None)
+        node = node.get_object()
+        if not isinstance(node, dict) or (reference is not None and reference in seen):
+            continue
+        seen.add(reference)
+        if node.get("/S") in kinds:
+            found.append(node)
+        kids = node.get("/K")
+        kids = kids.get_object() if kids is not None else None
+        kids = kids if isinstance(kids, list) else [kids] if kids is not None else []
+        stack += [kid for kid in reversed(kids) if hasattr(kid, "get_object") or isinstance(kid, dict)]
+    return found
 
 
 @pytest.mark.parametrize("suffix", list(EDITION_SIZES))
@@ -38,6 +69,28 @@ def test_first_page_has_no_footer_and_second_says_page_2_of_n(mini_build):
     first, second = (reader.pages[i].extract_text() for i in (0, 1))
     assert "Page 1 of" not in first
     assert f"Page 2 of {total}" in second
+
+
+@pytest.mark.parametrize("build, suffix", [("mini_build", ""), ("mini_build", "-large-print"), ("default_print", "")])
+def test_every_link_has_a_clickable_area(build, suffix, request):
+    """Note numbers are links: a zero-height /Rect (sup.cite { line-height: 0 }) cannot be clicked."""
+    rects = [[float(v) for v in annotation.get_object()["/Rect"]]
+             for page in PdfReader(edition(request.getfixturevalue(build), suffix)).pages
+             for annotation in page.get("/Annots") or []
+             if annotation.get_object().get("/Subtype") == "/Link"]
+    assert len(rects) >= 5
+    for left, bottom, right, top in rects:
+        assert abs(right - left) > 1 and abs(top - bottom) > 5, (left, bottom, right, top)
+
+
+def test_note_numbers_do_not_change_the_line_spacing(mini_build):
+    """Baselines of the lines of one paragraph step by the same amount with or without a note number."""
+    with pdfplumber.open(edition(mini_build, "")) as pdf:
+        steps = set()
+        for page in pdf.pages:
+            baselines = sorted({round(c["bottom"], 1) for c in page.chars if abs(c["size"] - 13.5) < 0.05})
+            steps |= {round(b - a, 1) for a, b in zip(baselines, baselines[1:]) if b - a < 1.6 * 13.5}
+    assert steps and all(abs(step - 1.5 * 13.5) <= 0.2 for step in steps), steps
 
 
 def test_outline_lists_every_chapter_in_order(mini_build):
@@ -67,20 +120,7 @@ def test_pdf_ua_structure_and_embedded_fonts(mini_build, suffix):
 
 def figure_alts(reader) -> list[str]:
     """The alt text of every Figure in a tagged PDF's structure tree."""
-    alts = []
-
-    def walk(node):
-        node = node.get_object()
-        if isinstance(node, dict):
-            if node.get("/S") == "/Figure":
-                alts.append(str(node.get("/Alt", "")))
-            kids = node.get("/K")
-            for kid in kids if isinstance(kids, list) else ([kids] if kids is not None else []):
-                if hasattr(kid, "get_object") or isinstance(kid, dict):
-                    walk(kid)
-
-    walk(reader.trailer["/Root"]["/StructTreeRoot"])
-    return alts
+    return [str(node.get("/Alt", "")) for node in struct_elements(reader, {"/Figure"})]
 
 
 def test_images_carry_alt_text_in_the_structure_tree(mini_build):
@@ -89,14 +129,18 @@ def test_images_carry_alt_text_in_the_structure_tree(mini_build):
     assert all(alts), alts
 
 
-def test_large_print_body_text_is_at_least_18pt(mini_build):
-    with pdfplumber.open(edition(mini_build, "-large-print")) as pdf:
-        sizes = []
+def test_large_print_text_is_at_least_18pt_figure_included(default_print):
+    """All text in the content area of the real large-print handout, the timeline figure's labels included."""
+    with pdfplumber.open(edition(default_print, "-large-print")) as pdf:
+        sizes, figure_sizes = [], []
         for page in pdf.pages:
             # Body text: everything inside the page's content area (the footer sits in the bottom margin).
             body = [c for c in page.chars if c["bottom"] < page.height - 0.75 * 72 and c["text"].strip()]
             sizes += [round(c["size"], 1) for c in body]
+            if "Timesincestartingtreatment" in "".join(c["text"] for c in body):  # the figure's axis title
+                figure_sizes += [round(c["size"], 1) for c in body if c["size"] > 18.1 and c["size"] < 19]
     assert sizes and min(sizes) >= 18, min(sizes)
+    assert len(figure_sizes) > 100, "the timeline figure's labels were not found as text"
 
 
 def test_letter_body_text_is_at_least_12pt(mini_build):
@@ -112,26 +156,31 @@ def test_saddle_stitch_order():
     assert saddle_stitch_order(5) == [(0, 1), (2, 0), (0, 3), (4, 5)]
 
 
-def test_booklet_sheets_hold_pages_in_saddle_stitch_order(mini_build):
-    with pdfplumber.open(edition(mini_build, "")) as letter:
+@pytest.mark.parametrize("build", ["mini_build", "default_print"])
+def test_booklet_every_sheet_side_holds_its_pages_in_saddle_stitch_order(build, request):
+    project = request.getfixturevalue(build)
+    with pdfplumber.open(edition(project, "")) as letter:
         count = len(letter.pages)
         letter_text = [words(p.extract_text()) for p in letter.pages]
     padded = math.ceil(count / 4) * 4
 
     def page_text(number):
-        return letter_text[number - 1] if number <= count else ""
+        return letter_text[number - 1] if number <= count else []
 
-    with pdfplumber.open(edition(mini_build, "-booklet")) as booklet:
-        assert len(booklet.pages) == math.ceil(count / 4) * 2
+    with pdfplumber.open(edition(project, "-booklet")) as booklet:
+        assert len(booklet.pages) == padded // 2
         halves = []
-        for sheet in booklet.pages[:2]:
+        for sheet in booklet.pages:
             width = sheet.width / 2
-            halves.append([words(sheet.crop((x, 0, x + width, sheet.height)).extract_text())
-                           for x in (0, width)])
-    front, back = halves
-    expected = [[page_text(padded), page_text(1)], [page_text(2), page_text(padded - 1)]]
-    for got, want in zip(front + back, expected[0] + expected[1]):
-        assert got[:12] == want[:12]
+            halves.append([words(sheet.crop((x, 0, x + width, sheet.height)).extract_text()) for x in (0, width)])
+    for side, (left, right) in enumerate(halves):
+        sheet, back = divmod(side, 2)
+        # Front of sheet k (0-based): pages M-2k and 2k+1; its back: 2k+2 and M-2k-1.
+        want = (padded - 2 * sheet, 2 * sheet + 1) if not back else (2 * sheet + 2, padded - 2 * sheet - 1)
+        for got, number in ((left, want[0]), (right, want[1])):
+            expected = page_text(number)
+            assert got[:12] == expected[:12], (side, number)
+            assert len(got) == len(expected), (side, number)
 
 
 def words(text: str | None) -> list[str]:
@@ -158,17 +207,28 @@ def test_every_text_colour_contrasts_4_5_to_1_with_every_background():
             assert ratio >= 4.5, (text, background, round(ratio, 2))
 
 
-def test_press_edition_has_bleed_and_crop_marks(mini_build, tmp_path):
+def test_press_edition_has_crop_marks_outside_the_bleed(mini_build, tmp_path):
+    """MediaBox > BleedBox > TrimBox (Letter), with the crop marks drawn in the slug, outside the bleed."""
     import shutil
-    from conftest import run_publish
     project = tmp_path / "press"
     shutil.copytree(mini_build, project)
     result = run_publish(project, "--edition", "press", "--no-epub")
     assert result.returncode == 0, result.stderr
-    page = PdfReader(project / "dist" / "ketamine-handout-press.pdf").pages[0]
-    media, trim = page.mediabox, page.trimbox
-    assert float(trim.width) == pytest.approx(612, abs=0.5) and float(trim.height) == pytest.approx(792, abs=0.5)
-    assert float(media.width) > float(trim.width) + 17  # 1/8 in bleed plus room for the marks on each side
+    path = project / "dist" / "ketamine-handout-press.pdf"
+    page = PdfReader(path).pages[0]
+    media, bleed, trim = ([float(v) for v in box] for box in (page.mediabox, page.bleedbox, page.trimbox))
+    assert trim[2] - trim[0] == pytest.approx(612, abs=0.5) and trim[3] - trim[1] == pytest.approx(792, abs=0.5)
+    for outer, inner in ((media, bleed), (bleed, trim)):
+        assert outer[0] < inner[0] and outer[1] < inner[1] and outer[2] > inner[2] and outer[3] > inner[3]
+    assert bleed[2] - trim[2] >= 9  # at least 1/8 in of bleed
+    with pdfplumber.open(path) as pdf:
+        first = pdf.pages[0]
+        # pdfplumber measures from the MediaBox's top left corner; the bleed box in those coordinates:
+        left, top = bleed[0] - media[0], media[3] - bleed[3]
+        right, bottom = bleed[2] - media[0], media[3] - bleed[1]
+        outside = [o for o in first.lines + first.curves
+                   if o["x1"] < left or o["x0"] > right or o["bottom"] < top or o["top"] > bottom]
+    assert len(outside) >= 8, "no crop marks outside the bleed"
 
 
 def test_qr_code_and_address_on_the_last_page(mini_build):
@@ -196,3 +256,208 @@ def test_title_page_shows_the_clinic_logo_with_alt_text(tmp_path):
     import zipfile
     title = zipfile.ZipFile(project / "dist" / "ketamine-handout.epub").read("EPUB/title.xhtml").decode()
     assert 'src="assets/images/logo.svg" alt="Sample Community Clinic logo"' in title
+
+
+def table_counts(project) -> tuple[int, list]:
+    """(tables in the chapters' Markdown, /Table structure elements of the Letter PDF)."""
+    sources = "\n".join(p.read_text() for p in sorted((project / "chapters").glob("*.md")))
+    return (len(re.findall(r"^\|\s*:?-{3,}", sources, flags=re.M)),
+            struct_elements(PdfReader(edition(project, "")), {"/Table"}))
+
+
+def test_small_tables_stay_whole(default_print):
+    """One /Table per table in the source: WeasyPrint tags a table split over two pages as two tables."""
+    in_source, tagged = table_counts(default_print)
+    assert in_source >= 2 and len(tagged) == in_source
+
+
+def test_tables_never_split_wherever_they_fall(tmp_path):
+    """Ten 4-row tables after paragraphs of different lengths: wherever one meets the foot of a page, it moves
+    whole to the next page, so each is tagged as one table."""
+    project = make_project(tmp_path / "tables")
+    sentence = "Write down what you want to ask before your visit. "
+    blocks = []
+    for index, sentences in enumerate((3, 9, 5, 12, 2, 7, 10, 4, 8, 6)):
+        blocks.append(sentence * sentences)
+        blocks.append("| Step | What you do |\n|---|---|\n" + "".join(
+            f"| Step {index}.{row} | Ask your care team what to do next. |\n" for row in range(1, 5)))
+    chapter = project / "chapters" / "02-steps.md"
+    chapter.write_text(chapter.read_text() + "\n## More steps\n\n" + "\n\n".join(blocks))
+    result = run_publish(project, "--edition", "letter", "--no-epub")
+    assert result.returncode == 0, result.stderr
+    in_source, tagged = table_counts(project)
+    assert in_source == 11 and len(tagged) == in_source
+
+
+def test_table_header_cells_have_a_scope(default_print):
+    """PDF/UA: every /TH says what it heads (WeasyPrint 70 writes no /Scope; handout.pdftags adds it)."""
+    headers = struct_elements(PdfReader(edition(default_print, "")), {"/TH"})
+    assert headers
+    for header in headers:
+        attributes = header.get("/A")
+        attributes = attributes.get_object() if attributes is not None else {}
+        assert attributes.get("/Scope") in ("/Column", "/Row"), attributes
+
+
+def test_header_scopes_post_processing_is_reproducible(mini_build, tmp_path):
+    """add_header_scopes on a real PDF: every /TH of a thead gets /Column; same input, same bytes; run twice, no change."""
+    import shutil
+    from handout.pdftags import add_header_scopes, header_scope
+    assert header_scope(["/TR", "/THead", "/Table"]) == "/Column"
+    assert header_scope(["/TR", "/TBody", "/Table"]) == "/Row"
+    first, second = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    for path in (first, second):
+        shutil.copy(edition(mini_build, ""), path)
+        add_header_scopes(path)
+    assert first.read_bytes() == second.read_bytes()
+    once = first.read_bytes()
+    add_header_scopes(first)
+    assert first.read_bytes() == once
+    reader = PdfReader(first)
+    headers = struct_elements(reader, {"/TH"})
+    assert headers and all(h["/A"].get_object()["/Scope"] == "/Column" for h in headers)
+    assert str(reader.trailer["/Root"]["/Lang"]) == "en-US" and len(reader.pages) == len(PdfReader(edition(mini_build, "")).pages)
+
+
+def footer_text(page) -> str:
+    """The running footer's left part: text in the bottom margin, left half."""
+    footer = page.crop((0, page.height - 0.9 * 72, page.width / 2, page.height))
+    return " ".join((footer.extract_text() or "").split())
+
+
+def test_running_footer_names_the_last_chapter_started_on_or_before_the_page(default_print):
+    """A page on which a chapter's title is shows that chapter's short title (not the one it continues)."""
+    from handout.book import load_book
+    from handout.config import load_config
+    book = load_book(load_config(default_print))
+    short = {chapter.title: chapter.short_title for chapter in book.chapters}
+    short.update({"Contents": "Contents", "About this handout": "About this handout"})
+    reader = PdfReader(edition(default_print, ""))
+    starts = sorted((reader.get_destination_page_number(item), short[item["/Title"]])
+                    for item in reader.outline if not isinstance(item, list) and item["/Title"] in short)
+    assert len(starts) == len(book.chapters) + 2
+    with pdfplumber.open(edition(default_print, "")) as pdf:
+        assert footer_text(pdf.pages[0]) == ""
+        for index, page in enumerate(pdf.pages[1:], start=1):
+            expected = [label for start, label in starts if start <= index][-1]
+            assert footer_text(page) == expected, (index + 1, footer_text(page), expected)
+
+
+def full_body_lines(path, size: float) -> list[str]:
+    """The full lines of the main text: lines at body size that start at the text column's left edge (paragraphs,
+    not boxes or list items, which are indented) and are not the last line of their paragraph (another line of it
+    follows, one line's distance below, on the same page); note numbers included, table rows left out."""
+    lines = []
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            rows: dict[float, list] = {}
+            for char in page.chars:
+                if abs(char["size"] - size) < 0.05:
+                    rows.setdefault(round(char["bottom"], 1), []).append(char)
+            if not rows:
+                continue
+            column_left = min(c["x0"] for row in rows.values() for c in row)
+            notes = [c for c in page.chars if c["size"] < 0.8 * size]
+            baselines = sorted(rows)
+            for baseline, following in zip(baselines, baselines[1:]):
+                if abs(following - baseline - 1.5 * size) > 0.3:
+                    continue  # the last line of its paragraph
+                chars = sorted(rows[baseline] + [c for c in notes if baseline - size < c["bottom"] < baseline],
+                               key=lambda c: c["x0"])
+                if abs(chars[0]["x0"] - column_left) > 1:
+                    continue  # indented: a list item or a box
+                if any(b["x0"] - a["x1"] > 0.6 * size for a, b in zip(chars, chars[1:])):
+                    continue  # the cells of a table row, or a contents entry and its leader
+                lines.append("".join(c["text"] for c in chars).strip())
+    return lines
+
+
+def test_full_body_lines_are_about_60_to_70_characters(default_print):
+    """plain-language.md: lines of about 60 to 70 characters. Median of the full lines of the Letter body."""
+    import statistics
+    lengths = [len(line) for line in full_body_lines(edition(default_print, ""), 13.5)]
+    assert len(lengths) > 80
+    assert 58 <= statistics.median(lengths) <= 70, statistics.median(lengths)
+
+
+def test_crisis_box_heading_reads_once_in_both_outputs(mini_build):
+    import zipfile
+    heading = "If you are in crisis, get help now"
+    for text in (PdfReader(edition(mini_build, "")).pages[0].extract_text(),
+                 zipfile.ZipFile(outputs(mini_build)[1]).read("EPUB/title.xhtml").decode()):
+        text = " ".join(text.split())
+        assert text.count(heading) >= 1
+        assert "Get help now:" not in text and "get help now: " not in text.lower()
+
+
+def page_texts(path) -> list[str]:
+    with pdfplumber.open(path) as pdf:
+        return [" ".join((page.extract_text() or "").split()) for page in pdf.pages]
+
+
+def test_large_print_keeps_boxes_with_their_intros_and_the_back_page_on_one_page(default_print):
+    pages = page_texts(edition(default_print, "-large-print"))
+    # The key points box starts on the page of its chapter title (a box longer than the room left may continue).
+    key_points = next(i for i, text in enumerate(pages) if text.startswith("Key points"))
+    assert "Antidepressant tablets are often the first medicine" in pages[key_points]
+    # "Questions to ask" and its one-line intro are on the page where the checklist starts.
+    questions = next(i for i, text in enumerate(pages) if "Questions to ask Take this list" in text)
+    assert "Checklist: Questions to ask your clinician" in pages[questions]
+    # The back page holds its crisis box, the clinic block and the QR code's address, on the last page.
+    last = pages[-1]
+    for part in ("About this handout", "If you are in crisis", "Sample Community Clinic", "(555) 010-0100",
+                 "scan the code"):
+        assert part in last, part
+
+
+def test_contents_page_lists_chapters_with_leaders_and_their_page_numbers(default_print):
+    """Shown when there are more chapters than print.toc_min_chapters (4): each entry's number is the page of
+    the chapter's title, and dot leaders run to it."""
+    from handout.book import load_book
+    from handout.config import load_config
+    book = load_book(load_config(default_print))
+    assert len(book.chapters) > book.config.print.toc_min_chapters
+    with pdfplumber.open(edition(default_print, "")) as pdf:
+        second = pdf.pages[1]
+        contents = second.crop((0, 0, second.width, second.height - 0.9 * 72)).extract_text().splitlines()
+        assert contents[0] == "Contents"
+        titles = {}  # page number of each chapter title, from its heading-size text
+        for number, page in enumerate(pdf.pages[2:], start=3):
+            heading = "".join(c["text"] for c in page.chars if c["size"] > 20)
+            for chapter in book.chapters:
+                if chapter.title.replace(" ", "") in heading.replace(" ", ""):
+                    titles.setdefault(chapter.title, number)
+    entries = contents[1:]
+    assert len(entries) == len(book.chapters)
+    for chapter, entry in zip(book.chapters, entries):
+        match = re.fullmatch(r"(.+?)\s*(?:\. ?){4,}\s*(\d+)", entry)
+        assert match, entry
+        assert match.group(1).rstrip(". ") == chapter.title.rstrip(". ")
+        assert int(match.group(2)) == titles[chapter.title], chapter.title
+
+
+def test_no_contents_page_up_to_toc_min_chapters(mini_build):
+    """The fixture has 4 chapters, as many as toc_min_chapters: no contents page, the first chapter on page 2."""
+    reader = PdfReader(edition(mini_build, ""))
+    assert "Contents" not in [item["/Title"] for item in reader.outline if not isinstance(item, list)]
+    assert reader.pages[1].extract_text().startswith("Welcome to the test handout")
+
+
+def test_clinic_without_a_logo_gets_a_tidy_block(mini_build):
+    """publish.toml's clinic has logo = "": no image and no empty space for one, the name and contacts present."""
+    import zipfile
+    with pdfplumber.open(edition(mini_build, "")) as pdf:
+        first = pdf.pages[0]
+        text = first.extract_text()
+        assert not first.images
+        words = first.extract_words(extra_attrs=["fontname"])
+    for part in ("Sample Community Clinic", "100 Example Street", "Springfield, ST 00000", "Phone: (555) 010-0100",
+                 "Web: www.example.org"):
+        assert part in text, part
+    assert not [alt for alt in figure_alts(PdfReader(edition(mini_build, ""))) if alt.endswith(" logo")]
+    # The name starts at the text's left edge (under "Patient handout"), where a logo would otherwise be.
+    kicker = next(w for w in words if w["text"] == "Patient")
+    name = next(w for w in words if w["text"] == "Sample" and w["fontname"].endswith("Bold"))
+    assert abs(name["x0"] - kicker["x0"]) < 1
+    title = zipfile.ZipFile(outputs(mini_build)[1]).read("EPUB/title.xhtml").decode()
+    assert "clinic-logo" not in title and "Sample Community Clinic" in title
