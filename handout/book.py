@@ -6,7 +6,6 @@ message. Nothing after this step reads chapters/.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field, replace
@@ -15,10 +14,10 @@ from pathlib import Path
 import yaml
 
 from .cache import ChapterCache
-from .config import Config, Limits
-from .errors import CONTROL_CHARACTER, InputError, SandboxError, line_of, refuse_control_characters
-from .sandbox import check_image
-from .sanitize import describe_allowed, refused_markup
+from .config import Config, Limits, source_date_epoch
+from .errors import CONTROL_CHARACTER, InputError, SandboxError, decode_utf8, line_of, refuse_control_characters
+from .sandbox import Sandbox, check_data_image, check_image
+from .sanitize import describe_allowed, refused_markup, refused_raw_html
 from .markdown_ext import CHAPTER_FILE, CITE_PLACEHOLDER, ChapterState, Image, Link, new_markdown
 
 CHAPTERS_DIR = "chapters"
@@ -119,14 +118,9 @@ class Book:
         return None
 
 
-def read_text(path: Path) -> str:
-    """Read a UTF-8 text file, naming the line of the first bad byte otherwise."""
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InputError("file is not UTF-8 text (save it as UTF-8)", path,
-                         raw.count(b"\n", 0, error.start) + 1) from None
+def read_text(path: Path, sandbox: Sandbox) -> str:
+    """Read a UTF-8 text file through the sandbox, naming the line of the first bad byte otherwise."""
+    text = decode_utf8(sandbox.read_bytes(path), path)
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     control = CONTROL_CHARACTER.search(text)
     if control:
@@ -137,11 +131,9 @@ def read_text(path: Path) -> str:
 
 def build_date(config: Config) -> dt.datetime:
     """The date stamped into outputs: SOURCE_DATE_EPOCH if set, else the last review date; never the clock."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        if not epoch.isdigit():
-            raise InputError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not '{epoch}'")
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return epoch
     day = config.review.last_reviewed
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
 
@@ -224,11 +216,12 @@ def _check_well_formed(html: str, path: Path, line: int) -> None:
 def load_chapter(path: Path, number: int, slug: str, root: Path, limits: Limits,
                  cache: ChapterCache | None = None) -> Chapter:
     """Read one chapter, reusing its cached conversion when the file has not changed."""
-    size = path.stat().st_size
+    sandbox = Sandbox(root)
+    size = sandbox.check_file(path).stat().st_size
     if size > limits.chapter_kb * 1000:
         raise InputError(f"chapter is {size // 1000} kB, over the limit of {limits.chapter_kb} kB "
                          "(limits.chapter_kb in publish.toml): split it into several chapters", path)
-    raw = path.read_bytes()
+    raw = sandbox.read_bytes(path)
     key = cache.key(path, raw) if cache else ""
     chapter = cache.get(key) if cache else None
     if not isinstance(chapter, Chapter) or (chapter.number, chapter.slug) != (number, slug):
@@ -237,22 +230,28 @@ def load_chapter(path: Path, number: int, slug: str, root: Path, limits: Limits,
             cache.put(key, chapter)
     # Images are files of their own: check them on every build, cached conversion or not.
     for image in chapter.images:
-        if image.path is not None:
-            if not image.path.is_file():
-                raise InputError(f"image '{image.src}' not found", path,
-                                 line_of(chapter.body, image.src.rsplit("/", 1)[-1], chapter.body_line))
+        if image.path is None:  # a data: URL: its image is checked as a file would be, named by the chapter
+            line = line_of(chapter.body, image.src[:80], chapter.body_line) or \
+                line_of(chapter.body, "](data:", chapter.body_line)
             try:
-                check_image(image.path, limits.image_bytes, limits.image_pixels)
+                check_data_image(image.src, limits.image_bytes, limits.image_pixels)
             except SandboxError as error:
-                line = line_of(chapter.body, image.src.rsplit("/", 1)[-1], chapter.body_line)
-                raise SandboxError(f"{error.message} (used in {path.relative_to(root)}"
-                                   f"{f':{line}' if line else ''})", error.path, error.line) from None
+                raise SandboxError(error.message, path, line) from None
+            continue
+        line = line_of(chapter.body, image.src.rsplit("/", 1)[-1], chapter.body_line)
+        if not image.path.is_file():
+            raise InputError(f"image '{image.src}' not found", path, line)
+        try:
+            check_image(image.path, limits.image_bytes, limits.image_pixels)
+        except SandboxError as error:
+            raise SandboxError(f"{error.message} (used in {path.relative_to(root)}"
+                               f"{f':{line}' if line else ''})", error.path, error.line) from None
     return chapter
 
 
 def convert_chapter(path: Path, number: int, slug: str, root: Path) -> Chapter:
     """Front matter and Markdown -> a Chapter, validating everything that depends on the file alone."""
-    text = read_text(path)
+    text = read_text(path, Sandbox(root))
     meta, body, body_line = split_front_matter(text, path)
     warnings = [f"{path.relative_to(root)}:{_front_matter_line(text, key)}: unknown front matter key '{key}' "
                 "(ignored)" for key in meta if key not in FRONT_MATTER_KEYS]
@@ -281,6 +280,10 @@ def convert_chapter(path: Path, number: int, slug: str, root: Path) -> Chapter:
         for problem in state.problems[before:]:
             error = SandboxError if problem.sandbox else InputError
             raise error(problem.message, path, line_of(source, problem.needle, first_line) or first_line)
+        refused = refused_raw_html(md.htmlStash.rawHtmlBlocks)
+        if refused:
+            what, needle = refused
+            raise InputError(f"raw HTML not allowed: {what}", path, _line_of_markup(source, needle, first_line))
         refused = refused_markup(html)
         if refused:
             what, needle = refused
@@ -307,9 +310,9 @@ def convert_chapter(path: Path, number: int, slug: str, root: Path) -> Chapter:
 
 def load_references(root: Path) -> tuple[dict[str, dict], dict[str, int], Path]:
     path = root / CHAPTERS_DIR / REFERENCES_FILE
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return {}, {}, path
-    text = read_text(path)
+    text = read_text(path, Sandbox(root))
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text) or {}
@@ -341,14 +344,25 @@ def load_references(root: Path) -> tuple[dict[str, dict], dict[str, int], Path]:
     return data, lines, path
 
 
+def check_jargon_file(config: Config) -> None:
+    """The jargon list `publish.py check` reads (the build's gate too) must be a file of the project, not a link
+    leading out of it. (A name outside the project, or a missing list, is the check's to report.)"""
+    sandbox = Sandbox(config.root)
+    path = config.root / config.check.jargon_file
+    if sandbox.in_project(path) and (path.exists() or path.is_symlink()):
+        sandbox.check_file(path)
+
+
 def discover_chapters(root: Path) -> list[tuple[int, str, Path]]:
     folder = root / CHAPTERS_DIR
     if not folder.is_dir():
         raise InputError("no chapters/ folder", folder)
+    sandbox = Sandbox(root)
     found, numbers = [], {}
     for path in sorted(folder.iterdir()):
         if path.suffix != ".md":
             continue
+        sandbox.check_file(path)  # not a folder, nor a link leading out of the project
         match = CHAPTER_FILE.match(path.name)
         if not match:
             raise InputError("chapter file names must look like NN-slug.md (digits, '-', lower-case slug)", path)
@@ -366,6 +380,7 @@ def load_book(config: Config, use_cache: bool = True) -> Book:
     """Read every chapter and the references into a validated Book."""
     root = config.root
     warnings = list(config.warnings)
+    check_jargon_file(config)
     entries, reference_lines, references_path = load_references(root)
     cache = ChapterCache(root) if use_cache else None
     chapters = []

@@ -178,10 +178,10 @@ def sort_findings(findings: list[Finding], book=None) -> list[Finding]:
 
 
 def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+    """A finding's file, relative to the project as the user wrote it (see errors.shown_path)."""
+    from .errors import shown_path
+
+    return shown_path(path, root)
 
 
 # ---- reading the Markdown source -------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import time
 import traceback
 from pathlib import Path
 
-from .config import EDITIONS
+from .config import EDITIONS, source_date_epoch
 from .errors import InputError
 
 DESCRIPTION = """Build a patient handout from Markdown chapters into a print-ready PDF and an EPUB 3.
@@ -125,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     args.project = args.project.resolve()
     try:
+        source_date_epoch()  # a bad value is refused before anything reads the date
         if args.command == "watch":
             return run_watch(args)
         return run_check(args) if args.command == "check" else run_build(args)
@@ -136,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as error:  # anything else is our bug, not the user's input
         if args.debug:
-            traceback.print_exc()
-        print(f"internal error: {type(error).__name__}: {error} (run with --debug for the trace)", file=sys.stderr)
+            traceback.print_exc()  # a worker's error carries the worker's trace in its message too
+        # One line: the message's first (a worker's error carries the worker's trace below it).
+        summary = (str(error).strip().splitlines() or [""])[0]
+        hint = "" if args.debug else " (run with --debug for the trace)"
+        print(f"internal error: {type(error).__name__}: {summary}{hint}", file=sys.stderr)
         return 1

@@ -8,13 +8,14 @@ toolchain can read a newer file.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, refuse_control_characters
+from .errors import InputError, decode_utf8, refuse_control_characters
 
 CONFIG_NAME = "publish.toml"
 
@@ -320,16 +321,27 @@ def _validate(data: dict, schema: dict, prefix: str, path: Path, where: _Locator
     return out
 
 
+def source_date_epoch() -> dt.datetime | None:
+    """The time SOURCE_DATE_EPOCH sets (reproducible builds), None when it is not set; InputError when it is
+    not a whole number of seconds since 1970 that falls in a year a date can hold (up to 9999)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return None
+    if not re.fullmatch(r"[0-9]+", epoch):
+        raise InputError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, not '{epoch[:40]}'")
+    try:
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        raise InputError(f"SOURCE_DATE_EPOCH {epoch[:40]} is out of range: it must fall before the year 10000 "
+                         "(seconds since 1970, not milliseconds)") from None
+
+
 def load_config(root: Path) -> Config:
     """Read and validate `publish.toml` in the project folder `root`."""
     path = root / CONFIG_NAME
     if not path.is_file():
         raise InputError(f"no {CONFIG_NAME} found in {root}", path)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InputError("file is not UTF-8 text", path, raw.count(b"\n", 0, error.start) + 1) from None
+    text = decode_utf8(path.read_bytes(), path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

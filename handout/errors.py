@@ -1,6 +1,7 @@
 """Errors a user can cause, reported as one line naming the file (and line)."""
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -25,13 +26,8 @@ class InputError(Exception):
         """The `file:line` prefix, with the file relative to the project when possible."""
         if self.path is None:
             return ""
-        shown = self.path
-        if root is not None:
-            try:
-                shown = self.path.resolve().relative_to(root.resolve())
-            except ValueError:
-                pass
-        return f"{shown}:{self.line}" if self.line else f"{shown}"
+        shown = shown_path(self.path, root) if root is not None else str(self.path)
+        return f"{shown}:{self.line}" if self.line else shown
 
     def format(self, root: Path | None = None) -> str:
         where = self.where(root)
@@ -39,6 +35,16 @@ class InputError(Exception):
 
     def __str__(self) -> str:
         return self.format()
+
+
+def shown_path(path: Path, root: Path) -> str:
+    """`path` as a user knows it: relative to the project folder `root` as written (a link is named, not
+    where it leads), else after resolving symlinks, else as it is."""
+    for base, candidate in ((Path(os.path.normpath(root.absolute())), Path(os.path.normpath(path.absolute()))),
+                            (root.resolve(), path.resolve())):
+        if candidate.is_relative_to(base):
+            return candidate.relative_to(base).as_posix() or "."
+    return str(path)
 
 
 class SandboxError(InputError):
@@ -50,6 +56,15 @@ class SandboxError(InputError):
 
     def __reduce__(self):
         return (type(self), (self.message, self.path, self.line, self.url))
+
+
+def decode_utf8(raw: bytes, path: Path | str | None) -> str:
+    """A file's bytes as text, or an InputError naming the line of the first byte that is not UTF-8."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError("file is not UTF-8 text (save it as UTF-8)", path,
+                         raw.count(b"\n", 0, error.start) + 1) from None
 
 
 def line_of(text: str, needle: str, start_line: int = 1) -> int | None:

@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from .cache import CACHE_DIR
 from .errors import InputError
+from .sandbox import Sandbox
 
 LAYOUTS_DIR = "layouts"
 HREF = re.compile(r'href="#([^"]+)"')
@@ -24,6 +25,23 @@ def _template_frame(error: BaseException, layouts: Path) -> tuple[Path | None, i
         if path.suffix in {".html", ".xhtml", ".xml", ".css"} and path.resolve().is_relative_to(layouts.resolve()):
             found = (path, frame.lineno)
     return found
+
+
+class SandboxedLoader(jinja2.FileSystemLoader):
+    """Jinja's loader over layouts/, reading only what the sandbox allows: a template (or an include) that is
+    a link leading out of the project is refused, naming the link."""
+
+    def __init__(self, folder: Path):
+        super().__init__(folder)
+        self.sandbox = Sandbox(folder.parent)
+
+    def get_source(self, environment, template):
+        path = Path(self.searchpath[0], *jinja2.loaders.split_template_path(template))
+        if path.exists() or path.is_symlink():
+            self.sandbox.check_file(path)
+        source, filename, uptodate = super().get_source(environment, template)
+        # A file later replaced by a link leading out is read again, and so refused.
+        return source, filename, lambda: uptodate() and self.sandbox.allows(path)
 
 
 _ENVIRONMENTS: dict[tuple[Path, str], jinja2.Environment] = {}
@@ -44,7 +62,7 @@ def _environment(folder: Path, target: str) -> jinja2.Environment:
         except OSError:
             bytecode = None  # a read-only project still builds
         _ENVIRONMENTS[key] = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(folder),
+            loader=SandboxedLoader(folder),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,

@@ -7,8 +7,8 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import InputError, SandboxError, line_of
-from .sandbox import Sandbox, check_svg
+from .errors import InputError, SandboxError
+from .sandbox import Sandbox, check_data_svg, check_svg, decode_data_url, mentioning_line, referring_line
 
 
 def _fetcher_class():
@@ -20,25 +20,33 @@ def _fetcher_class():
             self.error = error
 
     class SandboxedFetcher(URLFetcher):
-        """WeasyPrint's fetcher, restricted to data: URLs and files the sandbox allows."""
+        """WeasyPrint's fetcher, restricted to data: URLs and files the sandbox allows; SVGs are checked."""
 
         def __init__(self, sandbox: Sandbox):
             super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False, fail_on_errors=True)
             self.sandbox = sandbox
 
         def fetch(self, url, headers=None):
-            if url.startswith("data:"):
-                return super().fetch(url, headers)
             try:
+                if url.startswith("data:"):
+                    kind, data = decode_data_url(url)
+                    if kind == "image/svg+xml":
+                        check_data_svg(data)
+                    return super().fetch(url, headers)
                 path = self.sandbox.file_for_url(url)
-                if path.suffix.lower() == ".svg" and path.is_relative_to(self.sandbox.roots[0]):
+                if path.suffix.lower() == ".svg":
                     check_svg(path)
             except SandboxError as error:
-                raise Refused(error) from None
+                raise Refused(error if error.url else SandboxError(error.message, error.path, error.line, url)) \
+                    from None
             content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
 
     return SandboxedFetcher, Refused
+
+
+class _Expired(BaseException):
+    """The time limit passed: a BaseException, so no `except Exception` in a library can swallow it."""
 
 
 @contextmanager
@@ -49,14 +57,17 @@ def time_limit(seconds: int, what: str):
         return
 
     def expired(signum, frame):
-        raise InputError(f"{what} took longer than {seconds} s (limits.render_seconds in publish.toml)")
+        raise _Expired
 
     previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)  # and again every half second, should one be lost
     try:
         yield
+    except _Expired:
+        raise InputError(f"{what} took longer than {seconds} s (limits.render_seconds in publish.toml): "
+                         "shorten the handout or raise the limit") from None
     finally:
-        signal.alarm(0)
+        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
 
@@ -100,14 +111,35 @@ def write_pdf(html: str, root: Path, target: Path) -> int:
     return RenderedPdf(html, root).write(target)
 
 
+# Files that can ask for a URL, and whether they are stylesheets (else markup or Markdown).
+REFERRERS = {".css": True, ".html": False, ".xhtml": False, ".xml": False, ".svg": False, ".md": False}
+
+
 def _locate(error: SandboxError, root: Path) -> SandboxError:
-    """Name the layout or stylesheet that asked for a refused URL, when its text says so."""
-    needle = error.url.removeprefix("file://")
+    """Name the layout, stylesheet, chapter or SVG that asked for a refused URL.
+
+    An error that already names a file (a link of the project leading out of it) is kept. Otherwise each
+    file's references are resolved as WeasyPrint resolves them (layouts against the project folder, the
+    others against their own place) and compared with the refused URL; failing that, the first file that
+    mentions the URL, its path or the path's tail is named.
+    """
+    if error.path is not None or not error.url:
+        return error
+    sandbox = Sandbox(root)
+    texts = []
     for folder in ("layouts", "assets", "chapters"):
         for path in sorted((root / folder).rglob("*")):
-            if path.suffix in {".css", ".html", ".xhtml", ".svg", ".md"} and path.is_file():
-                text = path.read_text(encoding="utf-8", errors="replace")
-                line = line_of(text, needle)
-                if line:
-                    return SandboxError(error.message, path, line)
+            if path.suffix in REFERRERS and path.is_file() and sandbox.allows(path):
+                texts.append((path, path.read_text(encoding="utf-8", errors="replace")))
+    project = root.resolve().as_uri() + "/"
+    for path, text in texts:
+        markup = path.suffix in {".html", ".xhtml", ".xml"}  # a layout: its URLs land in the document
+        base = project if markup else project + path.relative_to(root).as_posix()
+        line = referring_line(text, error.url, base, REFERRERS[path.suffix])
+        if line:
+            return SandboxError(error.message, path, line, error.url)
+    for path, text in texts:
+        line = mentioning_line(text, error.url)
+        if line:
+            return SandboxError(error.message, path, line, error.url)
     return error

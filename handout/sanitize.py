@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import nh3
 
@@ -25,9 +26,10 @@ ATTRIBUTES = {
     "th": {"scope", "style"},
     "td": {"style"},
     "ol": {"start"},
-    "span": {"style"},
 }
 URL_SCHEMES = {"http", "https", "mailto", "tel", "data"}
+# Markdown's tables align columns with a style attribute on their cells: the only style that passes. Raw HTML
+# may carry no style attribute at all (see refused_raw_html).
 SAFE_STYLE = re.compile(r"^\s*(text-align\s*:\s*(left|right|center)\s*;?\s*)?$", re.I)
 
 
@@ -55,21 +57,27 @@ def _clean(html: str) -> str:
 
 
 class _Tags(HTMLParser):
-    """The sequence of start tags with their attributes."""
+    """The sequence of start tags with their attributes, and each one's text as written."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+        self.written: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         self.tags.append((tag, tuple(sorted((name, value or "") for name, value in attrs))))
+        self.written.append(self.get_starttag_text() or f"<{tag}")
 
 
-def _tags(html: str):
+def _parsed(html: str) -> _Tags:
     parser = _Tags()
     parser.feed(html)
     parser.close()
-    return parser.tags
+    return parser
+
+
+def _tags(html: str):
+    return _parsed(html).tags
 
 
 def refused_markup(html: str) -> tuple[str, str] | None:
@@ -86,6 +94,36 @@ def refused_markup(html: str) -> tuple[str, str] | None:
                     return f"attribute {shown} on <{tag}>", value[:30] or name
             continue
         return f"<{tag}> element", f"<{tag}"
+    return None
+
+
+def _raw_link_allowed(href: str) -> bool:
+    """A raw `<a href>` may go to the web, an email address, a phone number or an #anchor, nowhere else."""
+    value = href.strip()
+    if value.startswith("#"):
+        return True
+    parts = urlsplit(value)
+    scheme = parts.scheme.lower()
+    return bool(parts.netloc) if scheme in {"http", "https"} else scheme in {"mailto", "tel"}
+
+
+def refused_raw_html(fragments: list) -> tuple[str, str] | None:
+    """What the raw HTML typed into a chapter (Markdown's stash of it) may not hold, beyond what nh3 judges:
+    a style attribute, or a link anywhere but the web, email, phone or an #anchor. None when it is fine;
+    else (what was refused, text to find it by in the source)."""
+    for fragment in fragments:
+        if not isinstance(fragment, str):
+            continue
+        parsed = _parsed(fragment)
+        for (tag, attrs), written in zip(parsed.tags, parsed.written):
+            values = dict(attrs)
+            if "style" in values:
+                return (f'attribute style="{values["style"][:40]}" on <{tag}>: raw HTML may not carry style '
+                        "attributes (use a class the stylesheets define)", written)
+            if tag == "a" and "href" in values and not _raw_link_allowed(values["href"]):
+                return (f'link href="{values["href"][:60]}" on <a>: raw HTML links may only go to https:, http:, '
+                        "mailto: or tel: addresses or an #anchor; link another chapter in Markdown: "
+                        "[text](02-steps.md#anchor)", written)
     return None
 
 

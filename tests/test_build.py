@@ -1,8 +1,12 @@
 """The toolchain end to end, checked on real outputs: EPUBCheck, PDF text and metadata."""
 from __future__ import annotations
 
+import argparse
+import os
 import re
 import shutil
+import subprocess
+import sys
 import zipfile
 
 import pytest
@@ -76,9 +80,29 @@ def test_two_builds_are_byte_identical(mini_build, tmp_path):
     project = tmp_path / "again"
     shutil.copytree(mini_build, project)
     first = snapshot(project / "dist")
-    result = run_publish(project)
+    result = run_publish(project, "--force")  # really made again, not skipped as up to date
     assert result.returncode == 0, result.stderr
+    assert result.stdout.count("wrote ") == len([name for name in first if not name.startswith(".")])
     assert snapshot(project / "dist") == first
+
+
+def test_two_builds_without_source_date_epoch_are_byte_identical_and_dated_by_the_review(tmp_path):
+    project = make_project(tmp_path / "project")
+    toml = project / "publish.toml"
+    # The review gate compares the next review with today's date: far enough ahead that it never fails.
+    toml.write_text(re.sub(r"next_review_due = .*", "next_review_due = 2999-01-01", toml.read_text()))
+    environment = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    command = [sys.executable, str(REPO / "publish.py"), "--project", str(project)]
+    first = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=600)
+    assert first.returncode == 0, first.stderr
+    built = snapshot(project / "dist")
+    again = subprocess.run([*command, "--force"], capture_output=True, text=True, env=environment, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert "wrote " in again.stdout
+    assert snapshot(project / "dist") == built
+    pdf, epub = outputs(project)
+    assert PdfReader(pdf).metadata["/CreationDate"].startswith("D:20261101")  # review.last_reviewed
+    assert "<dc:date>2026-11-01</dc:date>" in zipfile.ZipFile(epub).read("EPUB/content.opf").decode()
 
 
 def test_source_date_epoch_sets_the_dates(tmp_path):
@@ -100,10 +124,32 @@ def test_build_prints_outputs_page_count_and_timings(mini_build, tmp_path):
     assert re.search(r"write PDF letter\s+\d+\.\d\d s", result.stdout)
 
 
+def _commands(parser: argparse.ArgumentParser, words: tuple[str, ...] = ()):
+    """(the words that reach a command, its parser), for the top level and every subcommand."""
+    yield words, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _commands(sub, (*words, name))
+
+
 def test_help_documents_every_option():
-    result = run_publish(REPO, "--help")
-    for option in ("--project", "--out", "--no-pdf", "--no-epub", "--debug", "build"):
-        assert option in result.stdout
+    from handout.cli import parser
+
+    checked = 0
+    for words, command in _commands(parser()):
+        shown = run_publish(REPO, *words, "--help")
+        assert shown.returncode == 0, shown.stderr
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name in action.choices:
+                    assert re.search(rf"^\s+{name}\s", shown.stdout, re.M), (words, name)
+                continue
+            assert action.help and action.help != argparse.SUPPRESS, (words, action.option_strings)
+            for option in action.option_strings:
+                assert re.search(rf"(^|[\s,]){re.escape(option)}\b", shown.stdout), (words, option)
+                checked += 1
+    assert checked > 15
 
 
 def test_without_source_date_epoch_the_date_is_the_last_review(monkeypatch):

@@ -1,12 +1,16 @@
 """Bad input: exit 2, a one-line message naming the file (and line), no traceback, dist/ untouched."""
 from __future__ import annotations
 
+import base64
+import os
 import shutil
+import zipfile
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
-from conftest import outputs, run_publish, snapshot
+from conftest import REPO, make_project, outputs, pdf_text, run_publish, snapshot
 
 
 # A file outside the project, holding a token that must never reach an output. "SECRET" in a case stands for
@@ -52,6 +56,22 @@ def _symlink(path: str, target: str):
     return change
 
 
+def _link_outside(path: str, content: str | None = None):
+    """Move the project's `path` (or write `content`) to a folder beside the project, holding the token, and
+    leave a link to it in its place: a build that followed the link would publish the token."""
+    def change(project: Path):
+        file = project / path
+        outside = project.parent / "outside" / file.name
+        outside.parent.mkdir(exist_ok=True)
+        text = content if content is not None else file.read_text()
+        marker = {".html": "<!-- {} -->", ".css": "/* {} */", ".yaml": "# {}", ".txt": "# {}"}.get(file.suffix, "{}")
+        outside.write_text(text + "\n" + marker.format(TOKEN.decode()) + "\n")
+        file.unlink(missing_ok=True)
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.symlink_to(outside)
+    return change
+
+
 def _svg(body: str, prolog: str = "") -> str:
     return (f'{prolog}<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
             f'viewBox="0 0 300 60" role="img"><title>Three steps</title>{body}</svg>')
@@ -62,6 +82,39 @@ def _big_png(path: str):
         from PIL import Image
         Image.new("1", (2000, 2000)).save(project / path)  # 4 megapixels, a few kilobytes
     return change
+
+
+def _noise_png(path: str, side: int = 700):
+    def change(project: Path):
+        from PIL import Image
+        Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(project / path)  # ~1.5 MB
+    return change
+
+
+def _long_chapter(path: str, parts: int = 240):
+    """A plain chapter long enough (about 150 kB, 100 pages) that laying it out takes seconds."""
+    def change(project: Path):
+        lines = ["---", "title: A long chapter", "---", ""]
+        for number in range(1, parts + 1):
+            lines += [f"## Part {number}", "", "You can ask the nurse about your plan. " * 8, "",
+                      "You can ask the nurse about your plan. " * 8, ""]
+        (project / path).write_text("\n".join(lines))
+    return change
+
+
+def _data_image(svg: str, encoding: str) -> str:
+    if encoding == "base64":
+        return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    return "data:image/svg+xml;charset=utf-8," + quote(svg)
+
+
+def _added(markdown: str, message: str):
+    """A case: `markdown` added as the last paragraph of the steps chapter, refused there with `message`."""
+    return _append(STEPS, f"\n{markdown}\n"), f"{STEPS}:23", message
+
+
+def _limit(setting: str):
+    return _replace("publish.toml", "[crisis]", f"[limits]\n{setting}\n\n[crisis]")
 
 
 def _many(*changes):
@@ -76,8 +129,15 @@ def _empty_chapters(project: Path):
         file.unlink()
 
 
+FORCE = {"args": ("--force",)}  # the file is none the build hashes to see what changed: rebuild anyway
+
+
+def _epoch(value: str) -> dict:
+    return {"env": {"SOURCE_DATE_EPOCH": value}}
+
+
 BAD_INPUTS = {
-    # name: (change, file named in the message, text in the message)
+    # name: (change, file named in the message, text in the message[, how to run the build])
     "invalid YAML front matter": (_replace("chapters/02-steps.md", "short_title: Steps", "short_title: [Steps"),
                                   "chapters/02-steps.md:3", "invalid YAML front matter"),
     "front matter without title": (_replace("chapters/02-steps.md", "title: The steps to follow\n", ""),
@@ -162,13 +222,8 @@ HOSTILE = {
                           "event attribute 'onload'"),
     "SVG that is not XML": (_write(SVG, "<svg><rect></svg>"), f"{SVG}:1", "not a well-formed SVG"),
     "image symlinked outside the project": (_symlink(SVG, "SECRET"), "chapters/01-welcome.md:14", "sandbox"),
-    "chapter over the size limit": (_many(_replace("publish.toml", "[crisis]", "[limits]\nchapter_kb = 1\n\n[crisis]"),
-                                          _append(STEPS, "\n" + "Plain words. " * 200)), STEPS, "over the limit"),
-    "image over the pixel limit": (_many(_replace("publish.toml", "[crisis]",
-                                                  "[limits]\nimage_megapixels = 1\n\n[crisis]"),
-                                         _big_png("assets/figures/big.png"),
-                                         _replace("chapters/01-welcome.md", "steps.svg", "big.png")),
-                                   "assets/figures/big.png", "over the limit of 1 megapixels"),
+    "chapter over the size limit": (_many(_limit("chapter_kb = 1"), _append(STEPS, "\n" + "Plain words. " * 200)),
+                                    STEPS, "over the limit"),
     "layout font outside the project": (_replace("assets/css/print.css", "/* Print additions",
                                                  '@font-face { font-family: X; src: url("file://SECRET"); }\n'
                                                  'html { font-family: X; }\n/* Print additions'),
@@ -179,6 +234,68 @@ HOSTILE = {
                                       "chapters/references.yaml:2", "invalid YAML"),
     "limits that are not numbers": (_replace("publish.toml", "[crisis]", '[limits]\nrender_seconds = "soon"\n\n[crisis]'),
                                     "publish.toml", "'limits.render_seconds' must be a whole number"),
+    "raw link to an absolute path": _added('<a href="/etc/passwd">x</a>', 'link href="/etc/passwd"'),
+    "raw link climbing out of the project": _added('<a href="../../../../etc/shadow">x</a>',
+                                                   "[text](02-steps.md#anchor)"),
+    "raw link to another chapter": _added('<a href="01-welcome.md">x</a>', "link another chapter in Markdown"),
+    "raw link without a host": _added('<a href="https:/etc/passwd">x</a>', 'link href="https:/etc/passwd"'),
+    "style attribute on a span": _added('Hi <span style="text-align:left">there</span>',
+                                        "may not carry style attributes"),
+    "data: SVG loading the web (base64)": _added(
+        "![A box.](" + _data_image(_svg('<image href="http://example.com/x.png"/>'), "base64") + ' "A box.")',
+        "data: image: SVG reference 'http://example.com/x.png'"),
+    "data: SVG with a script (percent-encoded)": _added(
+        "![A box.](" + _data_image(_svg("<script>alert(1)</script>"), "percent") + ' "A box.")',
+        "data: image: SVG element <script>"),
+    "data: SVG declaring an entity": _added(
+        "![A box.](" + _data_image('<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
+                                   + _svg("<text>&x;</text>"), "base64") + ' "A box.")', "DOCTYPE or entities"),
+    "data: image that is not base64": _added("![A box.](data:image/png;base64,%%%%)", "not valid base64"),
+}
+
+LINKS = {
+    "chapter linking outside": (_link_outside("chapters/05-leak.md", "---\ntitle: Leak\n---\n\nA short page."),
+                                "chapters/05-leak.md", "refused: it is a link to"),
+    "references linking outside": (_link_outside("chapters/references.yaml"), "chapters/references.yaml",
+                                   "refused: it is a link to"),
+    "jargon list linking outside": (_link_outside("chapters/jargon.txt", "ketamine"), "chapters/jargon.txt",
+                                    "refused: it is a link to"),
+    "layout linking outside": (_link_outside("layouts/partials/chapter.html"), "layouts/partials/chapter.html",
+                               "refused: it is a link to"),
+    "top layout linking outside": (_link_outside("layouts/print.html"), "layouts/print.html",
+                                   "refused: it is a link to"),
+    "stylesheet linking outside": (_link_outside("assets/css/print.css"), "assets/css/print.css",
+                                   "refused: it is a link to"),
+    "imported stylesheet linking outside": (_many(_symlink("assets/css/extra.css", "SECRET"),
+                                                  _replace("assets/css/print.css", "/* Print additions",
+                                                           '@import "extra.css";\n/* Print additions')),
+                                            "assets/css/extra.css", "refused: it is a link to"),
+    "chapter that is a folder": (lambda project: (project / "chapters" / "05-dir.md").mkdir(),
+                                 "chapters/05-dir.md", "is a folder", FORCE),
+    "chapter that is a broken link": (_symlink("chapters/05-gone.md", "SECRET-gone"), "chapters/05-gone.md",
+                                      "link", FORCE),
+    "chapter that is a broken link inside": (_symlink("chapters/05-gone.md", "06-nowhere.md"),
+                                             "chapters/05-gone.md", "broken link", FORCE),
+}
+
+ENVIRONMENT = {
+    "SOURCE_DATE_EPOCH out of range": (lambda project: None, "SOURCE_DATE_EPOCH", "out of range",
+                                       _epoch("99999999999999")),
+    "SOURCE_DATE_EPOCH not a number": (lambda project: None, "SOURCE_DATE_EPOCH", "whole number", _epoch("soon")),
+    "SOURCE_DATE_EPOCH in other digits": (lambda project: None, "SOURCE_DATE_EPOCH", "whole number",
+                                          _epoch("\u00b2\u00b3")),
+    "SOURCE_DATE_EPOCH negative": (lambda project: None, "SOURCE_DATE_EPOCH", "whole number", _epoch("-1")),
+}
+
+LIMITS = {
+    "image over the byte limit": (_many(_limit("image_mb = 1"), _noise_png("assets/figures/noise.png"),
+                                        _replace("chapters/01-welcome.md", "steps.svg", "noise.png")),
+                                  "assets/figures/noise.png", "over the limit of 1.0 MB (limits.image_mb"),
+    "image over the pixel limit": (_many(_limit("image_megapixels = 1"), _big_png("assets/figures/big.png"),
+                                         _replace("chapters/01-welcome.md", "steps.svg", "big.png")),
+                                   "assets/figures/big.png", "over the limit of 1 megapixels"),
+    "layout over the time limit": (_many(_limit("render_seconds = 1"), _long_chapter("chapters/05-long.md")),
+                                   "laying out the", "took longer than 1 s (limits.render_seconds"),
 }
 
 SANDBOX = {
@@ -199,6 +316,23 @@ SANDBOX = {
     "stylesheet fetching http": (_replace("assets/css/print.css", "/* Print additions",
                                           '@import url("http://example.com/x.css");\n/* Print additions'),
                                  "assets/css/print.css:1", "refused to fetch 'http://example.com/x.css'"),
+    # WeasyPrint asks for /etc/hostname, a URL the stylesheet does not spell that way: still named.
+    "stylesheet climbing out by a dotted path": (
+        _replace("assets/css/print.css", "/* Print additions",
+                 'html { background: url("../../../../../../../../../etc/./hostname"); }\n/* Print additions'),
+        "assets/css/print.css:1", "refused to read '/etc/hostname'"),
+    "stylesheet importing a file outside": (_replace("assets/css/print.css", "/* Print additions",
+                                                     '/* A comment */\n@import url("file://SECRET");\n'
+                                                     "/* Print additions"),
+                                            "assets/css/print.css:2", "outside the project"),
+    "stylesheet written with CSS escapes": (_replace("assets/css/print.css", "/* Print additions",
+                                                     '\nhtml { background: \\75 rl(../../../../../../../SECRET); }\n'
+                                                     "/* Print additions"),
+                                            "assets/css/print.css:2", "outside the project"),
+    "layout linking a stylesheet outside": (_replace("layouts/base.html", "{% block style %}",
+                                                     '<link rel="stylesheet" href="../secret.txt"/>\n'
+                                                     "{% block style %}"),
+                                            "layouts/base.html:11", "outside the project"),
 }
 
 
@@ -207,7 +341,7 @@ def built(mini_build) -> Path:
     return mini_build
 
 
-CORPUS = {**BAD_INPUTS, **SANDBOX, **HOSTILE}
+CORPUS = {**BAD_INPUTS, **SANDBOX, **HOSTILE, **LINKS, **ENVIRONMENT, **LIMITS}
 
 
 def test_the_corpus_holds_at_least_30_bad_inputs():
@@ -216,14 +350,15 @@ def test_the_corpus_holds_at_least_30_bad_inputs():
 
 @pytest.mark.parametrize("case", list(CORPUS))
 def test_bad_input_exits_2_names_the_file_and_keeps_dist(case, built, tmp_path):
-    change, where, message = CORPUS[case]
+    change, where, message, *run = CORPUS[case]
+    run = run[0] if run else {}
     project = tmp_path / "project"
     shutil.copytree(built, project)
     (tmp_path / "secret.txt").write_bytes(TOKEN + b"\n")
     before = snapshot(project / "dist")
     assert before, "the previous build left outputs"
     change(project)
-    result = run_publish(project)
+    result = run_publish(project, *run.get("args", ()), env=run.get("env"))
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
@@ -236,12 +371,122 @@ def test_bad_input_exits_2_names_the_file_and_keeps_dist(case, built, tmp_path):
     assert not any(TOKEN in content for content in after.values())
 
 
-def test_nothing_from_outside_the_project_reaches_the_outputs(built):
-    secret = Path("/etc/hostname").read_bytes().strip()
-    pdf, epub = outputs(built)
-    import zipfile
+def test_nothing_from_outside_the_project_reaches_the_outputs(tmp_path):
+    """A project using the ways in the sandbox allows (a chapter and an image that are links inside the
+    project, a web link, a data: image), beside a file holding a token: the token is in neither output."""
+    project = make_project(tmp_path / "project")
+    (tmp_path / "secret.txt").write_bytes(TOKEN + b"\n")
+    (project / "drafts").mkdir()
+    (project / "drafts" / "extra.md").write_text("---\ntitle: Extra words\n---\n\nAsk the nurse about the plan.\n")
+    (project / "chapters" / "05-extra.md").symlink_to("../drafts/extra.md")
+    (project / "assets" / "figures" / "alias.svg").symlink_to("steps.svg")
+    box = _data_image(_svg('<rect width="9" height="9"/>'), "base64")
+    _replace("chapters/01-welcome.md", "steps.svg", "alias.svg")(project)
+    _append(STEPS, f'\nSee <a href="https://example.org/secret.txt">the page</a>.\n\n'
+                   f'![A small box.]({box} "A box.")\n')(project)
+    result = run_publish(project)
+    assert result.returncode == 0, result.stderr
+    pdf, epub = outputs(project)
+    text = pdf_text(pdf)
+    assert "Extra words" in text and "Ask the nurse about the plan." in text  # the linked chapter is there
+    assert TOKEN.decode() not in text
+    assert TOKEN not in pdf.read_bytes()
     with zipfile.ZipFile(epub) as archive:
-        for name in archive.namelist():
-            assert not name.startswith(("/", "..")), name
-            if secret:
-                assert secret not in archive.read(name) or len(secret) < 6
+        names = archive.namelist()
+        assert any(name.endswith("figures/steps.svg") for name in names)  # the image the link leads to
+        for name in names:
+            assert not name.startswith("/") and ".." not in name.split("/"), name
+            assert TOKEN not in archive.read(name), name
+
+
+def test_a_link_inside_the_project_is_named_as_written_in_check_findings(tmp_path):
+    """The build's gate names a chapter by its path in the project, the link itself, not where it leads."""
+    project = make_project(tmp_path / "project")
+    (project / "drafts").mkdir()
+    (project / "drafts" / "extra.md").write_text("---\ntitle: Extra words\n---\n\nAbout 73% of people feel "
+                                                 "better in 4 weeks.\n")
+    (project / "chapters" / "05-extra.md").symlink_to("../drafts/extra.md")
+    result = run_publish(project)
+    assert result.returncode == 2, result.stderr
+    assert "  chapters/05-extra.md:5: [numbers]" in result.stderr, result.stderr
+
+
+def test_messages_name_files_relative_to_the_project_even_when_a_link_leads_out(tmp_path):
+    from handout.checks import _relative
+    from handout.errors import InputError
+
+    root = tmp_path / "project"
+    (root / "chapters").mkdir(parents=True)
+    (tmp_path / "elsewhere.md").write_text("x")
+    link = root / "chapters" / "05-leak.md"
+    link.symlink_to(tmp_path / "elsewhere.md")
+    assert _relative(link, root) == "chapters/05-leak.md"
+    assert InputError("refused", link, 3).format(root) == "chapters/05-leak.md:3: refused"
+    assert InputError("refused", tmp_path / "elsewhere.md").format(root) == f"{tmp_path / 'elsewhere.md'}: refused"
+
+
+# The EPUB's stylesheets: (the stylesheet's text, the line named, text in the message).
+EPUB_STYLESHEETS = {
+    "@import": ('@import "base.css";\n', 1, "@import 'base.css'"),
+    "@import url()": ('h1 { color: black; }\n@import url(base.css);\n', 2, "@import"),
+    "web url()": ('h1 { background: url("https://example.com/x.png"); }\n', 1, "only data: URLs and relative"),
+    "file: url()": ("h1 {\n  background: url(file:///etc/hostname);\n}\n", 2, "only data: URLs and relative"),
+    "absolute url()": ("h1 { background: url(/etc/hostname); }\n", 1, "only data: URLs and relative"),
+    "url() climbing out": ("h1 { background: url(../../../../../../../../etc/hostname); }\n", 1,
+                           "outside the project"),
+    "url() with CSS escapes": ("h1 { background: \\75 rl(https://example.com/x.png); }\n", 1,
+                               "only data: URLs and relative"),
+    "@font-face from the web": ('@font-face {\n  font-family: X;\n  src: url("https://example.com/x.ttf");\n}\n',
+                                3, "only data: URLs and relative"),
+    "url() to a missing file": ("h1 { background: url(../figures/missing.png); }\n", 1, "file not found"),
+    "url() to a link outside": ("h1 { background: url(../figures/leak.png); }\n", 1, "refused: it is a link to"),
+    "data: SVG with a script": ("h1 { background: url('" + _data_image(_svg("<script>alert(1)</script>"), "percent")
+                                + "'); }\n", 1, "data: image: SVG element <script>"),
+}
+
+
+@pytest.mark.parametrize("case", list(EPUB_STYLESHEETS))
+def test_epub_stylesheet_check_refuses_what_could_reach_outside(case, tmp_path):
+    from handout.errors import InputError
+    from handout.sandbox import check_epub_stylesheet
+
+    text, line, message = EPUB_STYLESHEETS[case]
+    project = make_project(tmp_path / "project")
+    (tmp_path / "secret.txt").write_bytes(TOKEN)
+    (project / "assets" / "figures" / "leak.png").symlink_to(tmp_path / "secret.txt")
+    sheet = project / "assets" / "css" / "epub.css"
+    sheet.write_text(text)
+    with pytest.raises(InputError) as refused:
+        check_epub_stylesheet(sheet, project)
+    assert refused.value.format(project).startswith(f"assets/css/epub.css:{line}: "), refused.value.format(project)
+    assert message in refused.value.message
+
+
+def test_epub_stylesheet_check_passes_what_stays_inside(tmp_path):
+    from handout.sandbox import check_epub_stylesheet
+
+    project = make_project(tmp_path / "project")
+    sheet = project / "assets" / "css" / "epub.css"
+    text = ("@namespace epub url(http://www.idpf.org/2007/ops);\n"
+            'figure { background: url("../figures/steps.svg") no-repeat; }\n'
+            "h1 { background: url(data:image/png;base64,iVBORw0KGgo=); filter: url(#soft); }\n"
+            "h2 { background: url('" + _data_image(_svg('<rect width="9" height="9"/>'), "base64") + "'); }\n"
+            "/* url(https://example.com/in-a-comment.png) */\n")
+    sheet.write_text(text)
+    assert check_epub_stylesheet(sheet, project) == text
+    for name in ("base.css", "epub.css"):
+        check_epub_stylesheet(REPO / "assets" / "css" / name, REPO)  # the handout's own stylesheets pass
+
+
+def test_epub_stylesheet_that_is_a_link_outside_is_refused(tmp_path):
+    from handout.errors import InputError
+    from handout.sandbox import check_epub_stylesheet
+
+    project = make_project(tmp_path / "project")
+    (tmp_path / "secret.css").write_text("h1 { color: red; }\n")
+    sheet = project / "assets" / "css" / "epub.css"
+    sheet.unlink()
+    sheet.symlink_to(tmp_path / "secret.css")
+    with pytest.raises(InputError) as refused:
+        check_epub_stylesheet(sheet, project)
+    assert refused.value.format(project).startswith("assets/css/epub.css: refused: it is a link to")

@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from conftest import REPO, epubcheck, make_project, outputs, run_publish, snapshot
+import handout.progress  # noqa: F401  (imported now: its default stream is the session's, not one test's capsys)
+from conftest import REPO, TEST_EPOCH, epubcheck, make_project, outputs, run_publish, snapshot
 
 
 def _valid(project: Path) -> None:
@@ -55,28 +56,97 @@ def test_a_build_killed_mid_write_leaves_the_previous_outputs_whole(mini_build, 
 
 
 def test_a_second_build_while_one_runs_is_told_to_wait(mini_build, tmp_path):
+    from handout.build import LOCK_NAME
+
     project = tmp_path / "locked"
     shutil.copytree(mini_build, project)
     before = snapshot(project / "dist")
-    with open(project / "dist" / ".build.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a build in progress holds this
-        result = run_publish(project)
+    with open(project / "dist" / LOCK_NAME, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # what a build in progress holds
+        result = run_publish(project, "--force")
     assert result.returncode == 2
     assert "another build is writing to dist/" in result.stderr and "Traceback" not in result.stderr
+    assert len([line for line in result.stderr.splitlines() if line.startswith("error:")]) == 1
     assert snapshot(project / "dist") == before
+
+
+def _command(project: Path, *args: str) -> tuple[list[str], dict]:
+    environment = {**os.environ, "SOURCE_DATE_EPOCH": TEST_EPOCH}
+    return [sys.executable, str(REPO / "publish.py"), "--project", str(project), *args], environment
+
+
+def test_a_build_started_while_another_writes_is_refused_and_the_first_finishes(mini_build, tmp_path):
+    """Proven overlap: the second build starts after the first made its temporary files (which it does
+    holding the lock) and ends before the first does."""
+    project = tmp_path / "overlap"
+    shutil.copytree(mini_build, project)
+    dist = project / "dist"
+    expected = set(snapshot(dist))
+    command, environment = _command(project, "--force", "--jobs", "1")
+    for _ in range(3):
+        first = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while first.poll() is None and time.monotonic() < deadline and \
+                not any(p.name.endswith(".tmp") for p in dist.iterdir()):
+            time.sleep(0.01)
+        second = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300)
+        overlapped = first.poll() is None
+        first_stderr = first.communicate(timeout=300)[1]
+        if overlapped:
+            break
+    assert overlapped, "the first build ended before the second could start"
+    assert first.returncode == 0, first_stderr
+    assert second.returncode == 2, second.stderr
+    assert "another build is writing to dist/" in second.stderr and "Traceback" not in second.stderr
+    assert set(snapshot(dist)) == expected  # exactly the outputs: nothing half-written, nothing left over
+    _valid(project)
 
 
 def test_two_builds_started_together_do_not_corrupt_each_other(mini_build, tmp_path):
     project = tmp_path / "together"
     shutil.copytree(mini_build, project)
-    command = [sys.executable, str(REPO / "publish.py"), "--project", str(project)]
-    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    second = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    results = [(p.wait(timeout=300), p.stderr.read()) for p in (first, second)]
+    expected = set(snapshot(project / "dist"))
+    command, environment = _command(project, "--force")
+    first = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    second = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    results = [(p.wait(timeout=300), p.communicate()[1]) for p in (first, second)]
     assert any(code == 0 for code, _ in results)
     for code, stderr in results:
         assert code == 0 or (code == 2 and "another build is writing" in stderr), stderr
+        assert "Traceback" not in stderr
+    assert set(snapshot(project / "dist")) == expected
     _valid(project)
+
+
+def _broken(*args, **kwargs):
+    raise RuntimeError("a bug in the toolchain")
+
+
+@pytest.mark.parametrize("where", ["handout.build.build", "handout.render.render_print"])
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_internal_error_exits_1_with_one_line_and_the_trace_only_with_debug(where, debug, mini_build, tmp_path,
+                                                                                 monkeypatch, capsys):
+    """An error that is not the user's: in the command line's own process, or in a build job (whose error
+    carries the job's trace in its message)."""
+    import importlib
+
+    from handout.cli import main
+
+    project = tmp_path / "bug"
+    shutil.copytree(mini_build, project)
+    module, name = where.rsplit(".", 1)
+    monkeypatch.setattr(importlib.import_module(module), name, _broken)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", TEST_EPOCH)
+    status = main(["--project", str(project), *(["--debug"] if debug else []), "--force", "--jobs", "1"])
+    stderr = capsys.readouterr().err
+    assert status == 1
+    lines = stderr.strip().splitlines()
+    assert lines[-1].startswith("internal error: RuntimeError: ") and "a bug in the toolchain" in lines[-1]
+    if debug:
+        assert "Traceback" in stderr and "_broken" in stderr
+    else:
+        assert lines == [lines[-1]], stderr
+        assert lines[-1].endswith("(run with --debug for the trace)")
 
 
 # Generated chapters: Markdown building blocks, some of them broken, and random front matter.
