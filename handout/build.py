@@ -25,6 +25,7 @@ from typing import Callable
 from .cache import CACHE_DIR, BuildState, toolchain_fingerprint
 from .config import Clinic, Config, load_config
 from .errors import InputError
+from .sandbox import Sandbox
 
 LOCK_NAME = ".build.lock"
 WATCHED_FOLDERS = ("chapters", "layouts", "assets")
@@ -106,15 +107,28 @@ def page_source_edition(editions: tuple[str, ...]) -> str:
 # ---- what each output depends on --------------------------------------------------------------------------
 
 def input_digests(root: Path) -> dict[str, str]:
-    """Digest of every input file: publish.toml and everything under chapters/, layouts/ and assets/."""
+    """Digest of every input: publish.toml and everything under chapters/, layouts/ and assets/.
+
+    A file whose real location is outside the project is not read (the build refuses it and says so); its
+    link target is digested instead. So are folders and broken links, so that one named like a chapter makes
+    the next build look, and refuse it, instead of calling the outputs up to date.
+    """
+    sandbox = Sandbox(root)
     digests = {"publish.toml": _digest((root / "publish.toml").read_bytes())}
     for folder in WATCHED_FOLDERS:
         base = root / folder
         if not base.is_dir():
             continue
         for path in sorted(base.rglob("*")):
-            if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts):
-                digests[path.relative_to(root).as_posix()] = _digest(path.read_bytes())
+            name = path.relative_to(root).as_posix()
+            if any(part.startswith(".") for part in path.relative_to(root).parts):
+                continue
+            if path.is_file() and sandbox.allows(path):
+                digests[name] = _digest(path.read_bytes())
+            elif path.is_symlink() or not path.is_dir():
+                digests[name] = _digest(f"not a file of the project: {os.path.realpath(path)}".encode())
+            elif path.suffix:  # a folder named like a file (`05-notes.md/`)
+                digests[name] = _digest(b"a folder")
     return digests
 
 

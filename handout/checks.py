@@ -64,12 +64,10 @@ class Finding:
 def check_date() -> dt.date:
     """The day the review dates are checked against: SOURCE_DATE_EPOCH when set (reproducible runs and
     tests), otherwise today."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        if not epoch.isdigit():
-            raise InputError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not '{epoch}'")
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
-    return dt.date.today()
+    from .config import source_date_epoch
+
+    moment = source_date_epoch()  # InputError when it is not a usable time
+    return moment.date() if moment else dt.date.today()
 
 
 def run_checks(book, today: dt.date) -> list[Finding]:

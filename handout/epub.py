@@ -22,7 +22,7 @@ from .config import Clinic
 from .errors import InputError
 from .fonts import font_files
 from .render import EPUB_FONT_DIR, STYLESHEETS, EpubPage, epub_font_name, render_epub
-from .sandbox import Sandbox
+from .sandbox import Sandbox, check_epub_stylesheet
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 XHTML = "application/xhtml+xml"
@@ -159,7 +159,9 @@ def build_epub(book: Book, clinic: Clinic, page_starts: list[list[str]] | None =
     for sheet in STYLESHEETS["epub"]:
         if sheet.endswith("fonts.css"):
             continue
-        item.add_item(_asset_item("css-" + Path(sheet).stem, sheet, (book.root / sheet).read_bytes()))
+        # Through the sandbox: no @import, and url() only to data: or files inside the project.
+        css = check_epub_stylesheet(book.root / sheet, book.root).encode()
+        item.add_item(_asset_item("css-" + Path(sheet).stem, sheet, css))
     for index, face in enumerate(font_files()):
         item.add_item(epub.EpubItem(uid=f"font{index}", file_name=epub_font_name(face),
                                     media_type="font/ttf", content=face.path.read_bytes()))

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import InputError, SandboxError
+from .pdftags import scope_table_headers
 from .sandbox import Sandbox, check_data_svg, check_svg, decode_data_url, mentioning_line, referring_line
 
 
@@ -100,7 +101,8 @@ class RenderedPdf:
         """Write the PDF/UA-1 file; returns the page count."""
         try:
             with time_limit(self.seconds, "writing the PDF"):
-                self.document.write_pdf(target, pdf_variant="pdf/ua-1", url_fetcher=self._fetcher)
+                self.document.write_pdf(target, pdf_variant="pdf/ua-1", url_fetcher=self._fetcher,
+                                        finisher=scope_table_headers)
         except self._refused as error:
             raise _locate(error.error, self.root) from None
         return self.page_count

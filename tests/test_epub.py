@@ -227,3 +227,16 @@ def test_page_list_marks_a_continued_table_at_its_next_row_not_its_repeated_head
         assert marker is not None, number
         assert marker.getparent().getparent().getparent().tag == f"{{{NS['x']}}}tbody", number
         assert _text_after(marker).startswith(f"Row {row} of the dose table"), (number, _text_after(marker)[:40])
+
+
+def test_an_epub_stylesheet_that_reaches_outside_stops_the_build(mini_build, tmp_path):
+    from conftest import snapshot
+
+    project = tmp_path / "css"
+    shutil.copytree(mini_build, project)
+    sheet = project / "assets" / "css" / "epub.css"
+    sheet.write_text(sheet.read_text() + '\n@import url("http://tracker.example.com/x.css");\n')
+    before = snapshot(project / "dist")
+    result = run_publish(project, "--no-pdf")
+    assert result.returncode == 2 and "assets/css/epub.css:" in result.stderr, result.stderr
+    assert snapshot(project / "dist") == before

@@ -132,3 +132,21 @@ def test_the_build_state_lives_in_the_git_ignored_cache(project):
     state = json.loads((project / ".cache" / "build.json").read_text())
     assert len([path for path in state["outputs"] if path.startswith(str(project))]) == 5
     assert ".cache/" in (REPO / ".gitignore").read_text().split()
+
+
+@pytest.mark.parametrize("kind", ["folder", "broken link", "link outside"])
+def test_a_new_entry_named_like_a_chapter_is_looked_at_not_called_up_to_date(project, tmp_path, kind):
+    entry = project / "chapters" / "05-new.md"
+    if kind == "folder":
+        entry.mkdir()
+    elif kind == "broken link":
+        entry.symlink_to(project / "chapters" / "gone.md")
+    else:
+        secret = tmp_path / "outside.md"
+        secret.write_text("---\ntitle: Outside\n---\nNot part of the project.\n")
+        entry.symlink_to(secret)
+    before = snapshot(project / "dist")
+    result = run_publish(project)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "chapters/05-new.md" in result.stderr and "Traceback" not in result.stderr
+    assert snapshot(project / "dist") == before
