@@ -397,7 +397,9 @@ def load_book(config: Config, use_cache: bool = True) -> Book:
     order: list[str] = []
     occurrences: dict[str, list[str]] = {}
     for chapter in chapters:
-        for key, cite_id in chapter.citations:
+        # In reading order: Markdown's inline processing meets a list's citations after the paragraphs'.
+        html = "".join(block.html for block in chapter.blocks)
+        for key, cite_id in sorted(chapter.citations, key=lambda c: html.find(f'id="{c[1]}"')):
             if key not in entries:
                 raise InputError(f"citation '@{key}' has no entry in chapters/references.yaml", chapter.path,
                                  line_of(chapter.body, f"@{key}", chapter.body_line))

@@ -240,3 +240,29 @@ def test_an_epub_stylesheet_that_reaches_outside_stops_the_build(mini_build, tmp
     result = run_publish(project, "--no-pdf")
     assert result.returncode == 2 and "assets/css/epub.css:" in result.stderr, result.stderr
     assert snapshot(project / "dist") == before
+
+
+def test_sources_are_numbered_in_the_order_a_reader_first_meets_them(default_build):
+    docs = documents(outputs(default_build)[1])
+    spine = [item.get("href") for item in opf(outputs(default_build)[1]).iterfind(".//opf:item", NS)]
+    order = [name for name in spine if name in docs]
+    first_uses = []
+    for name in order:
+        for ref in docs[name].iterfind(".//x:a[@class='noteref']", NS):
+            if int(ref.text) not in first_uses:
+                first_uses.append(int(ref.text))
+    assert first_uses == list(range(1, len(first_uses) + 1))
+
+
+def test_a_list_cited_before_a_paragraph_gets_the_lower_number(mini_build, tmp_path):
+    project = tmp_path / "order"
+    shutil.copytree(mini_build, project)
+    keys = re.findall(r"(?m)^([a-z0-9_-]+):\s*$", (project / "chapters" / "references.yaml").read_text())
+    welcome = project / "chapters" / "01-welcome.md"
+    head, body = welcome.read_text().split("---\n", 2)[1:]
+    welcome.write_text(f"---\n{head}---\nThese come first:\n\n- A listed fact [@{keys[-1]}].\n\n"
+                       f"A later sentence [@{keys[-2]}].\n\n{body}")
+    assert run_publish(project, "--no-pdf").returncode == 0
+    refs = documents(outputs(project)[1])["welcome.xhtml"].findall(".//x:a[@class='noteref']", NS)
+    assert [ref.get("href").split("#")[1] for ref in refs[:2]] == [f"ref-{keys[-1]}", f"ref-{keys[-2]}"]
+    assert [ref.text for ref in refs[:2]] == ["1", "2"]
