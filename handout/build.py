@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from .cache import CACHE_DIR, BuildState, toolchain_fingerprint
-from .config import Clinic, Config, load_config
+from .config import PAPERS, Clinic, Config, load_config
 from .errors import InputError
 from .sandbox import Sandbox
 
@@ -98,10 +98,10 @@ def pdf_name(output_name: str, edition: str, editions: tuple[str, ...]) -> str:
     return f"{output_name}.pdf" if edition == editions[0] else f"{output_name}-{edition}.pdf"
 
 
-def page_source_edition(editions: tuple[str, ...]) -> str:
+def page_source_edition(editions: tuple[str, ...], paper: str = "letter") -> str:
     """The edition whose page numbers the EPUB's page list carries: the default one (booklet and press pages
-    are Letter pages)."""
-    return "letter" if editions[0] in {"booklet", "press"} else editions[0]
+    are the plain pages of the configured paper)."""
+    return paper if editions[0] in {"booklet", "press"} else editions[0]
 
 
 # ---- what each output depends on --------------------------------------------------------------------------
@@ -136,11 +136,12 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _depends(path: str, kind: str, edition: str) -> bool:
+def _depends(path: str, kind: str, edition: str, paper: str = "letter") -> bool:
     """Whether an input file can change an output (a PDF of `edition`, or the EPUB)."""
     if path.startswith("assets/css/editions/"):
-        css_edition = "letter" if edition == "booklet" else edition
-        return kind == "pdf" and path == f"assets/css/editions/{css_edition}.css"
+        # Large print and press use the paper's stylesheet and their own; a booklet is the paper's pages.
+        sheets = {edition, paper} if edition not in PAPERS else {edition}
+        return kind == "pdf" and path in {f"assets/css/editions/{name}.css" for name in sheets - {"booklet"}}
     if path == "assets/css/epub.css" or path.startswith("layouts/epub/"):
         return kind == "epub"
     if path in {"assets/css/print.css", "layouts/print.html"}:
@@ -148,14 +149,14 @@ def _depends(path: str, kind: str, edition: str) -> bool:
     return True
 
 
-def output_inputs(digests: dict[str, str], kind: str, edition: str, extra: str = "") -> str:
+def output_inputs(digests: dict[str, str], kind: str, edition: str, extra: str = "", paper: str = "letter") -> str:
     """One digest of everything an output is made from, the toolchain and the date rule included."""
     digest = hashlib.sha256()
     digest.update(toolchain_fingerprint().encode())
     digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
-    digest.update(f"{kind}:{edition}:{extra}".encode())
+    digest.update(f"{kind}:{edition}:{paper}:{extra}".encode())
     for path, value in digests.items():
-        if _depends(path, kind, edition):
+        if _depends(path, kind, edition, paper):
             digest.update(f"{path}={value}\n".encode())
     return digest.hexdigest()
 
@@ -173,7 +174,8 @@ class Planned:
 def plan_outputs(config: Config, out_dir: Path, pdf: bool, epub: bool, editions: tuple[str, ...],
                  draft: bool = False) -> list[Planned]:
     digests = input_digests(config.root)
-    page_source = page_source_edition(config.print.editions)
+    paper = config.print.paper
+    page_source = page_source_edition(config.print.editions, paper)
     plan = []
     # A draft is written beside the final files, never over them: `<name>-draft.pdf`, `<name>-a4-draft.pdf`.
     suffix = "-draft" if draft else ""
@@ -184,12 +186,12 @@ def plan_outputs(config: Config, out_dir: Path, pdf: bool, epub: bool, editions:
             # Names follow publish.toml, so `--edition a4` never writes the A4 pages under the Letter file's name.
             name = pdf_name(config.output_name, edition, config.print.editions).replace(".pdf", f"{suffix}.pdf")
             plan.append(Planned("pdf", edition, clinic, folder / name,
-                                output_inputs(digests, "pdf", edition, tag)))
+                                output_inputs(digests, "pdf", edition, tag, paper)))
         if epub:
             # The page list maps the printed pages, so the EPUB depends on the page-source edition's inputs too.
-            source = output_inputs(digests, "pdf", page_source, tag)
+            source = output_inputs(digests, "pdf", page_source, tag, paper)
             plan.append(Planned("epub", page_source, clinic, folder / f"{config.output_name}{suffix}.epub",
-                                output_inputs(digests, "epub", page_source, tag + source), source))
+                                output_inputs(digests, "epub", page_source, tag + source, paper), source))
     return plan
 
 
@@ -255,7 +257,8 @@ class _Inline:
 
 def build(root: Path, out_dir: Path | None = None, pdf: bool = True, epub: bool = True,
           editions: tuple[str, ...] | None = None, jobs: int | None = None, force: bool = False,
-          progress: Callable[[str, str], None] | None = None, draft: bool = False) -> BuildReport:
+          progress: Callable[[str, str], None] | None = None, draft: bool = False,
+          paper: str | None = None) -> BuildReport:
     """Build the handout in project folder `root` into `out_dir` (default: root/dist).
 
     The error-level checks of `publish.py check` run first: a handout that fails them is refused
@@ -263,13 +266,14 @@ def build(root: Path, out_dir: Path | None = None, pdf: bool = True, epub: bool 
 
     Outputs whose inputs have not changed since the last good build are left alone (`force` rebuilds
     them). `jobs` worker processes make the rest (default: one per core; 1 builds in this process).
-    `progress(event, name)` hears "start", "done" and "skip" for each output.
+    `progress(event, name)` hears "start", "done" and "skip" for each output. `paper` ("letter" or "a4")
+    overrides `print.paper` for this build.
     """
     root = root.resolve()
     out_dir = (out_dir or root / "dist").resolve()
     with build_lock(out_dir):
         return _build(root, out_dir, pdf, epub, editions, jobs, force, progress or (lambda event, name: None),
-                      draft)
+                      draft, paper)
 
 
 @contextmanager
@@ -366,12 +370,14 @@ def _label(item: Planned, clinics: int) -> str:
 
 
 def _build(root: Path, out_dir: Path, pdf: bool, epub: bool, editions: tuple[str, ...] | None,
-           jobs: int | None, force: bool, progress, draft: bool = False) -> BuildReport:
+           jobs: int | None, force: bool, progress, draft: bool = False, paper: str | None = None) -> BuildReport:
     from .checks import check_date, gate, review_findings, run_checks
 
     report = BuildReport()
     with report.step("check what changed"):
         config = load_config(root)
+        if paper:
+            config = replace(config, print=replace(config.print, paper=paper))
         editions = editions or config.print.editions
         plan = plan_outputs(config, out_dir, pdf, epub, editions, draft)
         state = BuildState(root)
@@ -423,7 +429,8 @@ def _run(book, plan: list[Planned], todo: list[Planned], pool, staging: Staging,
          report: BuildReport, progress, clinics: int) -> None:
     """Submit every job as soon as what it needs exists: PDFs first, then booklets and EPUBs."""
     running: dict[Future, tuple[Planned | None, str, Path | None, str]] = {}
-    letters: dict[str, Path] = {}     # clinic id -> the Letter PDF a booklet is imposed from
+    paper = book.config.print.paper    # the plain edition a booklet's pages come from
+    letters: dict[str, Path] = {}     # clinic id -> the PDF (of `paper`) a booklet is imposed from
     letters_ready: set[str] = set()
     starts: dict[str, list] = {}      # clinic id -> the printed pages' first words, for its EPUB
     booklets = [item for item in todo if item.kind == "pdf" and item.edition == "booklet"]
@@ -444,7 +451,7 @@ def _run(book, plan: list[Planned], todo: list[Planned], pool, staging: Staging,
             epub = epub_of.get(item.clinic.id)
             want = epub in epubs and epub.edition == item.edition and item.clinic.id not in starts
             temporary = staging.temporary(item.final)
-            if item.edition == "letter":
+            if item.edition == paper:
                 letters[item.clinic.id] = temporary
             submit(item, item.clinic, f"write PDF {item.edition}", _pdf_job, book, item.clinic, item.edition,
                    str(temporary), want, file=temporary)
@@ -454,18 +461,18 @@ def _run(book, plan: list[Planned], todo: list[Planned], pool, staging: Staging,
         if item.clinic.id not in starts and not laid_out:
             submit(None, item.clinic, f"lay out {item.edition} for the page list", _pdf_job, book, item.clinic,
                    item.edition, "", True)
-    for item in booklets:  # no Letter PDF in this build: use the current one, or make Letter pages
+    for item in booklets:  # no PDF of the paper in this build: use the current one, or make its pages
         if item.clinic.id in letters:
             continue
-        current = next((p.final for p in plan if p.kind == "pdf" and p.edition == "letter"
+        current = next((p.final for p in plan if p.kind == "pdf" and p.edition == paper
                         and p.clinic.id == item.clinic.id and p not in todo), None)
         if current is not None:
             letters[item.clinic.id] = current
             letters_ready.add(item.clinic.id)
         else:
-            scratch = staging.scratch(item.final.parent, "letter.pdf")
+            scratch = staging.scratch(item.final.parent, f"{paper}.pdf")
             letters[item.clinic.id] = scratch
-            submit(None, item.clinic, "write PDF letter (for booklet)", _pdf_job, book, item.clinic, "letter",
+            submit(None, item.clinic, f"write PDF {paper} (for booklet)", _pdf_job, book, item.clinic, paper,
                    str(scratch), False, file=scratch)
 
     def launch_ready():

@@ -7,7 +7,7 @@ import time
 import traceback
 from pathlib import Path
 
-from .config import EDITIONS, source_date_epoch
+from .config import EDITIONS, PAPERS, source_date_epoch
 from .errors import InputError
 
 DESCRIPTION = """Build a patient handout from Markdown chapters into a print-ready PDF and an EPUB 3.
@@ -46,6 +46,9 @@ def parser() -> argparse.ArgumentParser:
         target.add_argument("--edition", action="append", choices=EDITIONS, default=None,
                             help="build this PDF edition instead of those in publish.toml (repeatable): "
                                  + ", ".join(EDITIONS))
+        target.add_argument("--paper", choices=PAPERS, default=None,
+                            help="paper of the large-print, booklet and press editions, instead of print.paper "
+                                 "in publish.toml: " + ", ".join(PAPERS))
         target.add_argument("--jobs", type=int, default=None, metavar="N",
                             help="worker processes for the editions (default: one per core; 1: no workers)")
         target.add_argument("--force", action="store_true",
@@ -100,7 +103,7 @@ def run_build(args) -> int:
         raise InputError("--jobs must be 1 or more")
     with progress_for() as progress:
         report = build(args.project, args.out, pdf=not args.no_pdf, epub=not args.no_epub, editions=editions,
-                       jobs=args.jobs, force=args.force, progress=progress, draft=args.draft)
+                       jobs=args.jobs, force=args.force, progress=progress, draft=args.draft, paper=args.paper)
     if not report.outputs:
         print(f"Everything is up to date ({len(report.up_to_date)} outputs): nothing was rebuilt.")
     for warning in report.warnings:

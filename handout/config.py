@@ -68,6 +68,7 @@ def _web_address(value: str) -> str | None:
 
 
 EDITIONS = ("letter", "a4", "large-print", "booklet", "press")
+PAPERS = ("letter", "a4")  # the page sizes; also the names of the two plain editions
 
 
 def _editions(value: list) -> str | None:
@@ -113,6 +114,8 @@ SCHEMA: dict[str, Any] = {
         "editions": Option(list, ["letter"], "PDF editions to build: " + ", ".join(EDITIONS),
                            check=lambda v: _editions(v)),
         "toc_min_chapters": Option(int, 4, "Print a table of contents when there are more chapters than this"),
+        "paper": Option(str, "letter", "Paper of the large-print, booklet and press editions: " + ", ".join(PAPERS),
+                        check=lambda v: None if v in PAPERS else f"must be one of {', '.join(PAPERS)}"),
     },
     "limits": {
         "chapter_kb": Option(int, 512, "Largest chapter file, in kilobytes", check=_positive),
@@ -167,6 +170,7 @@ class Clinic:
 class PrintSettings:
     editions: tuple[str, ...]
     toc_min_chapters: int
+    paper: str = "letter"  # the page of the editions that have no size of their own (large print, booklet, press)
 
 
 @dataclass(frozen=True)
@@ -379,7 +383,7 @@ def load_config(root: Path) -> Config:
         output_name=values["output_name"], keywords=tuple(values["keywords"]), online_url=values["online_url"],
         review=Review(**values["review"]), clinics=tuple(Clinic(**c) for c in clinics),
         print=PrintSettings(editions=tuple(values["print"]["editions"]),
-                            toc_min_chapters=values["print"]["toc_min_chapters"]),
+                            toc_min_chapters=values["print"]["toc_min_chapters"], paper=values["print"]["paper"]),
         accessibility=Accessibility(conforms_to=values["accessibility"]["conforms_to"],
                                     certified_by=values["accessibility"]["certified_by"] or values["publisher"],
                                     hazards=tuple(values["accessibility"]["hazards"])),

@@ -205,6 +205,7 @@ def normalise_zip(data: bytes, language: str) -> bytes:
 
 def page_source_name(config) -> str:
     edition = config.print.editions[0]
+    edition = config.print.paper if edition in {"booklet", "press"} else edition
     return {"a4": "A4", "large-print": "large print"}.get(edition, "Letter")
 
 

@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from . import __version__
 from .book import Book
-from .config import Clinic
+from .config import PAPERS, Clinic
 from .fonts import FontFile, font_face_css
 from .layouts import Layouts
 
@@ -48,7 +48,10 @@ def render_print(book: Book, clinic: Clinic, edition: str = "letter") -> str:
     layouts = Layouts(book.root, "print", link=lambda anchor: f"#{anchor}")
     font_css = font_face_css(lambda face: face.path.as_uri())
     context = _context(book, "print", clinic)
-    context["stylesheets"] = (*STYLESHEETS["print"], f"assets/css/editions/{edition}.css",
+    # Large print, booklet and press pages are on the configured paper; letter and a4 are their own size.
+    paper = book.config.print.paper
+    paper_sheet = (f"assets/css/editions/{paper}.css",) if edition not in PAPERS else ()
+    context["stylesheets"] = (*STYLESHEETS["print"], *paper_sheet, f"assets/css/editions/{edition}.css",
                               *((DRAFT_STYLESHEET,) if book.draft else ()))
     show_toc = len(book.chapters) > book.config.print.toc_min_chapters
     return layouts.render("print.html", font_css=Markup(font_css), edition=edition, show_toc=show_toc, **context)

@@ -120,7 +120,7 @@ def preview_html(root: Path, out_dir: Path) -> tuple[str, str]:
     config = load_config(root)
     book = load_book(config)
     edition = config.print.editions[0]
-    page = render_print(book, config.clinic, "letter" if edition in {"booklet", "press"} else edition)
+    page = render_print(book, config.clinic, config.print.paper if edition in {"booklet", "press"} else edition)
     page = page.replace(FONT_DIR.as_uri() + "/", "/_fonts/")
     folder = output_folder(Path(""), config.clinic, len(config.clinics))
     return page, (folder / pdf_name(config.output_name, edition, config.print.editions)).as_posix()

@@ -455,3 +455,38 @@ def test_clinic_without_a_logo_gets_a_tidy_block(mini_build):
     assert abs(name["x0"] - kicker["x0"]) < 1
     title = zipfile.ZipFile(outputs(mini_build)[1]).read("EPUB/title.xhtml").decode()
     assert "clinic-logo" not in title and "Sample Community Clinic" in title
+
+
+def _sizes(project, *names):
+    return {name: {(round(float(p.mediabox.width)), round(float(p.mediabox.height)))
+                   for p in PdfReader(project / "dist" / name).pages} for name in names}
+
+
+def test_a4_by_configuration_puts_every_edition_on_a4(mini_build, tmp_path):
+    import shutil
+    project = tmp_path / "a4"
+    shutil.copytree(mini_build, project)
+    toml = project / "publish.toml"
+    text = re.sub(r"(?m)^editions = .*$", 'editions = ["a4", "large-print", "booklet", "press"]', toml.read_text())
+    toml.write_text(re.sub(r'(?m)^paper = "letter"$', 'paper = "a4"', text))
+    result = run_publish(project, "--no-epub")
+    assert result.returncode == 0, result.stderr
+    sizes = _sizes(project, "ketamine-handout.pdf", "ketamine-handout-large-print.pdf",
+                   "ketamine-handout-booklet.pdf")
+    assert sizes == {"ketamine-handout.pdf": {(595, 842)}, "ketamine-handout-large-print.pdf": {(595, 842)},
+                     "ketamine-handout-booklet.pdf": {(1191, 842)}}
+    trim = PdfReader(project / "dist" / "ketamine-handout-press.pdf").pages[0].trimbox
+    assert (round(float(trim.width)), round(float(trim.height))) == (595, 842)
+
+
+def test_a4_by_command_line_option(mini_build, tmp_path):
+    import shutil
+    project = tmp_path / "a4-option"
+    shutil.copytree(mini_build, project)
+    result = run_publish(project, "--no-epub", "--paper", "a4", "--edition", "large-print", "--edition", "a4")
+    assert result.returncode == 0, result.stderr
+    assert _sizes(project, "ketamine-handout-large-print.pdf", "ketamine-handout-a4.pdf") == {
+        "ketamine-handout-large-print.pdf": {(595, 842)}, "ketamine-handout-a4.pdf": {(595, 842)}}
+    # Without the option the same project prints large print on Letter again: the option is part of the inputs.
+    assert run_publish(project, "--no-epub", "--edition", "large-print").returncode == 0
+    assert _sizes(project, "ketamine-handout-large-print.pdf") == {"ketamine-handout-large-print.pdf": {(612, 792)}}
