@@ -446,7 +446,13 @@ def _run(book, plan: list[Planned], todo: list[Planned], pool, staging: Staging,
         cached = state.page_starts(item.page_key)
         if cached is not None:
             starts[item.clinic.id] = cached
-    for item in todo:
+    # Longest first, so that no worker is left with a long job at the end: large print has the most pages; then
+    # the pages a booklet is imposed from and the EPUB's page list is taken from, which other jobs wait for.
+    def cost(item: Planned) -> int:
+        return 0 if item.edition == "large-print" else 1 if item.edition in {paper, epub_edition} else 2
+
+    epub_edition = next((item.edition for item in epubs), paper)
+    for item in sorted(todo, key=cost):
         if item.kind == "pdf" and item.edition != "booklet":
             epub = epub_of.get(item.clinic.id)
             want = epub in epubs and epub.edition == item.edition and item.clinic.id not in starts
