@@ -48,7 +48,7 @@ def _page_as_form(page, writer):
 def impose_booklet(source: Path, target: Path) -> int:
     """Write `source`'s pages two-up onto sheets twice the page width; returns the number of sheet sides."""
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+    from pypdf.generic import BooleanObject, DecodedStreamObject, DictionaryObject, NameObject
 
     reader = PdfReader(source)
     box = reader.pages[0].mediabox
@@ -75,6 +75,9 @@ def impose_booklet(source: Path, target: Path) -> int:
     writer.add_metadata({key: value for key, value in (reader.metadata or {}).items()})
     if "/Lang" in reader.trailer["/Root"]:
         writer._root_object[NameObject("/Lang")] = reader.trailer["/Root"]["/Lang"]
+    # A viewer's window shows the handout's title, as for the other editions.
+    writer._root_object[NameObject("/ViewerPreferences")] = DictionaryObject(
+        {NameObject("/DisplayDocTitle"): BooleanObject(True)})
     with open(target, "wb") as handle:
         writer.write(handle)
     return len(writer.pages)

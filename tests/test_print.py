@@ -61,6 +61,9 @@ def test_page_size_of_each_edition(mini_build, suffix):
 def test_booklet_sheets_are_twice_the_page_width(mini_build):
     for page in PdfReader(edition(mini_build, "-booklet")).pages:
         assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx((1224, 792))
+    root = PdfReader(edition(mini_build, "-booklet")).trailer["/Root"]
+    assert root["/Lang"] == "en-US" and root["/ViewerPreferences"]["/DisplayDocTitle"] == True  # noqa: E712
+    assert PdfReader(edition(mini_build, "-booklet")).metadata.title
 
 
 def test_first_page_has_no_footer_and_second_says_page_2_of_n(mini_build):
