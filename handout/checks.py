@@ -439,10 +439,11 @@ def source_problems(config: Config) -> tuple[list[Finding], list[Finding]]:
 def _convert_collecting(path: Path, slug: str, root: Path):
     """A chapter's Markdown converted as book.convert_chapter converts it, its problems collected in the
     ChapterState (all of them: convert_chapter stops at the first): (body, body line, state)."""
-    from .book import split_blocks, split_front_matter
+    from .book import read_text, split_blocks, split_front_matter
     from .markdown_ext import ChapterState, new_markdown
+    from .sandbox import Sandbox
 
-    text = path.read_bytes().decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
+    text = read_text(path, Sandbox(root))  # as the loader reads it: through the sandbox, UTF-8, no BOM
     meta, body, body_line = split_front_matter(text, path)
     state = ChapterState(slug=slug, chapter_path=path, root=root, role=str(meta.get("role", "chapter")))
     state.ids.extend([slug, f"{slug}--title"])
