@@ -1,23 +1,35 @@
 """The build cache in .cache/ (git-ignored): converted chapters and what the last good build made.
 
-Everything here is an optimisation: a missing, corrupt or foreign cache is
-ignored and rebuilt, so deleting .cache/ is always safe.
+Everything here is an optimisation: a missing, corrupt or foreign cache is ignored and rebuilt, so deleting
+.cache/ is always safe.
+
+A project folder is untrusted (it may come from another clinic, .cache/ included), so the cache holds data,
+never code: JSON only (no pickle, no marshalled bytecode), and each entry is signed with a key that lives
+outside every project, in the user's own cache folder (`$XDG_CACHE_HOME/handout/cache-key`, by default
+`~/.cache/handout/`). An entry that another machine or user wrote, or that was changed by hand, fails the
+signature and is converted again. Entries are read only when they are regular files of a sane size.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import hmac
 import json
 import os
-import pickle
+import secrets
+import stat
 import tempfile
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 CACHE_DIR = ".cache"
 # Libraries whose version changes what a build makes.
 TOOLCHAIN_PACKAGES = ("markdown", "nh3", "jinja2", "weasyprint", "ebooklib", "pypdf", "segno", "pyphen",
                       "fontpkg-atkinson-hyperlegible")
+ENTRY_BYTES = 64_000_000  # a cached chapter is at most a few MB: anything larger is not ours
+KEY_NAME = "cache-key"
 
 
 @lru_cache(maxsize=1)
@@ -38,47 +50,188 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file in the same folder and a rename: a reader sees the
+    old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(handle, "wb") as out:
-        out.write(data)
-    os.replace(name, path)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+# ---- the signing key, outside every project ------------------------------------------------------------
+
+def key_folder() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "handout"
+
+
+@lru_cache(maxsize=1)
+def signing_key() -> bytes | None:
+    """This user's cache key, made on first use (readable by the user only); None when it cannot be had,
+    and then nothing is cached."""
+    path = key_folder() / KEY_NAME
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(descriptor, "w") as out:
+                out.write(secrets.token_hex(32))
+        key = _read_regular(path, 1000)
+    except OSError:
+        return None
+    return key if key and len(key) >= 32 else None
+
+
+def _read_regular(path: Path, limit: int) -> bytes | None:
+    """The bytes of `path` if it is a regular file (not a link, pipe or device) of at most `limit` bytes."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        return handle.read(limit + 1)
+
+
+def _signature(key: bytes, name: str, payload: bytes) -> str:
+    return hmac.new(key, name.encode() + b"\0" + payload, hashlib.sha256).hexdigest()
+
+
+class SignedStore:
+    """Files of JSON in one folder of .cache/, each signed with this user's key. Nothing is stored or read
+    when the key cannot be had or the folder leads out of the project."""
+
+    def __init__(self, root: Path, folder: Path):
+        self.folder = folder
+        self.key = signing_key()
+        # A .cache/ that is a link out of the project is not written through, nor read.
+        if self.key is not None and not _inside(folder, root):
+            self.key = None
+
+    def load(self, name: str) -> Any:
+        if self.key is None:
+            return None
+        raw = _read_regular(self.folder / name, ENTRY_BYTES)
+        if raw is None or b"\n" not in raw:
+            return None
+        signature, payload = raw.split(b"\n", 1)
+        if not hmac.compare_digest(signature.decode("ascii", "replace"), _signature(self.key, name, payload)):
+            return None  # written elsewhere or changed: not ours
+        try:
+            return json.loads(payload)
+        except ValueError:
+            return None
+
+    def save(self, name: str, value: Any) -> None:
+        if self.key is None:
+            return
+        payload = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+        try:
+            atomic_write(self.folder / name, _signature(self.key, name, payload).encode() + b"\n" + payload)
+        except OSError:
+            pass  # a read-only project still builds, only slower
+
+
+def _inside(folder: Path, root: Path) -> bool:
+    """Whether `folder` (which may not exist yet) lies inside the project after every symlink."""
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        if probe.is_symlink():
+            return False  # a broken link: where it would lead is not ours to decide
+        probe = probe.parent
+    return probe.resolve().is_relative_to(root.resolve())
+
+
+# ---- chapters as data ----------------------------------------------------------------------------------
+
+def _cached_types() -> dict[str, type]:
+    """The only classes a cache entry may rebuild."""
+    from .book import Block, Chapter, Heading
+    from .markdown_ext import Image, Link
+
+    return {kind.__name__: kind for kind in (Chapter, Block, Heading, Image, Link)}
+
+
+def encode(value: Any) -> Any:
+    """A chapter (dataclasses, tuples, paths, strings, numbers) as JSON data."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"$type": type(value).__name__,
+                **{f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    if isinstance(value, Path):
+        return {"$path": str(value)}
+    if isinstance(value, tuple):
+        return {"$tuple": [encode(item) for item in value]}
+    if isinstance(value, list):
+        return [encode(item) for item in value]
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return value
+    raise TypeError(f"cannot cache a {type(value).__name__}")
+
+
+def decode(data: Any, types: dict[str, type]) -> Any:
+    """The inverse of `encode`, rebuilding only `types`; ValueError for anything else."""
+    if isinstance(data, dict):
+        if "$path" in data and len(data) == 1:
+            return Path(data["$path"])
+        if "$tuple" in data and len(data) == 1 and isinstance(data["$tuple"], list):
+            return tuple(decode(item, types) for item in data["$tuple"])
+        kind = types.get(data.get("$type")) if isinstance(data.get("$type"), str) else None
+        if kind is None:
+            raise ValueError("not a cached value")
+        fields = {name: decode(item, types) for name, item in data.items() if name != "$type"}
+        if set(fields) != {f.name for f in dataclasses.fields(kind)}:
+            raise ValueError(f"not a {kind.__name__}")
+        return kind(**fields)
+    if isinstance(data, list):
+        return [decode(item, types) for item in data]
+    if isinstance(data, (str, int, float, bool, type(None))):
+        return data
+    raise ValueError("not a cached value")
 
 
 class ChapterCache:
     """Converted chapters, keyed by the chapter's bytes, name and the toolchain."""
 
     def __init__(self, root: Path):
-        self.folder = root / CACHE_DIR / "chapters"
+        self.store = SignedStore(root, root / CACHE_DIR / "chapters")
 
     def key(self, path: Path, raw: bytes) -> str:
         return hashlib.sha256(toolchain_fingerprint().encode() + str(path).encode() + b"\0" + raw).hexdigest()
 
     def get(self, key: str):
+        data = self.store.load(f"{key}.json")
+        if data is None:
+            return None
         try:
-            return pickle.loads((self.folder / f"{key}.pickle").read_bytes())
-        except Exception:  # missing or unreadable: convert again
+            return decode(data, _cached_types())
+        except (ValueError, TypeError, RecursionError):  # damaged: convert again
             return None
 
     def put(self, key: str, value) -> None:
-        try:
-            _atomic_write(self.folder / f"{key}.pickle", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-        except OSError:
-            pass  # a read-only project still builds, only slower
+        self.store.save(f"{key}.json", encode(value))
 
 
 class BuildState:
     """What the last good build wrote: for each output, the digest of its inputs and of its bytes."""
 
     def __init__(self, root: Path):
-        self.path = root / CACHE_DIR / "build.json"
-        try:
-            self.data = json.loads(self.path.read_text())
-            if self.data.get("toolchain") != toolchain_fingerprint():
-                self.data = {}
-        except Exception:
-            self.data = {}
+        self.store = SignedStore(root, root / CACHE_DIR)
+        data = self.store.load("build.json")
+        if not isinstance(data, dict) or data.get("toolchain") != toolchain_fingerprint() \
+                or not isinstance(data.get("outputs"), dict) or not isinstance(data.get("page_starts"), dict):
+            data = {}
+        self.data = data
         self.data.setdefault("outputs", {})
         self.data.setdefault("page_starts", {})
         self.data["toolchain"] = toolchain_fingerprint()
@@ -86,17 +239,17 @@ class BuildState:
     def is_current(self, output: Path, inputs: str) -> bool:
         """True when `output` was made from these inputs and is still the file that build wrote."""
         entry = self.data["outputs"].get(str(output))
-        if not entry or entry["inputs"] != inputs or not output.is_file():
+        if not isinstance(entry, dict) or entry.get("inputs") != inputs or not output.is_file():
             return False
-        stat = output.stat()
-        if entry.get("size") == stat.st_size and entry.get("mtime_ns") == stat.st_mtime_ns:
+        stat_ = output.stat()
+        if entry.get("size") == stat_.st_size and entry.get("mtime_ns") == stat_.st_mtime_ns:
             return True  # unchanged since written: no need to read it again
-        return file_digest(output) == entry["sha256"]
+        return file_digest(output) == entry.get("sha256")
 
     def record(self, output: Path, inputs: str) -> None:
-        stat = output.stat()
+        stat_ = output.stat()
         self.data["outputs"][str(output)] = {"inputs": inputs, "sha256": file_digest(output),
-                                             "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+                                             "size": stat_.st_size, "mtime_ns": stat_.st_mtime_ns}
 
     def page_starts(self, inputs: str):
         return self.data["page_starts"].get(inputs)
@@ -105,7 +258,4 @@ class BuildState:
         self.data["page_starts"][inputs] = starts
 
     def save(self) -> None:
-        try:
-            _atomic_write(self.path, json.dumps(self.data, indent=1, sort_keys=True).encode())
-        except OSError:
-            pass
+        self.store.save("build.json", self.data)

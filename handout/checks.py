@@ -31,9 +31,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .config import CONFIG_NAME, SCHEMA, Config, _Locator
+from .config import CONFIG_NAME, SCHEMA, Config, config_line
 from .errors import InputError
 from .readability import measure, plain_text_from_html
+from .sandbox import Sandbox
 
 LEVELS = ("error", "warning", "info")
 RULES = ("input", "reading-level", "jargon", "numbers", "citations", "structure", "links", "images", "review")
@@ -497,10 +498,7 @@ def review_findings(config: Config, today: dt.date) -> list[Finding]:
 
 
 def _config_line(config: Config, dotted: str) -> int:
-    try:
-        return _Locator(config.path.read_text(encoding="utf-8")).line(dotted) or 0
-    except OSError:
-        return 0
+    return config_line(config, dotted) or 0
 
 
 # ---- reading level -----------------------------------------------------------------------------------------
@@ -552,8 +550,13 @@ def jargon_terms(book) -> tuple[list[str], str | None]:
         if name == DEFAULT_JARGON_FILE:
             return [], None
         raise InputError(f"'check.jargon_file' file not found: {name}", config.path, where)
+    sandbox = Sandbox(book.root)
+    sandbox.check_file(path)
+    if path.stat().st_size > JARGON_BYTES:
+        raise InputError(f"the jargon list is over {JARGON_BYTES // 1000} kB: keep it to the terms a patient "
+                         "may not know", path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = sandbox.read_bytes(path).decode("utf-8")
     except UnicodeDecodeError:
         raise InputError("the jargon list is not UTF-8 text", path) from None
     terms = []
@@ -564,6 +567,7 @@ def jargon_terms(book) -> tuple[list[str], str | None]:
     return terms, _relative(path, book.root)
 
 
+JARGON_BYTES = 1_000_000
 DEFAULT_JARGON_FILE = SCHEMA["check"]["jargon_file"].default
 
 

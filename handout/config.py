@@ -122,6 +122,10 @@ SCHEMA: dict[str, Any] = {
         "image_mb": Option(int, 10, "Largest image file, in megabytes", check=_positive),
         "image_megapixels": Option(int, 40, "Largest image, in millions of pixels", check=_positive),
         "render_seconds": Option(int, 300, "Longest a PDF edition may take to lay out, in seconds", check=_positive),
+        "layout_seconds": Option(int, 60, "Longest one layout template may take to render, in seconds",
+                                 check=_positive),
+        "markdown_seconds": Option(int, 30, "Longest one chapter's Markdown may take to convert, in seconds",
+                                   check=_positive),
     },
     "accessibility": {
         "conforms_to": Option(str, "EPUB Accessibility 1.1 - WCAG 2.2 Level AA",
@@ -179,6 +183,8 @@ class Limits:
     image_mb: int
     image_megapixels: int
     render_seconds: int
+    layout_seconds: int = 60
+    markdown_seconds: int = 30
 
     @property
     def image_bytes(self) -> int:
@@ -251,7 +257,7 @@ def _type_name(kind) -> str:
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 
-class _Locator:
+class Locator:
     """Finds the line of a key in the TOML text, so errors can point at it."""
 
     def __init__(self, text: str):
@@ -274,7 +280,7 @@ class _Locator:
         return None
 
 
-def _validate(data: dict, schema: dict, prefix: str, path: Path, where: _Locator, warnings: list) -> dict:
+def _validate(data: dict, schema: dict, prefix: str, path: Path, where: Locator, warnings: list) -> dict:
     out: dict[str, Any] = {}
     for key, value in data.items():
         if key not in schema:
@@ -340,20 +346,74 @@ def source_date_epoch() -> dt.datetime | None:
                          "(seconds since 1970, not milliseconds)") from None
 
 
+CONFIG_BYTES = 1_000_000  # far above any real publish.toml; checked before parsing
+CONFIG_DEPTH = 8          # tables and arrays nested deeper than this are no setting of ours
+
+
+def read_config_text(root: Path) -> str:
+    """The text of `publish.toml`, read through the project's sandbox: a regular file inside the project
+    (after symlinks), at most CONFIG_BYTES, UTF-8."""
+    from .sandbox import Sandbox
+
+    path = root / CONFIG_NAME
+    if not path.exists() and not path.is_symlink():
+        raise InputError(f"no {CONFIG_NAME} found in {root}", path)
+    Sandbox(root).check_file(path)
+    size = path.stat().st_size
+    if size > CONFIG_BYTES:
+        raise InputError(f"{CONFIG_NAME} is {size / 1e6:.1f} MB, over the limit of {CONFIG_BYTES / 1e6:.0f} MB: "
+                         "it holds settings only", path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise InputError(f"cannot read it: {error.strerror}", path) from None
+    return decode_utf8(raw, path).removeprefix("\ufeff")
+
+
+def config_line(config: Config, dotted: str) -> int | None:
+    """The line of publish.toml that sets `dotted` (for example `review.next_review_due`), if any."""
+    try:
+        return Locator(read_config_text(config.root)).line(dotted)
+    except InputError:
+        return None
+
+
+def _nesting(data: dict) -> tuple[int, str]:
+    """The deepest nesting of tables and arrays in parsed TOML, and the dotted key where it is."""
+    deepest, where = 0, ""
+    stack: list[tuple[Any, int, str]] = [(data, 1, "")]
+    while stack:
+        value, depth, key = stack.pop()
+        if depth > deepest:
+            deepest, where = depth, key
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1, f"{key}.{name}" if key else name) for name, item in value.items()
+                         if isinstance(item, (dict, list)))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1, key) for item in value if isinstance(item, (dict, list)))
+    return deepest, where
+
+
 def load_config(root: Path) -> Config:
     """Read and validate `publish.toml` in the project folder `root`."""
     path = root / CONFIG_NAME
-    if not path.is_file():
-        raise InputError(f"no {CONFIG_NAME} found in {root}", path)
-    text = decode_utf8(path.read_bytes(), path)
+    text = read_config_text(root)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         match = re.search(r"line (\d+)", str(error))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
         raise InputError(f"invalid TOML: {message}", path, int(match.group(1)) if match else None) from None
+    except RecursionError:
+        raise InputError(f"arrays or tables are nested too deeply (more than {CONFIG_DEPTH} levels): settings "
+                         "are never nested like that", path) from None
+    depth, deepest = _nesting(data)
+    if depth > CONFIG_DEPTH:
+        top = deepest.split(".")[0]
+        raise InputError(f"'{deepest[:80]}' is nested {depth} levels deep, more than the {CONFIG_DEPTH} any setting "
+                         "needs: remove the extra levels", path, Locator(text).line(top) or None)
     warnings: list[str] = []
-    where = _Locator(text)
+    where = Locator(text)
     values = _validate(data, SCHEMA, "", path, where, warnings)
     if values["review"]["next_review_due"] < values["review"]["last_reviewed"]:
         raise InputError("'review.next_review_due' is before 'review.last_reviewed'", path,

@@ -1,30 +1,169 @@
-"""The Jinja environment over layouts/, shared by the print and EPUB targets."""
+"""The Jinja environment over layouts/, shared by the print and EPUB targets.
+
+Layouts are untrusted input (a theme from a colleague, a handout from another clinic), so they are rendered
+in a sandbox that gives them plain data and nothing else:
+
+- the context holds only strings, numbers, lists and mappings (`plain`): no `Path`, no object with methods
+  that touch files; a template reads a mapping's keys as attributes (`config.title`);
+- a template may call only the project's globals (`link`), Jinja's own helpers (`range`, `dict`, `cycler`,
+  `joiner`, `namespace`, macros, `super()`, `loop.cycle()`) and filters; no method of any value, no
+  attribute starting with `_`;
+- sizes are capped (`*`, `**` and `+` on strings and lists, filter arguments, namespace values) and every
+  render runs under `limits.layout_seconds`;
+- templates are read only from the project's layouts/, through the project's sandbox, and compiled in
+  memory (no bytecode cache a project folder could hold).
+
+A template that tries anything else is refused, naming the template and line (exit status 2).
+"""
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import re
 import traceback
+from functools import wraps
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.runtime import BlockReference, LoopContext, Macro
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import Cycler, Joiner, Namespace
 from markupsafe import Markup
 
-from .cache import CACHE_DIR
 from .errors import InputError
 from .sandbox import Sandbox
 
 LAYOUTS_DIR = "layouts"
 HREF = re.compile(r'href="#([^"]+)"')
+TEMPLATE_SUFFIXES = {".html", ".xhtml", ".xml", ".svg", ".css"}
+# The largest string or list a template may make with `*`, `+` or a namespace, and the largest number a
+# filter may be given (a width, a count): far above anything a layout needs, far below a machine's memory.
+MAX_SIZE = 1_000_000
+MAX_FILTER_NUMBER = 100_000
+PLAIN = (str, int, float, bool, type(None), list, tuple, dict)
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
 
 
-def _template_frame(error: BaseException, layouts: Path) -> tuple[Path | None, int | None]:
-    """The innermost template line in a traceback (Jinja maps template code to its source lines)."""
-    found: tuple[Path | None, int | None] = (None, None)
-    for frame in traceback.extract_tb(error.__traceback__):
-        path = Path(frame.filename)
-        if path.suffix in {".html", ".xhtml", ".xml", ".css"} and path.resolve().is_relative_to(layouts.resolve()):
-            found = (path, frame.lineno)
-    return found
+# ---- plain data -------------------------------------------------------------------------------------------
+
+def plain(value: Any) -> Any:
+    """`value` as the plain data a template may see: dataclasses become mappings of their fields and public
+    properties, dates ISO strings, tuples lists; paths are left out (a template has no use for one)."""
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return value  # Markup is a str: kept as it is, so it is not escaped again
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value if not isinstance(item, Path)]
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items() if not isinstance(item, Path)}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        data = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        for name, member in vars(type(value)).items():
+            if isinstance(member, property) and not name.startswith("_"):
+                data[name] = getattr(value, name)
+        return plain({key: item for key, item in data.items() if not isinstance(item, Path)})
+    raise TypeError(f"a layout may be given only plain data, not {type(value).__name__}")
+
+
+def long_date(value: str) -> str:
+    """An ISO date (`2026-10-15`) as a reader writes it: October 15, 2026."""
+    try:
+        day = dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise ValueError(f"'{value}' is not a date (YYYY-MM-DD)") from None
+    return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
+
+
+def lines(value: str) -> list[str]:
+    """A text's lines (an address written over several lines)."""
+    return str(value).splitlines()
+
+
+# ---- the sandbox ------------------------------------------------------------------------------------------
+
+class LayoutNamespace(Namespace):
+    """Jinja's `namespace()`, whose values may not grow past MAX_SIZE (a string doubled in a loop)."""
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        _check_size(value)
+        super().__setitem__(name, value)
+
+
+def _check_size(value: Any) -> Any:
+    if isinstance(value, (str, list, tuple)) and len(value) > MAX_SIZE:
+        raise SecurityError(f"a layout made a value of {len(value):,} items, over the limit of {MAX_SIZE:,}")
+    return value
+
+
+def _capped(function: Callable) -> Callable:
+    """A filter that refuses numbers (widths, counts) over MAX_FILTER_NUMBER, and results over MAX_SIZE."""
+
+    @wraps(function)
+    def filter_(*args, **kwargs):
+        for argument in (*args[1:], *kwargs.values()):
+            if isinstance(argument, (int, float)) and not isinstance(argument, bool) \
+                    and abs(argument) > MAX_FILTER_NUMBER:
+                raise SecurityError(f"filter '{function.__name__.removeprefix('do_')}' was given {argument:,}, "
+                                    f"over the limit of {MAX_FILTER_NUMBER:,}")
+        return _check_size(function(*args, **kwargs))
+
+    return filter_
+
+
+class LayoutEnvironment(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, stricter: plain data only, no method calls, capped sizes."""
+
+    intercepted_binops = frozenset({"*", "**", "+"})
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        del self.globals["lipsum"]  # text generated by the page: no use to a handout
+        self.globals["namespace"] = LayoutNamespace
+        self.filters = {name: _capped(function) for name, function in self.filters.items()}
+        self.filters.update(long_date=long_date, lines=lines)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(obj, PLAIN):
+            return False  # plain data has keys, not attributes: `"text".upper`, `{}.items` are refused
+        return super().is_safe_attribute(obj, attr, value)
+
+    def is_safe_callable(self, obj: Any) -> bool:
+        if isinstance(obj, (Macro, BlockReference)):  # the template's own macros, super() and self.block()
+            return True
+        if isinstance(getattr(obj, "__self__", None), (LoopContext, Cycler, Joiner)):  # loop.cycle(), ...
+            return True
+        return any(obj is helper for helper in self.globals.values())
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, dict):
+            return obj[attribute] if attribute in obj else self.undefined(obj=obj, name=attribute)
+        if isinstance(obj, PLAIN):
+            return self.unsafe_undefined(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, PLAIN):
+            try:
+                return obj[argument]
+            except (TypeError, LookupError):
+                return self.undefined(obj=obj, name=argument)
+        return super().getitem(obj, argument)
+
+    def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(left, int) and isinstance(right, int) \
+                and right > 0 and abs(left) > 1 and abs(left).bit_length() * right > 4096:
+            raise SecurityError(f"{left} ** {right} is too large a number for a layout")
+        if operator == "*":
+            for sequence, count in ((left, right), (right, left)):
+                if isinstance(sequence, (str, list, tuple)) and isinstance(count, int) \
+                        and len(sequence) * count > MAX_SIZE:
+                    raise SecurityError(f"a layout made a value of {len(sequence) * count:,} items, over the "
+                                        f"limit of {MAX_SIZE:,}")
+        return _check_size(super().call_binop(context, operator, left, right))
 
 
 class SandboxedLoader(jinja2.FileSystemLoader):
@@ -39,60 +178,94 @@ class SandboxedLoader(jinja2.FileSystemLoader):
         path = Path(self.searchpath[0], *jinja2.loaders.split_template_path(template))
         if path.exists() or path.is_symlink():
             self.sandbox.check_file(path)
+            size = path.stat().st_size
+            if size > LAYOUT_BYTES:
+                raise InputError(f"layout is {size / 1e6:.1f} MB, over the limit of {LAYOUT_BYTES / 1e6:.0f} MB "
+                                 "for a template", path)
         source, filename, uptodate = super().get_source(environment, template)
         # A file later replaced by a link leading out is read again, and so refused.
         return source, filename, lambda: uptodate() and self.sandbox.allows(path)
 
 
-_ENVIRONMENTS: dict[tuple[Path, str], jinja2.Environment] = {}
+LAYOUT_BYTES = 1_000_000  # a template larger than this is not a layout
+_ENVIRONMENTS: dict[tuple[Path, str], LayoutEnvironment] = {}
 
 
-def _environment(folder: Path, target: str) -> jinja2.Environment:
+def _environment(folder: Path, target: str) -> LayoutEnvironment:
     """One environment per layouts folder and target, kept for the process (watch mode builds many times).
 
-    Templates are recompiled when their file changes (Jinja checks modification times); compiled
-    templates are also kept in .cache/jinja/ so a fresh process does not compile them again.
+    Templates are recompiled when their file changes (Jinja checks modification times). Compiled templates
+    are kept in memory only: bytecode loaded from a project's folder would be code a project could ship.
     """
     key = (folder.resolve(), target)
     if key not in _ENVIRONMENTS:
-        cache = folder.parent / CACHE_DIR / "jinja"
-        try:
-            cache.mkdir(parents=True, exist_ok=True)
-            bytecode = jinja2.FileSystemBytecodeCache(str(cache))
-        except OSError:
-            bytecode = None  # a read-only project still builds
-        _ENVIRONMENTS[key] = jinja2.Environment(
+        _ENVIRONMENTS[key] = LayoutEnvironment(
             loader=SandboxedLoader(folder),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
-            bytecode_cache=bytecode,
             auto_reload=True,
         )
     return _ENVIRONMENTS[key]
 
 
+def _template_frame(error: BaseException, layouts: Path) -> tuple[Path | None, int | None]:
+    """The innermost template line in a traceback (Jinja maps template code to its source lines)."""
+    found: tuple[Path | None, int | None] = (None, None)
+    for frame in traceback.extract_tb(error.__traceback__):
+        path = Path(frame.filename)
+        if path.suffix in TEMPLATE_SUFFIXES and path.resolve().is_relative_to(layouts.resolve()):
+            found = (path, frame.lineno)
+    return found
+
+
 class Layouts:
     """Renders a template of layouts/ for one target, turning template mistakes into InputErrors."""
 
-    def __init__(self, root: Path, target: str, link: Callable[[str], str]):
+    def __init__(self, root: Path, target: str, link: Callable[[str], str], seconds: int = 60):
         self.folder = root / LAYOUTS_DIR
         if not self.folder.is_dir():
             raise InputError("no layouts/ folder", self.folder)
         self.link = link
+        self.seconds = seconds
         self.env = _environment(self.folder, target)
         self.env.globals.update(target=target, link=link)
         self.env.filters["resolve_links"] = self.resolve_links
+        self._plain: dict[int, tuple[Any, Any]] = {}  # id -> (object, its plain data): the book, once
 
     def resolve_links(self, html: str) -> Markup:
         """Point a chapter's in-book links (`#id`) at the document that holds the id."""
         return Markup(HREF.sub(lambda m: f'href="{self.link(m.group(1))}"', str(html)))
 
-    def render(self, name: str, **context) -> str:
+    def _as_plain(self, value: Any) -> Any:
+        if isinstance(value, (str, int, float, bool, type(None))):
+            return value
+        kept = self._plain.get(id(value))
+        if kept is None or kept[0] is not value:
+            kept = self._plain[id(value)] = (value, plain(value))
+        return kept[1]
+
+    def _stopped_at(self, error: BaseException) -> tuple[Path | None, int | None]:
+        """The template line a stopped render was on. Jinja maps its compiled code's lines back to the
+        template's only for exceptions it handles, which the time limit's is not: map them here."""
+        path, line = _template_frame(error, self.folder)
+        if path is None or line is None:
+            return path, line
         try:
-            return self.env.get_template(name).render(**context)
+            template = self.env.get_template(path.resolve().relative_to(self.folder.resolve()).as_posix())
+            return path, template.get_corresponding_lineno(line)
+        except Exception:  # a template that no longer loads: its file is still the one to name
+            return path, None
+
+    def render(self, name: str, **context) -> str:
+        from .pdf import time_limit
+
+        data = {key: self._as_plain(value) for key, value in context.items()}
+        try:
+            with time_limit(self.seconds, f"rendering the layout {name}", "limits.layout_seconds"):
+                return self.env.get_template(name).render(**data)
         except jinja2.TemplateSyntaxError as error:
             raise InputError(f"template syntax error: {error.message}", error.filename or self.folder / name,
                              error.lineno) from None
@@ -100,12 +273,24 @@ class Layouts:
             path, line = _template_frame(error, self.folder)
             raise InputError(f"template '{error.name}' not found in layouts/", path or self.folder / name,
                              line) from None
+        except SecurityError as error:
+            path, line = _template_frame(error, self.folder)
+            raise InputError(f"refused: {error} (layouts get plain data: they may read values and call the "
+                             "filters and link(), nothing else)", path or self.folder / name, line) from None
         except jinja2.UndefinedError as error:
             path, line = _template_frame(error, self.folder)
             raise InputError(f"undefined layout variable: {error.message}", path or self.folder / name,
                              line) from None
-        except InputError:
+        except InputError as error:
+            if error.path is None:  # the time limit: name the template line it was on (the alarm's trace)
+                path, line = self._stopped_at(error.__context__ or error)
+                raise InputError(error.message, path or self.folder / name, line) from None
             raise
+        except (RecursionError, MemoryError) as error:
+            path, line = _template_frame(error, self.folder)
+            what = ("nests too deeply (a macro or include that calls itself?)" if isinstance(error, RecursionError)
+                    else "ran out of memory")
+            raise InputError(f"the layout {what}", path or self.folder / name, line) from None
         except Exception as error:  # a filter or test failing on the data a layout gave it
             path, line = _template_frame(error, self.folder)
             if path is None:

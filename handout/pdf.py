@@ -51,8 +51,9 @@ class _Expired(BaseException):
 
 
 @contextmanager
-def time_limit(seconds: int, what: str):
-    """Stop a layout that runs too long (a hostile or runaway document); only in the main thread."""
+def time_limit(seconds: float, what: str, setting: str = "limits.render_seconds"):
+    """Stop a stage that runs too long (a hostile or runaway document); only in the main thread. The error
+    names the publish.toml `setting` that raises the limit."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -65,7 +66,7 @@ def time_limit(seconds: int, what: str):
     try:
         yield
     except _Expired:
-        raise InputError(f"{what} took longer than {seconds} s (limits.render_seconds in publish.toml): "
+        raise InputError(f"{what} took longer than {seconds:g} s ({setting} in publish.toml): "
                          "shorten the handout or raise the limit") from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)

@@ -45,7 +45,8 @@ def qr_svg_data_url(url: str) -> str:
 
 def render_print(book: Book, clinic: Clinic, edition: str = "letter") -> str:
     """The whole handout as one HTML document for WeasyPrint, for one clinic and edition."""
-    layouts = Layouts(book.root, "print", link=lambda anchor: f"#{anchor}")
+    layouts = Layouts(book.root, "print", link=lambda anchor: f"#{anchor}",
+                      seconds=book.config.limits.layout_seconds)
     font_css = font_face_css(lambda face: face.path.as_uri())
     context = _context(book, "print", clinic)
     # Large print, booklet and press pages are on the configured paper; letter and a4 are their own size.
@@ -89,7 +90,7 @@ def render_epub(book: Book, clinic: Clinic, page_list: list[tuple[str, str]] = (
             return f"#{anchor}"
         return owner if anchor == owner.removesuffix(".xhtml") else f"{owner}#{anchor}"
 
-    layouts = Layouts(book.root, "epub", link=link)
+    layouts = Layouts(book.root, "epub", link=link, seconds=book.config.limits.layout_seconds)
     context = _context(book, "epub", clinic)
     context["page_list"] = list(page_list)
     cover = layouts.render("epub/cover.svg", **context).encode()
