@@ -12,6 +12,11 @@ from .pdftags import scope_table_headers
 from .sandbox import Sandbox, check_data_svg, check_svg, decode_data_url, mentioning_line, referring_line
 
 
+# The largest file WeasyPrint may load (a stylesheet, a font, an image a layout names): chapter images have
+# their own, configurable, limit (limits.image_mb), checked when the chapter is read.
+FETCH_BYTES = 64_000_000
+
+
 def _fetcher_class():
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -35,6 +40,10 @@ def _fetcher_class():
                         check_data_svg(data)
                     return super().fetch(url, headers)
                 path = self.sandbox.file_for_url(url)
+                size = path.stat().st_size
+                if size > FETCH_BYTES:
+                    raise SandboxError(f"refused: the file is {size / 1e6:.0f} MB, over the limit of "
+                                       f"{FETCH_BYTES / 1e6:.0f} MB for a file a layout or stylesheet loads", path)
                 if path.suffix.lower() == ".svg":
                     check_svg(path)
             except SandboxError as error:
