@@ -153,6 +153,42 @@ def _inside(folder: Path, root: Path) -> bool:
     return probe.resolve().is_relative_to(root.resolve())
 
 
+class SignedBytecodeCache:
+    """Jinja's compiled templates, kept between processes in this user's cache folder (never a project's)
+    and signed like the cache entries: bytecode is code, so only what this user's toolchain compiled is loaded.
+    Made by `bytecode_cache()`, which returns None when there is no key (templates are then compiled each
+    time)."""
+
+    def __init__(self, folder: Path, key: bytes):
+        import jinja2
+
+        class _Cache(jinja2.BytecodeCache):
+            def load_bytecode(self, bucket) -> None:
+                raw = _read_regular(folder / f"{bucket.key}.cache", ENTRY_BYTES)
+                if raw is None or b"\n" not in raw:
+                    return
+                signature, payload = raw.split(b"\n", 1)
+                if hmac.compare_digest(signature.decode("ascii", "replace"),
+                                       _signature(key, bucket.key, payload)):
+                    bucket.bytecode_from_string(payload)
+
+            def dump_bytecode(self, bucket) -> None:
+                payload = bucket.bytecode_to_string()
+                try:
+                    atomic_write(folder / f"{bucket.key}.cache",
+                                 _signature(key, bucket.key, payload).encode() + b"\n" + payload)
+                except OSError:
+                    pass
+
+        self.cache = _Cache()
+
+
+def bytecode_cache():
+    """A Jinja bytecode cache outside every project, signed with this user's key; None without a key."""
+    key = signing_key()
+    return SignedBytecodeCache(key_folder() / "jinja", key).cache if key is not None else None
+
+
 # ---- chapters as data ----------------------------------------------------------------------------------
 
 def _cached_types() -> dict[str, type]:

@@ -10,8 +10,8 @@ in a sandbox that gives them plain data and nothing else:
   attribute starting with `_`;
 - sizes are capped (`*`, `**` and `+` on strings and lists, filter arguments, namespace values) and every
   render runs under `limits.layout_seconds`;
-- templates are read only from the project's layouts/, through the project's sandbox, and compiled in
-  memory (no bytecode cache a project folder could hold).
+- templates are read only from the project's layouts/, through the project's sandbox; their compiled code
+  is kept only in this user's own cache folder, signed (never in the project, which could ship bytecode).
 
 A template that tries anything else is refused, naming the template and line (exit status 2).
 """
@@ -32,6 +32,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Cycler, Joiner, Namespace
 from markupsafe import Markup
 
+from .cache import bytecode_cache
 from .errors import InputError
 from .sandbox import Sandbox
 
@@ -195,7 +196,8 @@ def _environment(folder: Path, target: str) -> LayoutEnvironment:
     """One environment per layouts folder and target, kept for the process (watch mode builds many times).
 
     Templates are recompiled when their file changes (Jinja checks modification times). Compiled templates
-    are kept in memory only: bytecode loaded from a project's folder would be code a project could ship.
+    are also kept in this user's cache folder, signed (`cache.bytecode_cache`): never in the project's, where
+    bytecode would be code a shared project could ship.
     """
     key = (folder.resolve(), target)
     if key not in _ENVIRONMENTS:
@@ -207,6 +209,7 @@ def _environment(folder: Path, target: str) -> LayoutEnvironment:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             auto_reload=True,
+            bytecode_cache=bytecode_cache(),
         )
     return _ENVIRONMENTS[key]
 

@@ -162,6 +162,34 @@ def test_a_crafted_cache_runs_nothing_and_is_rebuilt(project, tmp_path):
     assert not marker.exists()
 
 
+def test_compiled_templates_are_loaded_only_with_this_users_signature(project, tmp_path):
+    """Bytecode is kept in the user's cache folder, signed: a file put there unsigned, or signed with another
+    key, is compiled again, not run."""
+    import jinja2
+
+    from handout.layouts import LayoutEnvironment
+
+    marker = tmp_path / "MARKER"
+    user_cache = tmp_path / "user-cache"
+    folder = user_cache / "handout" / "jinja"
+    folder.mkdir(parents=True)
+    probe = jinja2.FileSystemBytecodeCache(str(folder), "%s.cache")
+    loader = jinja2.FileSystemLoader(str(project / "layouts"))
+    for template in (project / "layouts").rglob("*.*"):
+        name = template.relative_to(project / "layouts").as_posix()
+        _, filename, _ = loader.get_source(LayoutEnvironment(), name)
+        bucket = jinja2.bccache.Bucket(LayoutEnvironment(), probe.get_cache_key(name, filename),
+                                       probe.get_source_checksum(template.read_text()))
+        bucket.code = compile(f"import os; os.system('touch {marker}')", "evil", "exec")
+        payload = bucket.bytecode_to_string()
+        (folder / f"{bucket.key}.cache").write_bytes(b"0" * 64 + b"\n" + payload)
+    result = run_publish(project, "--no-pdf", env={"XDG_CACHE_HOME": str(user_cache)})
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists()
+    signed = [p.read_bytes() for p in folder.iterdir()]
+    assert signed and not any(data.startswith(b"0" * 64) for data in signed)  # compiled again, and signed
+
+
 def test_a_cache_entry_signed_by_another_key_is_ignored_and_replaced(project, tmp_path):
     from handout.cache import encode, signing_key
 
