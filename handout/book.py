@@ -19,6 +19,8 @@ from .errors import CONTROL_CHARACTER, InputError, SandboxError, decode_utf8, li
 from .sandbox import Sandbox, check_data_image, check_image
 from .sanitize import describe_allowed, refused_markup, refused_raw_html
 from .markdown_ext import CHAPTER_FILE, CITE_PLACEHOLDER, ChapterState, Image, Link, new_markdown
+from .mdguard import CONVERT_SECONDS, MAX_NESTING, check_markdown
+from .pdf import time_limit
 
 CHAPTERS_DIR = "chapters"
 REFERENCES_FILE = "references.yaml"
@@ -271,9 +273,33 @@ def convert_chapter(path: Path, number: int, slug: str, root: Path) -> Chapter:
                          path, _front_matter_line(text, "role"))
     state = ChapterState(slug=slug, chapter_path=path, root=root, role=role)
     state.ids.extend([slug, f"{slug}--title"])
+    check_markdown(body, path, body_line)  # shapes that would convert too slowly or recurse too deep
     md = new_markdown(state)
+    try:
+        with time_limit(CONVERT_SECONDS, "converting the chapter's Markdown"):
+            blocks = _convert_blocks(md, state, split_blocks(body, path, body_line), path)
+    except RecursionError:
+        raise InputError(f"the chapter nests too deeply to convert (lists, quotes or HTML at most {MAX_NESTING} "
+                         "deep): flatten it", path) from None
+    except InputError as error:
+        if error.path is not None:
+            raise
+        raise InputError(f"converting the chapter's Markdown took longer than {CONVERT_SECONDS} s: split the "
+                         "chapter, or simplify its longest paragraphs", path) from None
+    return Chapter(
+        path=path, number=number, slug=slug, title=meta["title"].strip(),
+        short_title=(meta.get("short_title") or meta["title"]).strip(), summary=(meta.get("summary") or "").strip(),
+        role=role, blocks=tuple(blocks),
+        headings=tuple(Heading(*h) for h in state.headings), images=tuple(state.images), ids=tuple(state.ids),
+        glossary_terms=tuple(state.glossary_terms), body=body, body_line=body_line,
+        links=tuple(state.links), citations=tuple(state.citations), warnings=tuple(warnings),
+    )
+
+
+def _convert_blocks(md, state: ChapterState, runs, path: Path) -> list[Block]:
+    """Each (kind, title, markdown, first line) run of a chapter -> a Block of checked XHTML."""
     blocks = []
-    for kind, title, source, first_line in split_blocks(body, path, body_line):
+    for kind, title, source, first_line in runs:
         md.reset()
         before = len(state.problems)
         html = md.convert(source)
@@ -298,14 +324,7 @@ def convert_chapter(path: Path, number: int, slug: str, root: Path) -> Chapter:
         html = VOID_TAG.sub(r"<\1\2 />", html)  # <br> typed by hand, as XHTML
         _check_well_formed(html, path, first_line)
         blocks.append(Block(kind, html, title))
-    return Chapter(
-        path=path, number=number, slug=slug, title=meta["title"].strip(),
-        short_title=(meta.get("short_title") or meta["title"]).strip(), summary=(meta.get("summary") or "").strip(),
-        role=role, blocks=tuple(blocks),
-        headings=tuple(Heading(*h) for h in state.headings), images=tuple(state.images), ids=tuple(state.ids),
-        glossary_terms=tuple(state.glossary_terms), body=body, body_line=body_line,
-        links=tuple(state.links), citations=tuple(state.citations), warnings=tuple(warnings),
-    )
+    return blocks
 
 
 def load_references(root: Path) -> tuple[dict[str, dict], dict[str, int], Path]:

@@ -23,6 +23,8 @@ from markdown.extensions.toc import render_inner_html, strip_tags
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
+from .mdguard import MAX_CHILDREN, MAX_ELEMENTS, MAX_TREE_DEPTH
+
 CHAPTER_FILE = re.compile(r"^(\d+)-([a-z0-9][a-z0-9-]*)\.md$")
 CITATION = r"\[@([A-Za-z0-9_-]+(?:\s*;\s*@[A-Za-z0-9_-]+)*)\]"
 EXTERNAL_SCHEMES = {"http", "https", "mailto", "tel"}
@@ -68,9 +70,28 @@ class ChapterState:
     problems: list[Problem] = field(default_factory=list)
     glossary_terms: list[tuple[str, str]] = field(default_factory=list)
     role: str = "chapter"
+    elements: int = 0  # block elements so far, over all the chapter's Markdown parts
+    _seen: set[str] = field(default_factory=set, repr=False)
+    _synced: int = field(default=0, repr=False)
+    _counters: dict[str, int] = field(default_factory=dict, repr=False)
 
     def anchor(self, local: str) -> str:
         return f"{self.slug}--{local}"
+
+    def unique(self, wanted: str) -> str:
+        """`wanted`, or `wanted-2`, `wanted-3`... if taken; added to the ids. Constant time per id (a chapter
+        of thousands of equal headings must not take quadratic time)."""
+        self._seen.update(self.ids[self._synced:])
+        n = self._counters.get(wanted, 1)
+        candidate = wanted if n == 1 else f"{wanted}-{n}"
+        while candidate in self._seen:
+            n += 1
+            candidate = f"{wanted}-{n}"
+        self._counters[wanted] = n
+        self.ids.append(candidate)
+        self._seen.add(candidate)
+        self._synced = len(self.ids)
+        return candidate
 
 
 # A citation's number depends on the whole book (order of first use), so a chapter's HTML carries a
@@ -136,12 +157,7 @@ class ChapterTreeprocessor(Treeprocessor):
         return html.unescape(strip_tags(render_inner_html(element, self.md)))
 
     def _unique(self, wanted: str) -> str:
-        candidate, n = wanted, 1
-        while candidate in self.state.ids:
-            n += 1
-            candidate = f"{wanted}-{n}"
-        self.state.ids.append(candidate)
-        return candidate
+        return self.state.unique(wanted)
 
     def _ids(self, element):
         current = element.get("id")
@@ -239,6 +255,39 @@ class ChapterTreeprocessor(Treeprocessor):
         element.set("class", "task done" if match.group(1) in "xX" else "task")
 
 
+class ShapeTreeprocessor(Treeprocessor):
+    """Runs after block parsing, before inline patterns: a chapter of more elements than MAX_ELEMENTS, or
+    nested deeper than MAX_TREE_DEPTH, is refused before the costly inline pass (and before anything
+    recursive walks it)."""
+
+    def __init__(self, md, state: ChapterState):
+        super().__init__(md)
+        self.state = state
+
+    def run(self, root):
+        stack = [(root, 0)]
+        deepest = widest = 0
+        while stack:
+            element, depth = stack.pop()
+            deepest = max(deepest, depth)
+            if element is not root:  # the chapter's own paragraphs are not one list
+                widest = max(widest, len(element))
+            self.state.elements += len(element)
+            stack.extend((child, depth + 1) for child in element)
+        problem = None
+        if widest > MAX_CHILDREN:
+            problem = (f"a list, table or definition list of {widest} items, rows or cells (at most "
+                       f"{MAX_CHILDREN} in one): split it")
+        elif self.state.elements > MAX_ELEMENTS:
+            problem = (f"the chapter has more than {MAX_ELEMENTS} paragraphs, list items, table cells and other "
+                       "blocks: split it into several chapters")
+        elif deepest > MAX_TREE_DEPTH:
+            problem = f"the chapter nests blocks {deepest} deep (at most {MAX_TREE_DEPTH}): flatten it"
+        if problem:
+            self.state.problems.append(Problem(problem, ""))
+            root.clear()  # nothing left for the inline pass
+
+
 class ChapterExtension(Extension):
     def __init__(self, state: ChapterState):
         super().__init__()
@@ -247,6 +296,7 @@ class ChapterExtension(Extension):
     def extendMarkdown(self, md):
         md.inlinePatterns.register(CitationProcessor(CITATION, md, self.state), "citation", 175)
         md.treeprocessors.register(ChapterTreeprocessor(md, self.state), "chapter", 3)
+        md.treeprocessors.register(ShapeTreeprocessor(md, self.state), "shape", 25)  # before "inline" (20)
 
 
 def new_markdown(state: ChapterState) -> markdown.Markdown:
