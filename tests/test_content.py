@@ -131,3 +131,136 @@ def test_chapters_are_in_our_own_words():
     result = subprocess.run([sys.executable, str(SEED_OVERLAP), str(REPO / "chapters")], capture_output=True,
                             text=True)
     assert result.stdout == ""
+
+
+# ---- the second clinical review (issue 13): what a patient could be harmed by not being told ------------------
+
+# Each harm-level topic of the review (facts.md rows 13-18), and words that must be printed for it. Matched in
+# lower case, with curly quotes made straight and lines joined, in the Letter PDF's text and in the EPUB's text.
+HARM_TOPICS = {
+    "who should not use esketamine or ketamine": ["aneurysm", "arteriovenous malformation", "bleeding in the brain",
+                                                  "allergy to esketamine or ketamine"],
+    "what to tell the clinician first": ["high blood pressure", "heart disease", "stroke", "psychosis",
+                                         "bipolar disorder", "alcohol or drugs", "liver disease", "pregnan",
+                                         "breastfeed"],
+    "tablets: bipolar screening and no MAOI": ["set off mania", "never take a tablet together with an maoi"],
+    "interactions and serotonin syndrome": ["serotonin syndrome", "triptans", "tramadol", "linezolid",
+                                            "st. john's wort", "fever", "muscle twitching", "fast heartbeat",
+                                            "alcohol", "opioid", "slow your breathing more"],
+    "slowed breathing (respiratory depression)": ["breathing", "hard to wake", "check your breathing"],
+    "the boxed warning for all antidepressants": ["under 25", "suicidal thoughts and actions", "first months",
+                                                  "dose change"],
+    "the same urgency everywhere": ["right away", "988", "911"],
+    "urgent warning signs": ["headache", "chest pain", "confusion", "trouble breathing", "signs of mania",
+                             "blood in your urine"],
+    "compounded ketamine for use at home": ["compounded", "use at home"],
+}
+
+SELF_HARM = re.compile(r"harm(?:ing)? (?:yourself|themselves)|self-harm|suicid|end(?:ing)? (?:your|their) life")
+
+
+def normalize(text: str) -> str:
+    """Lower case, straight quotes, one space, and words broken across lines with a hyphen joined again."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    text = text.replace("\u00ad", "")
+    return squash(text).lower()
+
+
+def epub_text(path: Path, names: tuple[str, ...] | None = None) -> str:
+    parts = []
+    with zipfile.ZipFile(path) as archive:
+        for name in sorted(archive.namelist()):
+            if name.endswith(".xhtml") and (names is None or Path(name).name in names):
+                tree = etree.fromstring(archive.read(name))
+                for note in tree.iter("{http://www.w3.org/1999/xhtml}sup"):
+                    note.text, note[:] = " ", []  # note numbers are not words
+                parts.append(" ".join(tree.itertext()))
+    return " ".join(parts)
+
+
+@pytest.fixture(scope="module")
+def both_texts(default_build):
+    pdf, epub = outputs(default_build)
+    return {"PDF": normalize(pdf_text(pdf)), "EPUB": normalize(epub_text(epub))}
+
+
+@pytest.mark.parametrize("topic", list(HARM_TOPICS))
+def test_each_harm_level_topic_is_in_both_outputs(both_texts, topic):
+    for output, text in both_texts.items():
+        missing = [words for words in HARM_TOPICS[topic] if words not in text]
+        assert missing == [], (output, topic, missing)
+
+
+def test_the_boxed_warning_is_in_the_key_points_of_both_outputs(default_build):
+    """The FDA warning for all antidepressants belongs in the key points (and where antidepressants are described)."""
+    pdf, epub = outputs(default_build)
+    with zipfile.ZipFile(epub) as archive:
+        page = etree.fromstring(archive.read("EPUB/key-points.xhtml"))
+    boxes = [" ".join(box.itertext()) for box in page.iter() if "key-points" in (box.get("class") or "").split()]
+    assert boxes and any("under 25" in normalize(box) and "right away" in normalize(box) for box in boxes)
+    from pypdf import PdfReader
+    pages = [normalize(p.extract_text() or "") for p in PdfReader(pdf).pages]
+    key_points = next(text for text in pages if text.startswith("key points"))
+    assert "under 25" in key_points and "suicidal thoughts and actions" in key_points
+    treatments = epub_text(epub, ("treatments.xhtml",))
+    assert "under 25" in normalize(treatments)
+
+
+def sentences_of(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?:])\s+|\s+(?=\u2022|\d+\.\s)", text) if s.strip()]
+
+
+def urgent_words_missing(text: str) -> list[str]:
+    """Every sentence about thoughts of self-harm or suicide that tells the reader to act says how:
+    never "soon" (or "in a few days", "at your next visit")."""
+    wrong = []
+    for sentence in sentences_of(normalize(text)):
+        if SELF_HARM.search(sentence) and re.search(
+                r"\bsoon\b|\bsoonest\b|in a few days|next (?:visit|appointment)|when you can", sentence):
+            wrong.append(sentence)
+    return wrong
+
+
+def test_no_sentence_tells_the_reader_to_act_soon_on_thoughts_of_self_harm(both_texts, book):
+    for output, text in both_texts.items():
+        assert urgent_words_missing(text) == [], output
+    markdown = " ".join(re.sub(r"\[@[^\]]*\]", "", c.body) for c in book.chapters)
+    assert urgent_words_missing(markdown) == []
+
+
+def test_thoughts_of_self_harm_always_come_with_right_away_and_988(book):
+    """Wherever a chapter tells the reader what to do about thoughts of harming themselves, "right away" is in the
+    same paragraph or list item (or its list's lead-in), and so is 988 or 911 for someone who might act on them."""
+    found = 0
+    for chapter in book.chapters:
+        blocks = re.sub(r"\[@[^\]]*\]", "", chapter.body).split("\n\n")
+        for index, block in enumerate(blocks):
+            lines = [line for line in block.strip().splitlines() if not line.startswith(":::")]
+            is_list = all(re.match(r"\s*(?:[-*]|\d+\.)\s", line) or line.startswith("  ") for line in lines[1:])
+            units = [line for line in lines if "harming yourself" in line] if is_list else (
+                [block] if "harming yourself" in block else [])
+            lead_in = blocks[index - 1].strip().splitlines()[-1] if index and is_list else ""
+            for unit in units:
+                found += 1
+                assert "right away" in unit or ("right away" in lead_in and lead_in.rstrip().endswith(":")), unit
+                assert re.search(r"\b(?:988|911)\b", unit), unit
+    assert found >= 3
+
+
+def test_the_urgency_rule_catches_what_it_is_for():
+    for wrong in ("Call your clinician soon if you have thoughts of harming yourself.",
+                  "If you have new thoughts of suicide, tell someone soon.",
+                  "Mention any thoughts of self-harm at your next visit."):
+        assert urgent_words_missing(wrong), wrong
+    assert urgent_words_missing("Tell your clinician right away about thoughts of harming yourself. The side "
+                                "effects ease soon.") == []
+
+
+def test_differences_are_given_so_nobody_has_to_subtract(book):
+    """facts.md rows 21-23: 'N more out of 100' beside each pair of trial figures; tablet and ketamine numbers are
+    said not to be comparable."""
+    text = normalize(" ".join(c.body for c in book.chapters))
+    assert "10 to 20 more people out of 100" in text
+    assert text.count("14 more out of 100") >= 2
+    assert "cannot be compared directly" in text
+    assert "not every trial was positive" in text
