@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from .render import DRAFT_MARK
+
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
 WORDS_PER_START = 8
@@ -59,9 +61,14 @@ class _TextNode:
     kind: str  # "text" or "tail"
 
 
+# Text the EPUB has and the printed pages do not: a draft's mark at the top of each EPUB document (print
+# editions carry it in the page margin, which page_start_words skips).
+EPUB_ONLY_CLASSES = {"draft-mark"}
+
+
 def _text_nodes(element, hidden: bool = False):
-    """Text nodes in reading order, leaving out hidden elements and comments."""
-    if element.get("hidden") is not None:
+    """Text nodes in reading order, leaving out hidden elements, EPUB-only text and comments."""
+    if element.get("hidden") is not None or EPUB_ONLY_CLASSES & set((element.get("class") or "").split()):
         hidden = True
     if element.text and not hidden:
         yield element, "text"
@@ -83,6 +90,8 @@ class _Stream:
             body = tree.find(f"{{{XHTML_NS}}}body")
             for element, kind in _text_nodes(body):
                 text = element.text if kind == "text" else element.tail
+                if text.strip() == DRAFT_MARK:  # a draft's mark, whatever the layout calls it
+                    continue
                 node_index = len(self.nodes)
                 self.nodes.append(_TextNode(number, element, kind))
                 for offset, char in enumerate(text):
