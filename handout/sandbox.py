@@ -190,6 +190,24 @@ def _check_pixels(source, max_pixels: int, path: Path | None) -> None:
     if width * height > max_pixels:
         raise SandboxError(f"image is {width}x{height} pixels, over the limit of {max_pixels / 1e6:.0f} megapixels "
                            "(limits.image_megapixels in publish.toml)", path)
+    _check_decodes(source, path)
+
+
+def _check_decodes(source, path: Path | None) -> None:
+    """Decode the whole raster (within the pixel limit, checked before): a damaged or truncated file would
+    print as a black box or a half picture."""
+    from PIL import Image
+
+    try:
+        for check in ("verify", "load"):  # verify() checks the file's structure and checksums; load() decodes it
+            if hasattr(source, "seek"):
+                source.seek(0)
+            with Image.open(source) as image:
+                getattr(image, check)()
+    except Exception as error:  # Pillow reports bad data with many exception types  # noqa: BLE001
+        detail = str(error).splitlines()[0][:80] if str(error) else type(error).__name__
+        raise SandboxError(f"the image does not decode ({detail}): it is damaged or cut short; export or "
+                           "download it again", path) from None
 
 
 # ---- stylesheets -----------------------------------------------------------------------------------------------
