@@ -122,6 +122,64 @@ def check_svg_bytes(data: bytes, path: Path | None = None) -> None:
                 raise SandboxError("SVG style with url() to another file is not allowed", path, element.sourceline)
         if name == "style" and element.text and ("@import" in element.text or CSS_URL.search(element.text)):
             raise SandboxError("SVG <style> may not @import or load url()s", path, element.sourceline)
+    check_svg_expansion(root, path)
+
+
+MAX_SVG_USE_DEPTH = 10       # <use> (or another #id reference) inside what a <use> draws, and so on
+MAX_SVG_ELEMENTS = 50_000    # elements an SVG draws once every reference is expanded
+SVG_URL_REFERENCE = re.compile(r"url\(\s*['\"]?#([^)'\"\s]+)")
+
+
+def _svg_references(element, ids: dict) -> list:
+    """The elements that `element` draws by reference: `href="#id"` (a <use>, a template) and `url(#id)` (a
+    pattern, marker, mask, clip path or filter)."""
+    from lxml import etree
+
+    found = []
+    for attribute, value in element.attrib.items():
+        if etree.QName(attribute).localname == "href" and value.strip().startswith("#"):
+            target = ids.get(value.strip()[1:])
+            found += [target] if target is not None else []
+        elif "url(" in value:
+            found += [ids[name] for name in SVG_URL_REFERENCE.findall(value) if name in ids]
+    # A gradient is a paint, not drawn elements: any number of shapes may use one.
+    return [target for target in found if not etree.QName(target).localname.endswith("Gradient")]
+
+
+def check_svg_expansion(root, path: Path | None) -> None:
+    """Refuse an SVG whose references expand too far (a "billion laughs" of nested <use>), nest too deep or
+    refer to themselves: what it draws is counted through the reference graph, each element once (linear)."""
+    elements = [element for element in root.iter() if isinstance(element.tag, str)]  # keeps the proxies alive
+    ids = {element.get("id"): element for element in elements if element.get("id")}
+    cost: dict = {}
+    depth: dict = {}
+    visiting: set = set()
+    stack = [(root, False)]
+    while stack:
+        element, expanded = stack.pop()
+        children = [child for child in element if isinstance(child.tag, str)]
+        references = _svg_references(element, ids)
+        if expanded:
+            visiting.discard(element)
+            cost[element] = 1 + sum(cost[child] for child in children) + sum(cost[ref] for ref in references)
+            depth[element] = max([depth[child] for child in children] + [depth[ref] + 1 for ref in references] + [0])
+            if depth[element] > MAX_SVG_USE_DEPTH:
+                raise SandboxError(f"SVG references (<use> inside what a <use> draws) nest {depth[element]} deep "
+                                   f"(at most {MAX_SVG_USE_DEPTH})", path, element.sourceline)
+            if cost[element] > MAX_SVG_ELEMENTS:
+                raise SandboxError(f"the SVG draws more than {MAX_SVG_ELEMENTS} elements once its <use> references "
+                                   "are expanded: simplify it", path, element.sourceline)
+            continue
+        if element in cost:
+            continue
+        visiting.add(element)
+        stack.append((element, True))
+        for following in (*children, *references):
+            if following in visiting:
+                raise SandboxError(f"SVG reference to '#{following.get('id')}' draws itself", path,
+                                   element.sourceline)
+            if following not in cost:
+                stack.append((following, False))
 
 
 # ---- images ----------------------------------------------------------------------------------------------------

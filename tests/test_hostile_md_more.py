@@ -95,3 +95,45 @@ def test_a_data_url_raster_that_does_not_decode_is_refused_at_its_line(mini):
     with pytest.raises(InputError) as caught:
         load_book(load_config(mini), use_cache=False)
     assert caught.value.path.name == "02-steps.md" and caught.value.line and "does not decode" in caught.value.message
+
+
+# ---- SVG cost: <use> depth and expanded element count -----------------------------------------------------------
+
+SVG_NS = 'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+
+
+def _use_laughs(levels: int, fan: int = 10) -> str:
+    """Each group uses the previous one `fan` times: fan ** levels rectangles from a few hundred bytes."""
+    groups = ['<g id="l0"><rect width="1" height="1"/></g>']
+    for level in range(1, levels + 1):
+        groups.append(f'<g id="l{level}">' + "".join(f'<use xlink:href="#l{level - 1}"/>' for _ in range(fan))
+                      + "</g>")
+    return (f'<svg {SVG_NS} viewBox="0 0 10 10" role="img"><title>Boxes</title>\n<defs>\n' + "\n".join(groups)
+            + f'\n</defs>\n<use href="#l{levels}"/>\n</svg>\n')
+
+
+@pytest.mark.parametrize("svg, message, line", [
+    (_use_laughs(9), "more than 50000 elements", 8),       # 10**9 rectangles: refused where the count passes
+    (_use_laughs(30, fan=1), "nest 11 deep (at most 10)", 14),
+    (f'<svg {SVG_NS}><title>Loop</title>\n<g id="a">\n<use href="#a"/></g></svg>', "'#a' draws itself", 3),
+], ids=["billion laughs of use", "deep use chain", "use of itself"])
+def test_an_svg_that_expands_too_far_is_refused_with_the_file_and_line(mini, svg, message, line):
+    import time
+
+    figure = mini / "assets" / "figures" / "steps.svg"  # the figure the fixture's first chapter shows
+    figure.write_text(svg)
+    start = time.perf_counter()
+    with pytest.raises(InputError) as caught:
+        load_book(load_config(mini), use_cache=False)
+    assert time.perf_counter() - start < 5
+    error = caught.value
+    assert error.path == figure and message in error.message and error.line == line, error.format()
+
+
+def test_svgs_with_modest_use_and_shared_gradients_pass():
+    from handout.sandbox import check_svg_bytes
+
+    check_svg_bytes(_use_laughs(3).encode())  # 1,000 rectangles
+    shapes = "".join(f'<rect x="{i}" width="1" height="1" fill="url(#g)"/>' for i in range(30_000))
+    check_svg_bytes(f'<svg {SVG_NS}><defs><linearGradient id="g"><stop offset="0"/><stop offset="1"/>'
+                    f'</linearGradient></defs>{shapes}</svg>'.encode())
