@@ -3,15 +3,18 @@
 load -> plan -> (nothing to do: stop, without importing WeasyPrint) -> read the book -> jobs -> rename
 into place -> remember what was made. Outputs are written to temporary files and renamed only when every
 job of the build succeeded.
+
+The output folder is the build's (see handout/outfolder.py): the build deletes or replaces only files it
+made there, and file-system trouble is the user's to fix (exit status 2, naming the path).
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import os
 import signal
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -25,9 +28,10 @@ from typing import Callable
 from .cache import CACHE_DIR, BuildState, toolchain_fingerprint
 from .config import PAPERS, Clinic, Config, load_config
 from .errors import InputError
+from .outfolder import (LOCK_NAME, MANIFEST_NAME, StagingFolder, check_clinic_folder, clean_stale_staging,
+                        filesystem_error, manifest_bytes, output_folder_for, read_manifest, shown_outside_staging)
 from .sandbox import Sandbox
 
-LOCK_NAME = ".build.lock"
 WATCHED_FOLDERS = ("chapters", "layouts", "assets")
 
 
@@ -53,39 +57,111 @@ class BuildReport:
         self.timings.append((name, time.perf_counter() - start))
 
 
-class Staging:
-    """Outputs are written to temporary files and renamed into place only when every one succeeded."""
+_ABSENT = object()  # a final file that did not exist before the commit
 
-    def __init__(self):
+
+class Staging:
+    """Outputs are written to temporary files in the build's staging folder (inside the output folder) and
+    renamed into place only when every one succeeded.
+
+    What `commit` guarantees: each output is at every moment either the previous file, whole, or the new
+    one, whole (a rename is atomic). Before the first rename the list of outputs the build made in the
+    folder is updated, so they are known as the build's after a kill. When a rename fails midway, the
+    outputs already replaced are put back (each previous file is kept as a hard link until the commit
+    ends) and those that did not exist are removed: the folder holds the previous outputs, and the error
+    says so. Only where the file system refuses hard links, or when the process is killed between two
+    renames, can some outputs be the new ones and others the previous ones; the build state is saved
+    only after the commit, so the next build makes them again.
+    """
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
+        self.files = StagingFolder(out_dir)
         self.pending: list[tuple[Path, Path]] = []
-        self.scratches: list[Path] = []
 
     def temporary(self, final: Path) -> Path:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
-        os.close(handle)
-        self.pending.append((Path(name), final))
-        return Path(name)
+        path = self.files.new_file()
+        self.pending.append((path, final))
+        return path
 
-    def scratch(self, folder: Path, name: str) -> Path:
+    def scratch(self) -> Path:
         """A temporary file that is never renamed into place."""
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, path = tempfile.mkstemp(prefix=f".scratch-{name}.", suffix=".tmp", dir=folder)
-        os.close(handle)
-        self.scratches.append(Path(path))
-        return Path(path)
+        return self.files.new_file()
 
     def commit(self) -> None:
-        for temporary, final in self.pending:
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, final)
+        if not self.pending:
+            return
+        previous = read_manifest(self.out_dir)
+        self._write_manifest(previous | {_relative(final, self.out_dir) for _, final in self.pending})
+        done: list[tuple[Path, object]] = []
+        final = self.out_dir
+        try:
+            for temporary, final in self.pending:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.chmod(temporary, 0o644)
+                backup = self._keep(final)
+                os.replace(temporary, final)
+                done.append((final, backup))
+        except OSError as error:
+            restored = self._roll_back(done)
+            if restored:
+                self._write_manifest(previous, quiet=True)
+            kept = ("the previous outputs are kept" if restored else
+                    "some outputs of this build are in place, the others are the previous ones; build again")
+            mapped = filesystem_error(error, final, "could not be put in place")
+            if mapped is None:
+                raise
+            mapped.message = f"{mapped.message} ({kept})"
+            raise mapped from None
         self.pending.clear()
 
+    def _keep(self, final: Path) -> object:
+        """A hard link to the file `final` replaces, to put it back if a later rename fails."""
+        if not os.path.lexists(final):
+            return _ABSENT
+        backup = self.files.new_name("old")
+        try:
+            os.link(final, backup, follow_symlinks=False)
+        except OSError:
+            return None  # no hard links here: this one cannot be put back
+        return backup
+
+    @staticmethod
+    def _roll_back(done: list[tuple[Path, object]]) -> bool:
+        restored = True
+        for final, backup in reversed(done):
+            try:
+                if backup is _ABSENT:
+                    os.unlink(final)
+                elif backup is not None:
+                    os.replace(backup, final)
+                else:
+                    restored = False
+            except OSError:
+                restored = False
+        return restored
+
+    def _write_manifest(self, names: set[str], quiet: bool = False) -> None:
+        temporary = self.files.path("manifest.part")
+        try:
+            temporary.write_bytes(manifest_bytes(names))
+            os.replace(temporary, self.out_dir / MANIFEST_NAME)
+        except OSError as error:
+            mapped = filesystem_error(error, self.out_dir / MANIFEST_NAME, "could not be written")
+            if quiet:
+                return
+            if mapped is None:
+                raise
+            mapped.message += " (the previous outputs are kept)"
+            raise mapped from None
+
     def discard(self) -> None:
-        for temporary in [t for t, _ in self.pending] + self.scratches:
-            temporary.unlink(missing_ok=True)
         self.pending.clear()
-        self.scratches.clear()
+        self.files.remove()
+
+
+def _relative(path: Path, folder: Path) -> str:
+    return path.relative_to(folder).as_posix()
 
 
 def output_folder(out_dir: Path, clinic: Clinic, clinic_count: int) -> Path:
@@ -197,15 +273,32 @@ def plan_outputs(config: Config, out_dir: Path, pdf: bool, epub: bool, editions:
 
 # ---- the jobs, run in worker processes (or inline) --------------------------------------------------------
 
-def _call(job: str, *args):
-    """Run a job by name; errors leave a worker as InputError (the user's) or RuntimeError (ours), which
-    both survive the trip back to the build, unlike some library exceptions."""
+def _call(job: str, output: str, *args):
+    """Run a job by name for the output file `output`; errors leave a worker as InputError (the user's) or
+    RuntimeError (ours), which both survive the trip back to the build, unlike some library exceptions."""
     try:
         return globals()[job](*args)
     except InputError:
         raise
     except Exception as error:
+        mapped = job_error(error, Path(output))
+        if mapped is not None:
+            raise mapped from None
         raise RuntimeError(f"{type(error).__name__}: {error}\n{traceback.format_exc()}") from None
+
+
+def job_error(error: BaseException, output: Path) -> InputError | None:
+    """The user's error behind a job's failure, naming the output being made: a document nested too deeply
+    to lay out, or a file-system failure (a full disk, a folder that refuses writes)."""
+    if isinstance(error, RecursionError):
+        return InputError("the document is nested too deeply to lay out (lists, quotes or boxes inside one "
+                          "another): reduce the nesting in the chapters", output)
+    if isinstance(error, OSError):
+        about = shown_outside_staging(error.filename, output.parent)
+        if about is None or about == output.parent:  # the output's own temporary file
+            return filesystem_error(error, output, "could not be written")
+        return filesystem_error(error, about)
+    return None
 
 
 def _pdf_job(book, clinic: Clinic, edition: str, target: str, want_starts: bool):
@@ -269,27 +362,51 @@ def build(root: Path, out_dir: Path | None = None, pdf: bool = True, epub: bool 
     `progress(event, name)` hears "start", "done" and "skip" for each output. `paper` ("letter" or "a4")
     overrides `print.paper` for this build.
     """
+    started = time.perf_counter()
     root = root.resolve()
-    out_dir = (out_dir or root / "dist").resolve()
-    with build_lock(out_dir):
-        return _build(root, out_dir, pdf, epub, editions, jobs, force, progress or (lambda event, name: None),
-                      draft, paper)
+    folder = root / "dist"
+    try:
+        config = load_config(root)  # a folder that is not a project gets no dist/
+        folder = output_folder_for(root, out_dir)
+        with build_lock(folder):
+            own_folder = out_dir is None or folder == (root / "dist").resolve()
+            return _build(config, folder, own_folder, pdf, epub, editions, jobs, force,
+                          progress or (lambda event, name: None), draft, paper, started)
+    except RecursionError:
+        raise InputError("the handout is nested too deeply to process (lists, quotes or boxes inside one "
+                         "another): reduce the nesting in the chapters", root / "chapters") from None
+    except OSError as error:
+        mapped = filesystem_error(error, shown_outside_staging(error.filename, folder))
+        if mapped is None:
+            raise
+        raise mapped from None
 
 
 @contextmanager
 def build_lock(out_dir: Path):
     """One build at a time per output folder; a second one is told so instead of mixing files."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with open(out_dir / LOCK_NAME, "a") as handle:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise (filesystem_error(error, out_dir, "cannot make the output folder")
+               if error.errno not in {errno.ENOENT, errno.EEXIST} else
+               InputError(f"cannot make the output folder here ({error.strerror}): choose another folder with "
+                          "--out", out_dir)) from None
+    # Never through a link: a lock file that leads elsewhere would create a file there.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        descriptor = os.open(out_dir / LOCK_NAME, flags, 0o644)
+    except OSError as error:
+        raise filesystem_error(error, out_dir / LOCK_NAME, "cannot open the build's lock file") or error from None
+    with os.fdopen(descriptor, "a") as handle:
         _HELD_LOCKS.add(handle.fileno())
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise InputError(f"another build is writing to {out_dir.name}/ right now: wait for it to finish "
                              "and run this one again", out_dir) from None
-        # Temporary files a killed build left behind are of no use to anyone.
-        for stale in [*out_dir.glob(".*.tmp"), *out_dir.glob("*/.*.tmp")]:
-            stale.unlink(missing_ok=True)
+        # What killed builds left behind: only their own marked staging folders, never a user's file.
+        clean_stale_staging(out_dir)
         try:
             yield
         finally:
@@ -369,19 +486,23 @@ def _label(item: Planned, clinics: int) -> str:
     return f"{name} [{item.clinic.id}]" if clinics > 1 else name
 
 
-def _build(root: Path, out_dir: Path, pdf: bool, epub: bool, editions: tuple[str, ...] | None,
-           jobs: int | None, force: bool, progress, draft: bool = False, paper: str | None = None) -> BuildReport:
+def _build(config: Config, out_dir: Path, own_folder: bool, pdf: bool, epub: bool,
+           editions: tuple[str, ...] | None, jobs: int | None, force: bool, progress, draft: bool,
+           paper: str | None, started: float) -> BuildReport:
     from .checks import check_date, gate, review_findings, run_checks
 
     report = BuildReport()
-    with report.step("check what changed"):
-        config = load_config(root)
-        if paper:
-            config = replace(config, print=replace(config.print, paper=paper))
-        editions = editions or config.print.editions
-        plan = plan_outputs(config, out_dir, pdf, epub, editions, draft)
-        state = BuildState(root)
-        todo = [item for item in plan if force or not state.is_current(item.final, item.inputs)]
+    root = config.root
+    if paper:
+        config = replace(config, print=replace(config.print, paper=paper))
+    editions = editions or config.print.editions
+    plan = plan_outputs(config, out_dir, pdf, epub, editions, draft)
+    state = BuildState(root)
+    # An output that is a link is never current: the build makes a file of its own in its place.
+    todo = [item for item in plan if force or os.path.islink(item.final)
+            or not state.is_current(item.final, item.inputs)]
+    check_targets(root, out_dir, own_folder, plan, todo, state)
+    report.timings.append(("check what changed", time.perf_counter() - started))
     report.warnings = config.warnings
     clinics = len(config.clinics)
     for item in plan:
@@ -403,7 +524,7 @@ def _build(root: Path, out_dir: Path, pdf: bool, epub: bool, editions: tuple[str
     # job gets one worker too when WeasyPrint is not imported yet, unless `jobs=1` asks for one process.
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     pool = _Pool(workers, layouts) if workers > 1 or (cold and jobs != 1) else _Inline()
-    staging = Staging()
+    staging = Staging(out_dir)
     try:
         with report.step("read chapters"):
             book = load_book(config)
@@ -425,10 +546,45 @@ def _build(root: Path, out_dir: Path, pdf: bool, epub: bool, editions: tuple[str
     return report
 
 
+def check_targets(root: Path, out_dir: Path, own_folder: bool, plan: list[Planned], todo: list[Planned],
+                  state: BuildState) -> None:
+    """Before anything is made: every output can go where it goes, and replaces only a file a build made.
+
+    In the project's own dist/ every file named like an output is one. In a folder given with --out, a
+    file at an output's name is replaced only when a build wrote it there (the folder's list of outputs,
+    or this project's build state); a user's file is never written over.
+    """
+    for folder in sorted({item.final.parent for item in plan}):
+        check_clinic_folder(root, out_dir, folder)
+    ours = read_manifest(out_dir)
+    recorded = getattr(state, "data", {}).get("outputs", {})
+    name_max = _name_max(out_dir)
+    for item in todo:
+        final = item.final
+        size = len(os.fsencode(final.name))
+        if size > name_max:
+            raise InputError(f"the output's name is {size} bytes long, more than the file system allows "
+                             f"({name_max}): choose a shorter output_name in publish.toml", final)
+        if final.is_dir() and not final.is_symlink():
+            raise InputError("a folder is where the build writes this output: move the folder away, or choose "
+                             "another folder with --out", final)
+        if not own_folder and os.path.lexists(final) and _relative(final, out_dir) not in ours \
+                and str(final) not in recorded:
+            raise InputError("a file the build did not make is where this output goes: move it away (a build "
+                             "replaces only its own outputs), or choose another folder with --out", final)
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
+
+
 def _run(book, plan: list[Planned], todo: list[Planned], pool, staging: Staging, state: BuildState,
          report: BuildReport, progress, clinics: int) -> None:
     """Submit every job as soon as what it needs exists: PDFs first, then booklets and EPUBs."""
-    running: dict[Future, tuple[Planned | None, str, Path | None, str]] = {}
+    running: dict[Future, tuple[Planned | None, str, Path | None, str, Path | None]] = {}
     paper = book.config.print.paper    # the plain edition a booklet's pages come from
     letters: dict[str, Path] = {}     # clinic id -> the PDF (of `paper`) a booklet is imposed from
     letters_ready: set[str] = set()
@@ -437,10 +593,12 @@ def _run(book, plan: list[Planned], todo: list[Planned], pool, staging: Staging,
     epubs = [item for item in todo if item.kind == "epub"]
     epub_of = {item.clinic.id: item for item in plan if item.kind == "epub"}
 
-    def submit(item: Planned | None, clinic: Clinic, name: str, function, *args, file: Path | None = None):
+    def submit(item: Planned | None, clinic: Clinic, name: str, function, *args, file: Path | None = None,
+               serves: Path | None = None):
         if item is not None:
             progress("start", _label(item, clinics))
-        running[pool.submit(_call, function.__name__, *args)] = (item, name, file, clinic.id)
+        output = item.final if item is not None else serves  # the output a failure is reported for
+        running[pool.submit(_call, function.__name__, str(output), *args)] = (item, name, file, clinic.id, output)
 
     for item in epubs:
         cached = state.page_starts(item.page_key)
@@ -466,7 +624,7 @@ def _run(book, plan: list[Planned], todo: list[Planned], pool, staging: Staging,
                        for p in todo)
         if item.clinic.id not in starts and not laid_out:
             submit(None, item.clinic, f"lay out {item.edition} for the page list", _pdf_job, book, item.clinic,
-                   item.edition, "", True)
+                   item.edition, "", True, serves=item.final)
     for item in booklets:  # no PDF of the paper in this build: use the current one, or make its pages
         if item.clinic.id in letters:
             continue
@@ -476,10 +634,10 @@ def _run(book, plan: list[Planned], todo: list[Planned], pool, staging: Staging,
             letters[item.clinic.id] = current
             letters_ready.add(item.clinic.id)
         else:
-            scratch = staging.scratch(item.final.parent, f"{paper}.pdf")
+            scratch = staging.scratch()
             letters[item.clinic.id] = scratch
             submit(None, item.clinic, f"write PDF {paper} (for booklet)", _pdf_job, book, item.clinic, paper,
-                   str(scratch), False, file=scratch)
+                   str(scratch), False, file=scratch, serves=item.final)
 
     def launch_ready():
         for item in [e for e in epubs if e.clinic.id in starts]:
@@ -496,18 +654,21 @@ def _run(book, plan: list[Planned], todo: list[Planned], pool, staging: Staging,
     if isinstance(pool, _Pool):  # page starts a PDF job sends before it writes its file
         for item in epubs:
             if item.clinic.id not in starts:
-                running[pool.starts_for(item.clinic.id)] = (None, "", None, item.clinic.id)
+                running[pool.starts_for(item.clinic.id)] = (None, "", None, item.clinic.id, item.final)
     launch_ready()
     while running:
         finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
         for future in finished:
-            item, name, file, clinic_id = running.pop(future)
+            item, name, file, clinic_id, output = running.pop(future)
+            try:
+                result = future.result()  # re-raises an InputError from the worker
+            except (RecursionError, OSError) as error:  # failed on the way to or from a worker
+                raise job_error(error, output) or error from None
             if not name:  # early page starts, not a job
-                page_starts = future.result()
-                starts[clinic_id] = page_starts
-                state.record_page_starts(epub_of[clinic_id].page_key, page_starts)
+                starts[clinic_id] = result
+                state.record_page_starts(epub_of[clinic_id].page_key, result)
                 continue
-            pages, page_starts, seconds = future.result()  # re-raises an InputError from the worker
+            pages, page_starts, seconds = result
             if page_starts is not None:
                 starts[clinic_id] = page_starts
                 state.record_page_starts(epub_of[clinic_id].page_key, page_starts)

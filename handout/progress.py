@@ -8,8 +8,8 @@ import time
 class PlainProgress:
     """One line per event, for logs."""
 
-    def __init__(self, stream=sys.stdout):
-        self.stream = stream
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stdout  # looked up now: sys.stdout may have been replaced since import
         self.started: dict[str, float] = {}
 
     def __call__(self, event: str, name: str) -> None:
@@ -56,6 +56,7 @@ class LiveProgress:
         return False
 
 
-def progress_for(stream=sys.stdout):
-    """A live display when `stream` is a terminal, plain lines otherwise."""
+def progress_for(stream=None):
+    """A live display when `stream` (default: sys.stdout as it is now) is a terminal, plain lines otherwise."""
+    stream = stream or sys.stdout
     return LiveProgress() if stream.isatty() else PlainProgress(stream)

@@ -129,6 +129,7 @@ def preview_html(root: Path, out_dir: Path) -> tuple[str, str]:
 def _ignored(root: Path, out_dir: Path):
     skip = [out_dir.resolve(), (root / ".cache").resolve(), (root / ".git").resolve(), (root / ".venv").resolve(),
             (root / "node_modules").resolve()]
+    skip = [folder for folder in skip if not root.is_relative_to(folder)]  # an output folder around the project
 
     def keep(change, path: str) -> bool:
         resolved = Path(path).resolve()
@@ -146,8 +147,15 @@ def watch(root: Path, out_dir: Path | None = None, host: str = "127.0.0.1", port
 
     from .build import build
 
+    from .outfolder import output_folder_for
+
     root = root.resolve()
-    out_dir = (out_dir or root / "dist").resolve()
+    if not (root / "publish.toml").is_file():
+        raise InputError(f"no publish.toml found in {root}: run watch in a project folder, or name one with "
+                         "--project", root / "publish.toml")
+    if not 0 <= port <= 65535:
+        raise InputError(f"--port {port} is not a port: use one from 1 to 65535, or 0 for any free port")
+    requested, out_dir = out_dir, output_folder_for(root, out_dir)  # the same rules as every build
     preview = Preview()
     try:
         server = ThreadingHTTPServer((host, port), _handler(preview, root, out_dir))
@@ -162,10 +170,10 @@ def watch(root: Path, out_dir: Path | None = None, host: str = "127.0.0.1", port
             # The PDF an editor looks at first, then everything else that changed: two builds, each atomic.
             from .config import load_config
             main = load_config(root).print.editions[:1]
-            report = build(root, out_dir, jobs=1, editions=main, epub=False)
+            report = build(root, requested, jobs=1, editions=main, epub=False)
             page, pdf = preview_html(root, out_dir)
             preview.update(page, pdf, "")
-            rest = build(root, out_dir, jobs=1)
+            rest = build(root, requested, jobs=1)
             report.outputs += rest.outputs
         except InputError as error:
             message = error.format(root)
