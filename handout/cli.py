@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import traceback
@@ -124,20 +125,40 @@ def run_build(args) -> int:
     return 0
 
 
+def project_folder(path: Path) -> Path:
+    """The project folder as given, resolved; a loop of links or a name the system refuses is the user's."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as error:  # RuntimeError: a loop of symbolic links (Python 3.11)
+        raise InputError(f"cannot use this folder: {getattr(error, 'strerror', None) or error}: name the project "
+                         "folder with --project", path) from None
+
+
+def shown(error: InputError, root: Path) -> str:
+    """The error's line, its file relative to the project when the project's path can be resolved."""
+    try:
+        return error.format(root)
+    except (OSError, RuntimeError):  # the project folder is a loop of links
+        return error.format()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    args.project = args.project.resolve()
     try:
+        args.project = project_folder(args.project)
         source_date_epoch()  # a bad value is refused before anything reads the date
         if args.command == "watch":
             return run_watch(args)
         return run_check(args) if args.command == "check" else run_build(args)
     except InputError as error:
-        print(f"error: {error.format(args.project)}", file=sys.stderr)
+        print(f"error: {shown(error, args.project)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of the output went away (`publish.py check | head -1`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+        return 141  # as if killed by SIGPIPE, like other command-line tools
     except Exception as error:  # anything else is our bug, not the user's input
         if args.debug:
             traceback.print_exc()  # a worker's error carries the worker's trace in its message too

@@ -394,3 +394,17 @@ def test_a_recursion_error_while_laying_out_is_exit_2_naming_the_output(project,
     assert line.startswith("error: dist/ketamine-handout") and "nested too deeply" in line
     assert "reduce the nesting" in line
     assert snapshot(project / "dist") == before
+
+
+@pytest.mark.parametrize("out", ["chapters", "."])
+def test_watch_refuses_the_same_output_folders_and_fails_fast(project, out):
+    before = snapshot(project)
+    environment = {**os.environ, "SOURCE_DATE_EPOCH": TEST_EPOCH}
+    try:
+        result = subprocess.run([sys.executable, str(REPO / "publish.py"), "--project", str(project), "watch",
+                                 "--port", "0", "--out", str(project / out)], capture_output=True, text=True,
+                                env=environment, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("watch started instead of refusing the output folder")
+    assert "output folder" in _one_error(result)
+    assert snapshot(project) == before
