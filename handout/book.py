@@ -11,8 +11,6 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import yaml
-
 from .cache import ChapterCache
 from .config import Config, Limits, source_date_epoch
 from .errors import CONTROL_CHARACTER, InputError, SandboxError, decode_utf8, line_of, refuse_control_characters
@@ -21,6 +19,7 @@ from .sanitize import describe_allowed, refused_markup, refused_raw_html
 from .markdown_ext import CHAPTER_FILE, CITE_PLACEHOLDER, ChapterState, Image, Link, new_markdown
 from .mdguard import CONVERT_SECONDS, MAX_NESTING, check_markdown
 from .pdf import time_limit
+from .safeyaml import MAX_REFERENCES_BYTES, load_yaml
 
 CHAPTERS_DIR = "chapters"
 REFERENCES_FILE = "references.yaml"
@@ -150,13 +149,7 @@ def split_front_matter(text: str, path: Path) -> tuple[dict, str, int]:
             break
     else:
         raise InputError("front matter is not closed: add a '---' line after it", path, 1)
-    try:
-        data = yaml.safe_load("\n".join(lines[1:end]))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise InputError(f"invalid YAML front matter: {problem}", path,
-                         mark.line + 2 if mark else 1) from None
+    data, _ = load_yaml("\n".join(lines[1:end]), path, 2, "invalid YAML front matter")
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -331,17 +324,17 @@ def load_references(root: Path) -> tuple[dict[str, dict], dict[str, int], Path]:
     path = root / CHAPTERS_DIR / REFERENCES_FILE
     if not path.exists() and not path.is_symlink():
         return {}, {}, path
+    size = Sandbox(root).check_file(path).stat().st_size
+    if size > MAX_REFERENCES_BYTES:
+        raise InputError(f"the file is {size / 1e6:.1f} MB, over the limit of {MAX_REFERENCES_BYTES / 1e6:.0f} MB: "
+                         "keep only the sources the handout cites", path)
     text = read_text(path, Sandbox(root))
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise InputError(f"invalid YAML: {getattr(error, 'problem', None) or error}", path,
-                         mark.line + 1 if mark else None) from None
+    data, node = load_yaml(text, path)
+    data = data or {}
     if not isinstance(data, dict):
         raise InputError("references must be a mapping of key: entry", path, 1)
-    lines = {key_node.value: key_node.start_mark.line + 1 for key_node, _ in (node.value if node else [])}
+    pairs = node.value if getattr(node, "id", "") == "mapping" else []  # an empty file or a lone `~`: none
+    lines = {key_node.value: key_node.start_mark.line + 1 for key_node, _ in pairs}
     for key, entry in data.items():
         line = lines.get(str(key))
         if not re.fullmatch(r"[A-Za-z0-9_-]+", str(key)):

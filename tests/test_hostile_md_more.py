@@ -8,6 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from handout.book import load_book
 from handout.config import load_config
@@ -137,3 +139,138 @@ def test_svgs_with_modest_use_and_shared_gradients_pass():
     shapes = "".join(f'<rect x="{i}" width="1" height="1" fill="url(#g)"/>' for i in range(30_000))
     check_svg_bytes(f'<svg {SVG_NS}><defs><linearGradient id="g"><stop offset="0"/><stop offset="1"/>'
                     f'</linearGradient></defs>{shapes}</svg>'.encode())
+
+
+# ---- YAML: aliases, size, dates, and fuzzing -------------------------------------------------------------------
+
+ALIAS_BOMB = ('lol: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+              + "".join(f"l{n}: &{chr(98 + n)} [" + ", ".join([f"*{chr(97 + n)}"] * 9) + "]\n" for n in range(8)))
+
+
+def _references(project: Path) -> Path:
+    return project / "chapters" / "references.yaml"
+
+
+def _front_matter(project: Path, extra: str) -> Path:
+    chapter = project / "chapters" / "01-welcome.md"
+    chapter.write_text(chapter.read_text().replace("---\n", f"---\n{extra}", 1))
+    return chapter
+
+
+def _load_error(project: Path) -> InputError:
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(InputError) as caught:
+        load_book(load_config(project), use_cache=False)
+    assert time.perf_counter() - start < 2
+    return caught.value
+
+
+def test_a_yaml_alias_bomb_in_references_is_refused_at_once(mini):
+    _references(mini).write_text(ALIAS_BOMB)
+    error = _load_error(mini)
+    assert error.path.name == "references.yaml" and error.line == 1 and "aliases" in error.message
+
+
+def test_anchors_and_aliases_in_front_matter_are_refused_at_their_line(mini):
+    chapter = _front_matter(mini, "short_title: &t Welcome\nsummary: *t\n")
+    error = _load_error(mini)
+    assert error.path == chapter and error.line == 2 and "anchors" in error.message
+
+
+def test_an_oversized_references_file_is_refused_before_it_is_parsed(mini):
+    from handout.safeyaml import MAX_REFERENCES_BYTES
+
+    references = _references(mini)
+    references.write_text(references.read_text() + ("# padding\n" * (MAX_REFERENCES_BYTES // 10 * 20)))
+    error = _load_error(mini)
+    assert error.path == references and "over the limit of 1 MB" in error.message
+
+
+@pytest.mark.parametrize("where", ["references", "front matter"])
+def test_an_impossible_date_is_refused_at_its_line(mini, where):
+    if where == "references":
+        path = _references(mini)
+        text = path.read_text()
+        path.write_text(text.replace("  year: 2024\n", "  year: 2024\n  accessed: 2026-02-30\n", 1))
+        line = text.splitlines().index("  year: 2024") + 2
+    else:
+        path, line = _front_matter(mini, "reviewed: 2026-02-30\n"), 2
+    error = _load_error(mini)
+    assert error.path == path and error.line == line and "'2026-02-30' is not a date that exists" in error.message
+
+
+def test_deeply_nested_yaml_is_refused_not_a_recursion_error(mini):
+    _references(mini).write_text("guide: " + "[" * 3000 + "]" * 3000 + "\n")
+    error = _load_error(mini)
+    assert "nested more than 20 deep" in error.message and error.line == 1
+
+
+# YAML text built from YAML's own punctuation, keywords and the fields the loader knows.
+_YAML_PIECES = st.sampled_from([
+    "\n", " ", "  ", ": ", "- ", "[", "]", "{", "}", ",", "&a", "*a", "!!", "!!str ", "!!int ", "!!float ",
+    "!!timestamp ", "!!binary ", "!!set ", "!!omap ", "!!python/object:os.system ", "? ", "|", ">", "'", '"', "#",
+    "%YAML 1.1\n", "---\n", "...\n", "<<: ", "~", "null", "true", "no", "0x1F", "0o17", "1_000", "1:30:00",
+    ".inf", "-.nan", "1e400", "9" * 40, "2026-02-30", "2026-02-28", "2026-02-28T25:00:00", "2026-1-1 10:00:00 +99",
+    "title", "short_title", "summary", "role", "glossary", "sources", "authors", "publisher", "year", "details",
+    "doi", "url", "accessed", "https://example.org/x", "10.1000/x", "\t", "\u00e9", "\u2028", "\ufeff", "x",
+])
+yaml_text = st.lists(_YAML_PIECES, max_size=40).map("".join)
+yaml_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | st.dates()
+    | st.datetimes(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8) | st.integers(),
+                                                                     children, max_size=4),
+    max_leaves=12)
+
+
+def _dumped(value) -> str:
+    import yaml
+
+    return yaml.safe_dump(value, allow_unicode=True)
+
+
+def _only_input_errors(call) -> None:
+    try:
+        call()
+    except InputError:
+        pass
+
+
+FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@FUZZ
+@given(text=yaml_text | yaml_values.map(_dumped)
+       | st.dictionaries(st.sampled_from(["title", "short_title", "summary", "role", "x"]), yaml_values,
+                         max_size=4).map(_dumped))
+@example(text="!!int ")  # found by this test: an IndexError inside PyYAML
+@example(text="accessed: 2026-02-30")
+def test_fuzzed_front_matter_is_loaded_or_refused_as_bad_input(tmp_path_factory, text):
+    from handout.book import convert_chapter
+
+    root = tmp_path_factory.mktemp("fm")
+    (root / "chapters").mkdir()
+    chapter = root / "chapters" / "01-x.md"
+    chapter.write_text(f"---\n{text}\n---\nSome text.\n", encoding="utf-8")
+    _only_input_errors(lambda: convert_chapter(chapter, 1, "x", root))
+
+
+_REFERENCE = st.fixed_dictionaries({"authors": yaml_values, "title": yaml_values, "publisher": yaml_values,
+                                    "year": yaml_values},
+                                   optional={"details": yaml_values, "doi": yaml_values, "url": yaml_values,
+                                             "accessed": yaml_values})
+
+
+@FUZZ
+@given(text=yaml_text | st.dictionaries(st.sampled_from(["guide", "survey", "other key", "x"]),
+                                        _REFERENCE | yaml_values, max_size=3).map(_dumped))
+@example(text="~")  # found by this test: a lone null has no keys to number
+def test_fuzzed_references_are_loaded_or_refused_as_bad_input(tmp_path_factory, text):
+    from handout.book import load_references
+
+    root = tmp_path_factory.mktemp("refs")
+    (root / "chapters").mkdir()
+    (root / "chapters" / "references.yaml").write_text(text, encoding="utf-8")
+    _only_input_errors(lambda: load_references(root))
