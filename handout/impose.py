@@ -4,20 +4,34 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def booklet_sequence(page_count: int) -> list[int]:
+    """The booklet's pages in folded reading order (1-based, 0 = blank), padded to a multiple of 4.
+
+    The blanks go before the last page, so the last page (the handout's "About this handout" back page, with
+    the crisis lines and where to get the handout) is the outside back cover, not a page inside a booklet
+    whose back cover is blank. A one-page handout is just its front cover.
+    """
+    padded = -(-page_count // 4) * 4
+    if page_count < 2:
+        return [*range(1, page_count + 1), *[0] * (padded - page_count)]
+    return [*range(1, page_count), *[0] * (padded - page_count), page_count]
+
+
 def saddle_stitch_order(page_count: int) -> list[tuple[int, int]]:
     """(left, right) page numbers (1-based, 0 = blank) for each sheet side, front then back.
 
-    Pages are padded with blanks to a multiple of 4 (M). Sheet 1's front holds
-    M and 1, its back 2 and M-1; printed double-sided and folded, the pages
-    read in order.
+    Positions in the folded booklet run from 1 to M (the page count padded to a multiple of 4, blanks before
+    the last page: `booklet_sequence`). Sheet 1's front holds positions M and 1 (back and front cover), its
+    back 2 and M-1; printed double-sided and folded, the pages read in order.
     """
-    padded = -(-page_count // 4) * 4
+    sequence = booklet_sequence(page_count)
+    padded = len(sequence)
     sides = []
     for sheet in range(padded // 4):
         front = (padded - 2 * sheet, 1 + 2 * sheet)
         back = (2 + 2 * sheet, padded - 1 - 2 * sheet)
         sides += [front, back]
-    return [tuple(p if p <= page_count else 0 for p in side) for side in sides]
+    return [tuple(sequence[position - 1] for position in side) for side in sides]
 
 
 def _page_as_form(page, writer):
