@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import mimetypes
+import re
 import signal
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import InputError, SandboxError
-from .pdftags import scope_table_headers
+from .pdftags import finish_pdf, finish_press_pdf
 from .sandbox import Sandbox, check_data_svg, check_svg, decode_data_url, mentioning_line, referring_line
 
 
@@ -82,6 +83,29 @@ def time_limit(seconds: float, what: str, setting: str = "limits.render_seconds"
         signal.signal(signal.SIGALRM, previous)
 
 
+# The press edition's output intent: a CMYK printing profile from Debian's libgs-common (scripts/system-deps.sh).
+PRESS_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
+
+
+def pdf_options(html: str) -> dict:
+    """WeasyPrint's PDF options for an edition's HTML: PDF/X-4 (tagged) for the press edition, else PDF/UA-1."""
+    if re.search(r'<body\b[^>]*\bclass="[^"]*\bedition-press\b', html):
+        return {"pdf_variant": "pdf/x-4", "pdf_tags": True}
+    return {"pdf_variant": "pdf/ua-1"}
+
+
+def press_profiles() -> dict:
+    """The press edition's CMYK output profile, for WeasyPrint's `color_profiles`; a clear error when missing."""
+    from weasyprint.css import ColorProfile
+
+    if not PRESS_PROFILE.is_file():
+        raise InputError(f"the press edition needs the CMYK profile {PRESS_PROFILE} (Debian package libgs-common): "
+                         "run `bash scripts/system-deps.sh` as root")
+    with PRESS_PROFILE.open("rb") as handle:
+        return {"device-cmyk": ColorProfile(handle, PRESS_PROFILE.as_uri(), "relative-colorimetric",
+                                            (["c"], ["m"], ["y"], ["k"]))}
+
+
 class RenderedPdf:
     """A laid-out print document: written to PDF, and read for where each page starts."""
 
@@ -94,8 +118,11 @@ class RenderedPdf:
         self.seconds = seconds
         try:
             with time_limit(seconds, what):
+                self.options = pdf_options(html)
+                profiles = press_profiles() if self.options["pdf_variant"] == "pdf/x-4" else None
                 self.document = weasyprint.HTML(string=html, base_url=root.resolve().as_uri() + "/",
-                                                url_fetcher=self._fetcher).render(pdf_variant="pdf/ua-1")
+                                                url_fetcher=self._fetcher).render(color_profiles=profiles,
+                                                                                  **self.options)
         except self._refused as error:
             raise _locate(error.error, root) from None
 
@@ -108,11 +135,12 @@ class RenderedPdf:
         return page_start_words(self.document)
 
     def write(self, target: Path) -> int:
-        """Write the PDF/UA-1 file; returns the page count."""
+        """Write the PDF (PDF/UA-1, or PDF/X-4 for the press edition); returns the page count."""
         try:
             with time_limit(self.seconds, "writing the PDF"):
-                self.document.write_pdf(target, pdf_variant="pdf/ua-1", url_fetcher=self._fetcher,
-                                        finisher=scope_table_headers)
+                press = self.options["pdf_variant"] == "pdf/x-4"
+                self.document.write_pdf(target, url_fetcher=self._fetcher, **self.options,
+                                        finisher=finish_press_pdf if press else finish_pdf)
         except self._refused as error:
             raise _locate(error.error, self.root) from None
         return self.page_count
