@@ -2,8 +2,11 @@
 # Installs the system packages the toolchain needs when they are missing (Debian; needs root).
 #   Pango and HarfBuzz: WeasyPrint's text layout; libharfbuzz-subset0: fast font subsetting.
 #   A Java runtime: EPUBCheck (tests only).  poppler-utils: pdftoppm, to look at pages.
+#   libgs-common: the CMYK printing profile (/usr/share/color/icc/ghostscript/default_cmyk.icc) that is the press
+#   edition's PDF/X-4 output intent.
 set -euo pipefail
-needed=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core poppler-utils)
+needed=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core poppler-utils
+        libgs-common)
 if [ "${1:-}" = "--test" ]; then
   command -v java >/dev/null 2>&1 || needed+=(default-jre-headless)
 fi
