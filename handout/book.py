@@ -388,12 +388,38 @@ def discover_chapters(root: Path) -> list[tuple[int, str, Path]]:
     return sorted(found)
 
 
+# Extensions that Markdown files have, other than the chapters' own lower-case `.md`.
+MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn", ".mdtxt", ".mdtext"}
+
+
+def stray_chapter_files(root: Path, keep: tuple[Path, ...] = ()) -> list[str]:
+    """Warnings ("path:line: text") for files in chapters/ that look like chapters but are not read as one: a
+    Markdown extension other than `.md` (`11-extra.MD`, `.markdown`), or a numbered name (`12-more.txt`).
+    `keep` are files the project names for another use (the jargon list)."""
+    folder = root / CHAPTERS_DIR
+    if not folder.is_dir():
+        return []  # discover_chapters says so
+    warnings = []
+    kept = {path.resolve() for path in keep}
+    for path in sorted(folder.iterdir()):
+        name = path.name
+        if path.suffix == ".md" or name.startswith((".", "#")) or name.endswith("~") or path.resolve() in kept \
+                or not path.is_file():
+            continue
+        if path.suffix.lower() in MARKDOWN_SUFFIXES or re.match(r"\d+-", name):
+            warnings.append(f"{path.relative_to(root).as_posix()}:1: '{name}' is not part of the book: only files "
+                            f"named like NN-slug.md (with '.md' in lower case) are chapters; rename it to "
+                            f"'{path.stem}.md' to include it, or move it out of chapters/")
+    return warnings
+
+
 def load_book(config: Config, use_cache: bool = True) -> Book:
     """Read every chapter and the references into a validated Book."""
     root = config.root
     warnings = list(config.warnings)
     check_jargon_file(config)
     entries, reference_lines, references_path = load_references(root)
+    warnings.extend(stray_chapter_files(root, (root / config.check.jargon_file,)))
     cache = ChapterCache(root) if use_cache else None
     chapters = []
     for number, slug, path in discover_chapters(root):

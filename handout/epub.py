@@ -11,6 +11,8 @@ import mimetypes
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
+from urllib.parse import quote, unquote
+from xml.sax.saxutils import escape as xml_escape
 
 from ebooklib import epub
 
@@ -139,6 +141,11 @@ def build_epub(book: Book, clinic: Clinic, page_starts: list[list[str]] | None =
         item.add_metadata(None, "meta", f"{config.title} (printed {page_source_name(config)} edition)",
                           {"property": "pageBreakSource"})
 
+    images = {image.src: image.path for image in book.images if image.path is not None}
+    if clinic.logo:
+        images[clinic.logo] = book.root / clinic.logo
+    packed = packed_names(images)
+    pages = tuple(replace(page, content=encode_image_urls(page.content, packed)) for page in pages)
     documents = {}
     for page in pages:
         _check_xhtml(page, book)
@@ -165,13 +172,12 @@ def build_epub(book: Book, clinic: Clinic, page_starts: list[list[str]] | None =
     for index, face in enumerate(font_files()):
         item.add_item(epub.EpubItem(uid=f"font{index}", file_name=epub_font_name(face),
                                     media_type="font/ttf", content=face.path.read_bytes()))
-    images = {image.src: image.path for image in book.images if image.path is not None}
-    if clinic.logo:
-        images[clinic.logo] = book.root / clinic.logo
     for index, (name, path) in enumerate(sorted(images.items())):
         if not sandbox.allows(path):  # load checked this; packaging checks again
             raise InputError(f"refused to pack '{path}': it is outside the project", path)
-        item.add_item(_asset_item(f"image{index}", name, path.read_bytes()))
+        # ebooklib writes the manifest href and the zip entry from one name: give it the URL (percent-encoded);
+        # normalise_zip names the entry by the file's real name again.
+        item.add_item(_asset_item(f"image{index}", url_path(packed[name]), path.read_bytes()))
 
     chapter_links = [epub.Link(c.file_name, c.title, c.slug) for c in book.chapters]
     item.toc = [epub.Link("title.xhtml", config.title, "title"), *chapter_links,
@@ -180,6 +186,38 @@ def build_epub(book: Book, clinic: Clinic, page_starts: list[list[str]] | None =
     item.spine = [documents["cover.xhtml"], documents["title.xhtml"], documents["nav.xhtml"],
                   *(documents[c.file_name] for c in book.chapters), documents["back.xhtml"]]
     return item
+
+
+def url_path(name: str) -> str:
+    """A project-relative file name as a URL path: spaces, accents and reserved characters percent-encoded."""
+    return quote(name, safe="/")
+
+
+def packed_names(images) -> dict[str, str]:
+    """Each image's name in the EPUB: its project name, with spaces as '_' (EPUBCheck warns of spaces in file
+    names, PKG-010), made unique."""
+    packed: dict[str, str] = {}
+    for name in sorted(images):
+        wanted = candidate = name.replace(" ", "_")
+        number = 1
+        while candidate in packed.values() or (candidate != name and candidate in images):
+            number += 1
+            folder, _, file = wanted.rpartition("/")
+            candidate = f"{folder}/{number}-{file}" if folder else f"{number}-{file}"
+        packed[name] = candidate
+    return packed
+
+
+def encode_image_urls(content: bytes, packed: dict[str, str]) -> bytes:
+    """An EPUB document with each image's `src` written as the URL of its packed name (`schéma ü.svg` ->
+    `sch%C3%A9ma_%C3%BC.svg`)."""
+    for name, packed_name in packed.items():
+        encoded = url_path(packed_name)
+        if encoded == name:
+            continue
+        for written in {name, xml_escape(name, {'"': "&quot;"})}:
+            content = content.replace(f'src="{written}"'.encode(), f'src="{encoded}"'.encode())
+    return content
 
 
 def normalise_zip(data: bytes, language: str) -> bytes:
@@ -192,7 +230,9 @@ def normalise_zip(data: bytes, language: str) -> bytes:
     with zipfile.ZipFile(out, "w") as target:
         names = ["mimetype"] + [n for n in source.namelist() if n != "mimetype"]
         for name in names:
-            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
+            # Entries ebooklib named by a URL (url_path) get the file's real name; the manifest keeps the URL.
+            info = zipfile.ZipInfo(unquote(name) if name.startswith("EPUB/assets/") else name,
+                                   date_time=FIXED_ZIP_TIME)
             info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 3

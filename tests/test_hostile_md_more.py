@@ -274,3 +274,70 @@ def test_fuzzed_references_are_loaded_or_refused_as_bad_input(tmp_path_factory, 
     (root / "chapters").mkdir()
     (root / "chapters" / "references.yaml").write_text(text, encoding="utf-8")
     _only_input_errors(lambda: load_references(root))
+
+
+# ---- names: stray chapter-like files, asset names that need encoding -----------------------------------------
+
+@pytest.mark.parametrize("name", ["11-extra.MD", "12-more.markdown", "13-notes.txt", "notes.Markdown"])
+def test_a_chapter_like_file_that_is_not_read_is_a_warning_naming_it(mini, name):
+    (mini / "chapters" / name).write_text("---\ntitle: Extra\n---\nLeft out.\n")
+    book = load_book(load_config(mini), use_cache=False)
+    stray = [warning for warning in book.warnings if name in warning]
+    assert len(stray) == 1 and stray[0].startswith(f"chapters/{name}:1: ") and "is not part of the book" in stray[0]
+    assert len(book.chapters) == 4
+
+
+def test_the_jargon_list_and_editor_files_are_not_warned_about(mini):
+    for name in ("jargon.txt", ".01-welcome.md.swp", "01-welcome.md~"):
+        (mini / "chapters" / name).write_text("x\n")
+    book = load_book(load_config(mini), use_cache=False)
+    assert not [warning for warning in book.warnings if "is not part of the book" in warning]
+
+
+def test_check_reports_a_stray_chapter_file_as_a_warning(mini):
+    from handout.checks import run_checks
+
+    (mini / "chapters" / "11-extra.MD").write_text("---\ntitle: Extra\n---\nLeft out.\n")
+    config = load_config(mini)
+    findings = run_checks(load_book(config, use_cache=False), dt.date(2026, 11, 15))
+    assert any(f.path == "chapters/11-extra.MD" and f.level == "warning" for f in findings)
+
+
+ACCENTED = "sch\u00e9ma \u00fc.svg"
+
+
+@pytest.mark.slow
+def test_an_asset_named_with_spaces_and_accents_is_percent_encoded_in_the_epub(mini):
+    import zipfile
+    from urllib.parse import quote
+
+    from conftest import epubcheck, outputs, run_publish
+
+    figures = mini / "assets" / "figures"
+    shutil.copy(figures / "steps.svg", figures / ACCENTED)
+    steps = mini / "chapters" / "02-steps.md"
+    encoded = quote(ACCENTED)
+    packed = "sch\u00e9ma_\u00fc.svg"  # EPUBCheck warns of spaces in file names (PKG-010)
+    steps.write_text(steps.read_text() + f"\n![The three steps again](../assets/figures/{encoded})\n"
+                     f"\n![And once more](<../assets/figures/{ACCENTED}>)\n")
+    result = run_publish(mini)
+    assert result.returncode == 0, result.stderr
+    _, epub_path = outputs(mini)
+    with zipfile.ZipFile(epub_path) as epub:
+        names = epub.namelist()
+        opf = epub.read("EPUB/content.opf").decode()
+        chapter = epub.read("EPUB/steps.xhtml").decode()
+    assert f"EPUB/assets/figures/{packed}" in names
+    assert f'href="assets/figures/{quote(packed)}"' in opf and "sch\u00e9ma" not in opf
+    assert chapter.count(f'src="assets/figures/{quote(packed)}"') == 2 and "sch\u00e9ma" not in chapter
+    assert epubcheck(epub_path) == []
+
+
+def test_packed_image_names_have_no_spaces_and_stay_unique():
+    from handout.epub import encode_image_urls, packed_names
+
+    packed = packed_names({"assets/a b.png": None, "assets/a_b.png": None, "assets/plain.png": None})
+    assert packed == {"assets/a b.png": "assets/2-a_b.png", "assets/a_b.png": "assets/a_b.png",
+                      "assets/plain.png": "assets/plain.png"}
+    page = b'<img src="assets/a b.png"/><img src="assets/plain.png"/>'
+    assert encode_image_urls(page, packed) == b'<img src="assets/2-a_b.png"/><img src="assets/plain.png"/>'
