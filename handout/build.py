@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import os
 import signal
+import stat
 import sys
 import threading
 import time
@@ -376,7 +377,7 @@ def build(root: Path, out_dir: Path | None = None, pdf: bool = True, epub: bool 
         raise InputError("the handout is nested too deeply to process (lists, quotes or boxes inside one "
                          "another): reduce the nesting in the chapters", root / "chapters") from None
     except OSError as error:
-        mapped = filesystem_error(error, shown_outside_staging(error.filename, folder))
+        mapped = filesystem_error(error, shown_outside_staging(error.filename, folder) or folder)
         if mapped is None:
             raise
         raise mapped from None
@@ -392,12 +393,19 @@ def build_lock(out_dir: Path):
                if error.errno not in {errno.ENOENT, errno.EEXIST} else
                InputError(f"cannot make the output folder here ({error.strerror}): choose another folder with "
                           "--out", out_dir)) from None
-    # Never through a link: a lock file that leads elsewhere would create a file there.
-    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
+    # Never through a link (a lock file that leads elsewhere would create a file there), never waiting on a
+    # named pipe put in its place.
+    path = out_dir / LOCK_NAME
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
     try:
-        descriptor = os.open(out_dir / LOCK_NAME, flags, 0o644)
+        descriptor = os.open(path, flags, 0o644)
     except OSError as error:
-        raise filesystem_error(error, out_dir / LOCK_NAME, "cannot open the build's lock file") or error from None
+        raise (filesystem_error(error, path, "cannot open the build's lock file") or
+               InputError(f"cannot open the build's lock file ({error.strerror}): delete it and build again",
+                          path)) from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise InputError("the build's lock file is not a regular file: delete it and build again", path)
     with os.fdopen(descriptor, "a") as handle:
         _HELD_LOCKS.add(handle.fileno())
         try:

@@ -32,7 +32,10 @@ MARKER_TEXT = "handout build staging folder: deleted by the next build into this
 STAGED_FILE = re.compile(r"(\d+\.(part|old)|manifest\.part)")
 MANIFEST_LIMIT = 1 << 20
 # Folders of the project that are inputs (or the build's own): never an output folder.
-PROTECTED = ("chapters", "layouts", "assets", ".cache", ".git")
+PROTECTED = {"chapters": "the build reads it: outputs there would be taken for inputs",
+             "layouts": "the build reads it: outputs there would be taken for inputs",
+             "assets": "the build reads it: outputs there would be taken for inputs",
+             ".cache": "the build's cache", ".git": "the project's history"}
 
 _WHAT_TO_DO = {
     errno.ENOSPC: "no space left on the disk: free some space, or choose a folder on another disk with --out, "
@@ -110,13 +113,12 @@ def refuse_protected(root: Path, folder: Path, shown: Path | str) -> None:
         raise InputError("the output folder is the project folder itself: the outputs would mix with the "
                          "sources; build into dist/ (leave out --out) or choose another folder with --out",
                          shown)
-    for name in PROTECTED:
+    for name, why in PROTECTED.items():
         base = root / name
         for protected in {base, base.resolve()}:
             if folder == protected or folder.is_relative_to(protected):
-                raise InputError(f"the output folder is inside the project's {name}/ folder, which the build "
-                                 f"reads (outputs there would be taken for inputs): choose another folder with "
-                                 "--out", shown)
+                raise InputError(f"the output folder is inside the project's {name}/ folder ({why}): choose "
+                                 "another folder with --out", shown)
 
 
 def check_clinic_folder(root: Path, out_dir: Path, folder: Path) -> None:
@@ -163,9 +165,9 @@ def clean_stale_staging(out_dir: Path) -> None:
             remove_staging_folder(folder)
 
 
-def remove_staging_folder(folder: Path) -> None:
-    """Remove a staging folder the build made (it carries the marker): its files named as the build names
-    them, the marker, then the folder if nothing else is in it."""
+def remove_staging_folder(folder: Path, made_here: bool = False) -> None:
+    """Remove a staging folder a build made (it carries the marker, or this process made it): its files
+    named as the build names them, the marker, then the folder if nothing else is in it."""
     marker = folder / STAGING_MARKER
     try:
         if folder.is_symlink() or not folder.is_dir():
@@ -173,8 +175,10 @@ def remove_staging_folder(folder: Path) -> None:
         if not os.path.lexists(marker):
             folder.rmdir()  # killed before it wrote the marker: removed only when empty
             return
-        if marker.is_symlink() or not marker.is_file() or marker.stat().st_size != len(MARKER_TEXT) \
-                or marker.read_text(errors="replace") != MARKER_TEXT:
+        if marker.is_symlink() or not marker.is_file():
+            return
+        if not made_here and (marker.stat().st_size != len(MARKER_TEXT)
+                              or marker.read_text(errors="replace") != MARKER_TEXT):
             return
         for entry in folder.iterdir():
             if STAGED_FILE.fullmatch(entry.name) and not entry.is_symlink() and entry.is_file():
@@ -218,5 +222,5 @@ class StagingFolder:
 
     def remove(self) -> None:
         if self.folder is not None:
-            remove_staging_folder(self.folder)
+            remove_staging_folder(self.folder, made_here=True)  # even if its marker could not be written
             self.folder = None

@@ -239,6 +239,17 @@ def test_a_lock_file_that_is_a_link_is_not_followed(project, tmp_path):
     assert not (tmp_path / "created-elsewhere").exists()
 
 
+def test_a_lock_file_that_is_a_named_pipe_is_refused_without_waiting(project):
+    from handout.outfolder import LOCK_NAME
+
+    (project / "dist" / LOCK_NAME).unlink()
+    os.mkfifo(project / "dist" / LOCK_NAME)
+    environment = {**os.environ, "SOURCE_DATE_EPOCH": TEST_EPOCH}
+    result = subprocess.run([sys.executable, str(REPO / "publish.py"), "--project", str(project), "--force"],
+                            capture_output=True, text=True, env=environment, timeout=60)
+    assert "dist/.build.lock" in _one_error(result)
+
+
 def test_an_output_name_too_long_for_the_file_system_is_exit_2(project):
     toml = project / "publish.toml"
     toml.write_text(toml.read_text().replace('output_name = "ketamine-handout"', f'output_name = "{"k" * 250}"'))
