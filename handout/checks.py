@@ -75,7 +75,7 @@ def run_checks(book, today: dt.date) -> list[Finding]:
     """Every rule over a loaded book, in report order. Raises InputError when a check setting is unusable."""
     findings: list[Finding] = []
     for rule in (check_input_warnings, check_review, check_reading_level, check_jargon, check_numbers,
-                 check_citations, check_structure, check_links, check_images):
+                 check_citations, check_structure, check_wide_tables, check_links, check_images):
         findings.extend(rule(book, today))
     return sort_findings(findings, book)
 
@@ -342,6 +342,16 @@ def _locate(chapter, sentence: str) -> int:
 
 def _chapter_path(chapter, book) -> str:
     return _relative(chapter.path, book.root)
+
+
+def check_wide_tables(book, today) -> list[Finding]:
+    """structure: a table whose columns cannot fit the narrowest print edition (print editions refuse it)."""
+    from .tablewidth import wide_tables
+
+    return [Finding("structure", "warning", _chapter_path(chapter, book), line,
+                    f"a table of {columns} columns needs at least {least:.0f} em, more than the large print page's "
+                    "text is wide: print editions will refuse it", "split it into narrower tables or make it a list")
+            for chapter in book.chapters for line, columns, least in wide_tables(chapter.body, chapter.body_line)]
 
 
 # ---- input: the loader's own warnings ----------------------------------------------------------------------

@@ -24,6 +24,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 from .mdguard import MAX_CHILDREN, MAX_ELEMENTS, MAX_TREE_DEPTH
+from .tablewidth import table_id
 
 CHAPTER_FILE = re.compile(r"^(\d+)-([a-z0-9][a-z0-9-]*)\.md$")
 CITATION = r"\[@([A-Za-z0-9_-]+(?:\s*;\s*@[A-Za-z0-9_-]+)*)\]"
@@ -71,6 +72,7 @@ class ChapterState:
     glossary_terms: list[tuple[str, str]] = field(default_factory=list)
     role: str = "chapter"
     elements: int = 0  # block elements so far, over all the chapter's Markdown parts
+    tables: int = 0
     _seen: set[str] = field(default_factory=set, repr=False)
     _synced: int = field(default=0, repr=False)
     _counters: dict[str, int] = field(default_factory=dict, repr=False)
@@ -140,6 +142,10 @@ class ChapterTreeprocessor(Treeprocessor):
                 self._task(element)
             elif element.tag == "th":
                 element.set("scope", "col")
+            elif element.tag == "table" and not element.get("id"):
+                # Named, so that a print edition can say at which line a table too wide for the page is.
+                self.state.tables += 1
+                element.set("id", self._unique(table_id(self.state.slug, self.state.tables)))
             elif element.tag in {"h2", "h3", "h4"}:
                 text = self._text(element)
                 self.state.headings.append((int(element.tag[1]), element.get("id", ""), text))

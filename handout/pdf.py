@@ -125,6 +125,7 @@ class RenderedPdf:
                                                                                   **self.options)
         except self._refused as error:
             raise _locate(error.error, root) from None
+        from .tablewidth import check_table_widths; check_table_widths(self.document, root)  # noqa: E702
 
     @property
     def page_count(self) -> int:

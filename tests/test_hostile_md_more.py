@@ -341,3 +341,67 @@ def test_packed_image_names_have_no_spaces_and_stay_unique():
                       "assets/plain.png": "assets/plain.png"}
     page = b'<img src="assets/a b.png"/><img src="assets/plain.png"/>'
     assert encode_image_urls(page, packed) == b'<img src="assets/2-a_b.png"/><img src="assets/plain.png"/>'
+
+
+# ---- tables wider than the page -----------------------------------------------------------------------------
+
+def _add_table(project: Path, columns: int) -> int:
+    """Append a table of `columns` columns to the steps chapter; returns the line of its header row."""
+    steps = project / "chapters" / "02-steps.md"
+    text = steps.read_text()
+    steps.write_text(text + "\n| " + " | ".join(f"column{i}" for i in range(columns)) + " |\n|" + "---|" * columns
+                     + "\n| " + " | ".join("x" for _ in range(columns)) + " |\n")
+    return text.count("\n") + 2
+
+
+def _print_error(project: Path) -> InputError:
+    from handout.pdf import RenderedPdf
+    from handout.render import render_print
+
+    config = load_config(project)
+    html = render_print(load_book(config, use_cache=False), config.clinic, "letter")
+    with pytest.raises(InputError) as caught:
+        RenderedPdf(html, project)
+    return caught.value
+
+
+def test_a_table_wider_than_the_page_is_refused_at_its_chapter_line(mini):
+    line = _add_table(mini, 60)
+    error = _print_error(mini)
+    assert error.path == mini / "chapters" / "02-steps.md" and error.line == line, error.format()
+    assert "a table of 60 columns" in error.message and "wider than the page's text" in error.message
+
+
+def test_check_warns_of_a_table_too_wide_to_print(mini):
+    from handout.checks import run_checks
+
+    line = _add_table(mini, 60)
+    findings = run_checks(load_book(load_config(mini), use_cache=False), dt.date(2026, 11, 15))
+    wide = [f for f in findings if "columns needs at least" in f.message]
+    assert [(f.path, f.line, f.level, f.rule) for f in wide] == [("chapters/02-steps.md", line, "warning",
+                                                                   "structure")]
+
+
+def test_tables_that_fit_are_neither_refused_nor_warned_about():
+    from handout.tablewidth import wide_tables
+
+    for folder in (Path(__file__).parent.parent / "chapters", Path(__file__).parent / "fixtures" / "mini" / "chapters"):
+        for path in folder.glob("*.md"):
+            assert wide_tables(path.read_text(encoding="utf-8"), 1) == [], path
+
+
+@pytest.mark.slow
+def test_a_2000_column_table_stops_the_print_build_and_check_warns(mini_build, tmp_path):
+    from conftest import run_publish, snapshot
+
+    project = tmp_path / "wide"
+    shutil.copytree(mini_build, project)
+    before = snapshot(project / "dist")
+    line = _add_table(project, 2000)
+    result = run_publish(project, "--draft")  # 2,000 header words read as one sentence: the reading level fails
+    assert result.returncode == 2, result.stderr
+    errors = [row for row in result.stderr.splitlines() if row.startswith("error:")]
+    assert errors and f"chapters/02-steps.md:{line}: a table of 2000 columns" in errors[0], result.stderr
+    assert "Traceback" not in result.stderr and snapshot(project / "dist") == before
+    check = run_publish(project, "check")
+    assert f"chapters/02-steps.md:{line}: warning: [structure] a table of 2000 columns" in check.stdout, check.stdout
