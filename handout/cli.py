@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .config import EDITIONS, PAPERS, source_date_epoch
 from .errors import InputError
+from .outfolder import filesystem_error
 
 DESCRIPTION = """Build a patient handout from Markdown chapters into a print-ready PDF and an EPUB 3.
 
@@ -128,10 +129,14 @@ def run_build(args) -> int:
 def project_folder(path: Path) -> Path:
     """The project folder as given, resolved; a loop of links or a name the system refuses is the user's."""
     try:
-        return path.resolve()
+        resolved = path.resolve()
+        os.stat(resolved / "publish.toml")
+    except FileNotFoundError:
+        return resolved  # the build and check say that publish.toml is missing
     except (OSError, RuntimeError) as error:  # RuntimeError: a loop of symbolic links (Python 3.11)
         raise InputError(f"cannot use this folder: {getattr(error, 'strerror', None) or error}: name the project "
                          "folder with --project", path) from None
+    return resolved
 
 
 def shown(error: InputError, root: Path) -> str:
@@ -159,11 +164,21 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader of the output went away (`publish.py check | head -1`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
         return 141  # as if killed by SIGPIPE, like other command-line tools
+    except OSError as error:  # a full disk, a name too long, no permission: the user's to fix, when named
+        mapped = filesystem_error(error)
+        if mapped is None or mapped.path is None:
+            return internal_error(error, args.debug)
+        print(f"error: {shown(mapped, args.project)}", file=sys.stderr)
+        return 2
     except Exception as error:  # anything else is our bug, not the user's input
-        if args.debug:
-            traceback.print_exc()  # a worker's error carries the worker's trace in its message too
-        # One line: the message's first (a worker's error carries the worker's trace below it).
-        summary = (str(error).strip().splitlines() or [""])[0]
-        hint = "" if args.debug else " (run with --debug for the trace)"
-        print(f"internal error: {type(error).__name__}: {summary}{hint}", file=sys.stderr)
-        return 1
+        return internal_error(error, args.debug)
+
+
+def internal_error(error: Exception, debug: bool) -> int:
+    if debug:
+        traceback.print_exc()  # a worker's error carries the worker's trace in its message too
+    # One line: the message's first (a worker's error carries the worker's trace below it).
+    summary = (str(error).strip().splitlines() or [""])[0]
+    hint = "" if debug else " (run with --debug for the trace)"
+    print(f"internal error: {type(error).__name__}: {summary}{hint}", file=sys.stderr)
+    return 1

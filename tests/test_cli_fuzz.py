@@ -46,10 +46,10 @@ def places(tmp_path_factory):
     busy.close()
 
 
-PROJECTS = st.sampled_from(["good", "good", "good", "empty", "a file", "broken", "missing", "loop", "",
-                            "good/chapters", "/proc/self/nonexistent"])
 ODD_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=12).map(
     lambda text: "./" + text.replace("..", "__").lstrip("/~"))  # stays inside the scratch folder
+PROJECTS = st.one_of(st.sampled_from(["good", "good", "good", "empty", "a file", "broken", "missing", "loop", "",
+                                      "good/chapters", "/proc/self/nonexistent", "x" * 300]), ODD_TEXT)
 OUTS = st.one_of(st.sampled_from([".", "good", "good/chapters", "good/chapters/x", "good/layouts", "good/assets",
                                   "good/.cache", "good/dist", "good/publish.toml", "to-chapters", "loop",
                                   "downloads", "a file", "/proc/handout", "/dev/null", "x" * 300,
