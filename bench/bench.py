@@ -13,6 +13,12 @@ Prints medians over several runs and the ratios the project aims for:
 - all editions serial (--jobs 1) vs parallel;
 - peak memory (largest resident set of the build's processes).
 
+    .venv/bin/python bench/bench.py --hostile
+
+times only the hostile-Markdown shapes instead (no Pandoc needed, under a minute): each runaway shape of
+tests/test_hostile_markdown.py converted at 30 kB and at the full 512 kB chapter limit (refused, or
+converted, and how long that took), and the slowest shapes that stay within every limit.
+
 Needs the `bench` extra: `.venv/bin/pip install -e ".[bench]"` (pypandoc-binary ships Pandoc itself).
 Timings are wall-clock on this machine; nothing here is asserted by the tests.
 """
@@ -204,6 +210,44 @@ def peak_memory(project: Path, *extra: str) -> float:
     return int(result.stdout.strip()) / 1024
 
 
+def hostile_markdown() -> int:
+    """Time every hostile shape's conversion in this process (the loader's own convert_chapter)."""
+    sys.path[:0] = [str(REPO), str(REPO / "tests")]
+    from test_hostile_markdown import FULL, KB, hostile_shapes, worst_accepted_shapes
+
+    from handout.book import convert_chapter
+    from handout.errors import InputError
+
+    def convert(root: Path, body: str) -> tuple[float, str]:
+        path = root / "chapters" / "01-x.md"
+        path.write_text("---\ntitle: X\n---\n" + body + "\n", encoding="utf-8")
+        start = time.perf_counter()
+        try:
+            convert_chapter(path, 1, "x", root)
+            outcome = "converted"
+        except InputError as error:
+            outcome = f"refused at line {error.line}: {error.message[:60]}"
+        return time.perf_counter() - start, outcome
+
+    with tempfile.TemporaryDirectory(prefix="handout-hostile-") as scratch:
+        root = Path(scratch)
+        (root / "chapters").mkdir()
+        rows = []
+        for size in (30 * KB, FULL):
+            for name, body in hostile_shapes(size).items():
+                rows.append((f"{name} ({size // KB} kB)", *convert(root, body)))
+        for name, body in worst_accepted_shapes().items():
+            rows.append((f"worst accepted: {name} ({len(body.encode()) // KB} kB)", *convert(root, body)))
+    width = max(len(name) for name, *_ in rows)
+    for name, seconds, outcome in rows:
+        print(f"  {name:<{width}}  {seconds:6.2f} s  {outcome}")
+    refused = [seconds for _, seconds, outcome in rows if outcome.startswith("refused")]
+    converted = [seconds for _, seconds, outcome in rows if outcome == "converted"]
+    print(f"\n{len(rows)} conversions: {len(refused)} refused, slowest refusal {max(refused):.2f} s; "
+          f"{len(converted)} converted, slowest {max(converted):.2f} s")
+    return 0
+
+
 def verdict(name: str, value: float) -> str:
     comparison, limit = TARGETS[name]
     ok = {"<=": value <= limit, "<": value < limit, ">=": value >= limit}[comparison]
@@ -214,7 +258,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement (median reported)")
     parser.add_argument("--quick", action="store_true", help="3 runs, 2 for the 100-chapter book")
+    parser.add_argument("--hostile", action="store_true",
+                        help="only time the hostile Markdown shapes (refused or converted, and how fast)")
     args = parser.parse_args()
+    if args.hostile:
+        return hostile_markdown()
     runs = 3 if args.quick else args.runs
     long_runs = 2 if args.quick else max(2, runs // 2)
 

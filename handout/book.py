@@ -220,7 +220,7 @@ def load_chapter(path: Path, number: int, slug: str, root: Path, limits: Limits,
     key = cache.key(path, raw) if cache else ""
     chapter = cache.get(key) if cache else None
     if not isinstance(chapter, Chapter) or (chapter.number, chapter.slug) != (number, slug):
-        chapter = convert_chapter(path, number, slug, root)
+        chapter = convert_chapter(path, number, slug, root, limits.markdown_seconds)
         if cache:
             cache.put(key, chapter)
     # Images are files of their own: check them on every build, cached conversion or not.
@@ -244,7 +244,7 @@ def load_chapter(path: Path, number: int, slug: str, root: Path, limits: Limits,
     return chapter
 
 
-def convert_chapter(path: Path, number: int, slug: str, root: Path) -> Chapter:
+def convert_chapter(path: Path, number: int, slug: str, root: Path, seconds: float = CONVERT_SECONDS) -> Chapter:
     """Front matter and Markdown -> a Chapter, validating everything that depends on the file alone."""
     text = read_text(path, Sandbox(root))
     meta, body, body_line = split_front_matter(text, path)
@@ -269,7 +269,7 @@ def convert_chapter(path: Path, number: int, slug: str, root: Path) -> Chapter:
     check_markdown(body, path, body_line)  # shapes that would convert too slowly or recurse too deep
     md = new_markdown(state)
     try:
-        with time_limit(CONVERT_SECONDS, "converting the chapter's Markdown"):
+        with time_limit(seconds, "converting the chapter's Markdown", "limits.markdown_seconds"):
             blocks = _convert_blocks(md, state, split_blocks(body, path, body_line), path)
     except RecursionError:
         raise InputError(f"the chapter nests too deeply to convert (lists, quotes or HTML at most {MAX_NESTING} "
@@ -277,8 +277,9 @@ def convert_chapter(path: Path, number: int, slug: str, root: Path) -> Chapter:
     except InputError as error:
         if error.path is not None:
             raise
-        raise InputError(f"converting the chapter's Markdown took longer than {CONVERT_SECONDS} s: split the "
-                         "chapter, or simplify its longest paragraphs", path) from None
+        raise InputError(f"converting the chapter's Markdown took longer than {seconds:g} s "
+                         "(limits.markdown_seconds in publish.toml): split the chapter, or simplify its longest "
+                         "paragraphs", path) from None
     return Chapter(
         path=path, number=number, slug=slug, title=meta["title"].strip(),
         short_title=(meta.get("short_title") or meta["title"]).strip(), summary=(meta.get("summary") or "").strip(),

@@ -3,12 +3,14 @@ recurses too deep or runs for minutes. In-process: the loader's own functions on
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from handout import book as book_module
 from handout.book import convert_chapter, discover_chapters
+from handout.config import load_config
 from handout.errors import InputError
 from handout.mdguard import CONVERT_SECONDS, MAX_NESTING, check_markdown
 
@@ -67,6 +69,21 @@ def hostile_shapes(size: int) -> dict[str, str]:
         "fences": "```\n" * (n // 4),
         "links": _fill("See [the guide](https://example.org/a) and *this* and **that**.\n\n", n),
         "prose": _fill(PROSE + "\n\n", n),
+    }
+
+
+def worst_accepted_shapes() -> dict[str, str]:
+    """The slowest chapters we could build that stay within every shape limit (each near one cap)."""
+    return {
+        "6,500 headings": ("".join(f"## Heading {i}\n" for i in range(31)) + "\n") * 210,
+        "7,200 list items": ("".join("- x\n\n" for _ in range(2400)) + "Text.\n\n") * 3,
+        "2,000-column table, 9 rows": "|" + "a|" * 2000 + "\n|" + "-|" * 2000 + "\n" + ("|" + "b|" * 2000 + "\n") * 7,
+        "4,800 definitions": ("Term\n\n:   Definition of the term.\n\n" * 1200 + "Text.\n\n") * 4,
+        "raw HTML 20 deep, 470 times": ("<span>" * 20 + "x" + "</span>" * 20 + "\n\n") * 470,
+        "quotes 20 deep, 900 times": ("> " * 20 + "x\n\n") * 900,
+        "brackets 70 deep, 350 times": ("[" * 70 + "x" + "]" * 70 + "\n\n") * 350,
+        "links at the markup cap": "[a](https://example.org/b) *c* `d` **e**\n\n" * 4000,
+        "512 kB of prose": _fill(PROSE + "\n\n", FULL - 1000),
     }
 
 
@@ -150,11 +167,14 @@ def test_a_conversion_past_the_time_limit_is_stopped_naming_the_chapter(tmp_path
         while True:
             time.sleep(0.01)
     monkeypatch.setattr(book_module, "_convert_blocks", forever)
-    monkeypatch.setattr(book_module, "CONVERT_SECONDS", 1)
+    path = root / "chapters" / "01-x.md"
+    path.write_text("---\ntitle: X\n---\nSome text.\n")
     start = time.perf_counter()
-    error = _refused(root, "Some text.")
+    with pytest.raises(InputError) as caught:
+        book_module.load_chapter(path, 1, "x", root, replace(load_config(REPO).limits, markdown_seconds=1))
     assert time.perf_counter() - start < 3
-    assert "took longer than 1 s" in error.message
+    error = caught.value
+    assert error.path == path and "took longer than 1 s (limits.markdown_seconds" in error.message
 
 
 @pytest.mark.parametrize("size", [30 * KB, FULL], ids=["30kB", "512kB"])
@@ -175,6 +195,14 @@ def test_hostile_shapes_convert_or_are_refused_in_bounded_time(tmp_path, shape, 
     else:
         assert shape in {"prose", "links", "definition entries", "table columns"}, f"{shape} was accepted"
         assert elapsed < CONVERT_SECONDS + 5, (shape, elapsed)
+
+
+@pytest.mark.parametrize("shape", list(worst_accepted_shapes()))
+def test_the_worst_accepted_shapes_convert_well_within_the_time_limit(tmp_path, shape):
+    root = _project(tmp_path)
+    start = time.perf_counter()
+    _convert(root, worst_accepted_shapes()[shape])
+    assert time.perf_counter() - start < CONVERT_SECONDS / 2
 
 
 def test_the_repository_handout_and_fixture_chapters_pass_the_shape_limits():
