@@ -79,7 +79,7 @@ def check_table_widths(document, root: Path) -> None:
             raise InputError(f"a table of {columns} columns is {box.border_width() * 0.75:.0f} pt wide, wider than "
                              f"the page's text ({page_box.width * 0.75:.0f} pt, printed page {page_number}): the "
                              "columns past the edge would be cut off; split it into narrower tables or make it a "
-                             "list", path or root / "chapters", line)
+                             "list", path or root / ("chapters" if TABLE_ID.match(element_id or "") else "layouts"), line)
 
 
 def _cells(row: str) -> list[str]:
