@@ -34,7 +34,7 @@ exit status: 0 no errors, 1 errors (warnings too with --strict), 2 bad input"""
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="publish.py", description=DESCRIPTION,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
-    top.add_argument("--project", type=Path, default=Path.cwd(),
+    top.add_argument("--project", type=Path, default=Path("."),
                      help="project folder holding publish.toml (default: the current folder)")
     top.add_argument("--debug", action="store_true", help="show the full trace of internal errors")
     commands = top.add_subparsers(dest="command", metavar="COMMAND")
@@ -113,7 +113,7 @@ def run_build(args) -> int:
     for output in report.outputs:
         try:
             shown = output.path.relative_to(Path.cwd())
-        except ValueError:
+        except (ValueError, OSError):  # elsewhere, or the current folder was deleted
             shown = output.path
         detail = f"{output.pages} pages" if output.kind == "pdf" else f"{output.pages} documents"
         if output.path.name.endswith("-booklet.pdf"):
@@ -130,16 +130,26 @@ def project_folder(path: Path) -> Path:
     """The project folder as given, resolved; a loop of links or a name the system refuses is the user's."""
     try:
         resolved = path.resolve()
+    except FileNotFoundError:
+        raise InputError("the current folder no longer exists: change to the project folder, or name it with "
+                         "--project", path) from None
+    except (OSError, RuntimeError) as error:  # RuntimeError: a loop of symbolic links (Python 3.11)
+        raise _unusable(path, error) from None
+    try:
         os.stat(resolved / "publish.toml")
     except FileNotFoundError:
-        return resolved  # the build and check say that publish.toml is missing
-    except (OSError, RuntimeError) as error:  # RuntimeError: a loop of symbolic links (Python 3.11)
-        raise InputError(f"cannot use this folder: {getattr(error, 'strerror', None) or error}: name the project "
-                         "folder with --project", path) from None
+        pass  # the build and check say that publish.toml is missing
+    except OSError as error:  # a name too long, a file where a folder should be
+        raise _unusable(path, error) from None
     return resolved
 
 
-def shown(error: InputError, root: Path) -> str:
+def _unusable(path: Path, error: Exception) -> InputError:
+    return InputError(f"cannot use this folder: {getattr(error, 'strerror', None) or error}: name the project "
+                      "folder with --project", path)
+
+
+def error_line(error: InputError, root: Path) -> str:
     """The error's line, its file relative to the project when the project's path can be resolved."""
     try:
         return error.format(root)
@@ -156,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_watch(args)
         return run_check(args) if args.command == "check" else run_build(args)
     except InputError as error:
-        print(f"error: {shown(error, args.project)}", file=sys.stderr)
+        print(f"error: {error_line(error, args.project)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -168,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         mapped = filesystem_error(error)
         if mapped is None or mapped.path is None:
             return internal_error(error, args.debug)
-        print(f"error: {shown(mapped, args.project)}", file=sys.stderr)
+        print(f"error: {error_line(mapped, args.project)}", file=sys.stderr)
         return 2
     except Exception as error:  # anything else is our bug, not the user's input
         return internal_error(error, args.debug)

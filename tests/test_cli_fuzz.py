@@ -139,3 +139,17 @@ def test_a_reader_that_goes_away_is_not_an_internal_error(places):
         os.close(write)
     assert result.returncode == 141, result.stderr
     assert result.stderr == ""
+
+
+def test_a_current_folder_that_was_deleted_is_exit_2(tmp_path):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    environment = {**os.environ, "SOURCE_DATE_EPOCH": TEST_EPOCH}
+    for command in ("build", "check"):
+        result = subprocess.run(["sh", "-c", f'cd "{gone}" && rmdir "{gone}" && exec "$0" "$1" {command}',
+                                 sys.executable, str(REPO / "publish.py")], capture_output=True, text=True,
+                                env=environment, timeout=60)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip() == ("error: .: the current folder no longer exists: change to the project "
+                                         "folder, or name it with --project")
+        gone.mkdir()
