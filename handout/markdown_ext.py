@@ -122,6 +122,14 @@ class CitationProcessor(InlineProcessor):
         return sup, m.start(0), m.end(0)
 
 
+def _split(url: str):
+    """urlsplit, or None for a URL it cannot split (`https://example.org[`: "Invalid IPv6 URL")."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
 class ChapterTreeprocessor(Treeprocessor):
     """Runs after toc and attr_list have assigned ids."""
 
@@ -172,7 +180,10 @@ class ChapterTreeprocessor(Treeprocessor):
 
     def _link(self, element):
         href = element.get("href")
-        parts = urlsplit(href)
+        parts = _split(href)
+        if parts is None:
+            self.state.problems.append(Problem(f"malformed address '{href}'", href))
+            return
         scheme = parts.scheme.lower()
         if scheme in EXTERNAL_SCHEMES:
             if scheme in {"http", "https"} and not parts.netloc:
@@ -205,7 +216,10 @@ class ChapterTreeprocessor(Treeprocessor):
         if src.startswith("data:"):
             self.state.images.append(Image(src, alt, caption, None))
             return
-        parts = urlsplit(src)
+        parts = _split(src)
+        if parts is None:
+            self.state.problems.append(Problem(f"malformed image address '{src}'", src))
+            return
         if parts.scheme or parts.netloc or src.startswith("/"):
             self.state.problems.append(Problem(f"image '{src}' is outside the project sandbox: use a file inside "
                                                "the project or a data: URL", src, sandbox=True))

@@ -102,7 +102,10 @@ def _raw_link_allowed(href: str) -> bool:
     value = href.strip()
     if value.startswith("#"):
         return True
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # "Invalid IPv6 URL"
+        return False
     scheme = parts.scheme.lower()
     return bool(parts.netloc) if scheme in {"http", "https"} else scheme in {"mailto", "tel"}
 

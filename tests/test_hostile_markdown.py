@@ -7,6 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from handout import book as book_module
 from handout.book import convert_chapter, discover_chapters
@@ -243,3 +245,24 @@ def test_publish_refuses_5000_nested_blockquotes_with_exit_2(mini_build, tmp_pat
     assert len(errors) == 1 and "chapters/02-steps.md:" in errors[0] and "nested" in errors[0], result.stderr
     assert "Traceback" not in result.stderr
     assert snapshot(project / "dist") == before
+
+
+_MARKDOWN_PIECES = st.sampled_from([
+    "[", "]", "(", ")", "![", "](", "<", ">", "<a ", "</a>", "<span>", "</span>", "<!--", "-->", "*", "**", "_",
+    "`", "```", "~~~", "&", "&#", "&amp;", "\\", "'", '"', "--", "...", "{: #x}", "{#x}", "#", "## ", "> ", "- ",
+    "1. ", "    ", "\t", ": ", "|", "|-|", "---", "===", "\n", "\n\n", " ", "x", "word", "[@a]", "[@a; @b]",
+    "https://example.org", "mailto:a@b.c", "[^1]", "::: callout", ":::", "<br>", "<br/>", "\u00e9", "\u200b",
+])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pieces=st.lists(_MARKDOWN_PIECES, max_size=300), repeat=st.integers(1, 60))
+@example(pieces=[">", "<", "https://example.org", "["], repeat=2)  # found by this test: "Invalid IPv6 URL"
+def test_generated_markdown_converts_or_is_refused_as_bad_input_quickly(tmp_path_factory, pieces, repeat):
+    root = _project(tmp_path_factory.mktemp("md"))
+    start = time.perf_counter()
+    try:
+        _convert(root, "".join(pieces) * repeat)
+    except InputError:
+        pass
+    assert time.perf_counter() - start < 5
