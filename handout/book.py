@@ -389,14 +389,14 @@ def discover_chapters(root: Path) -> list[tuple[int, str, Path]]:
     return sorted(found)
 
 
-# Extensions that Markdown files have, other than the chapters' own lower-case `.md`.
-MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn", ".mdtxt", ".mdtext"}
+# Extensions that Markdown (or plain text meant as a chapter) has, other than the chapters' own lower-case `.md`.
+MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn", ".mdtxt", ".mdtext", ".txt", ".text"}
 
 
 def stray_chapter_files(root: Path, keep: tuple[Path, ...] = ()) -> list[str]:
     """Warnings ("path:line: text") for files in chapters/ that look like chapters but are not read as one: a
-    Markdown extension other than `.md` (`11-extra.MD`, `.markdown`), or a numbered name (`12-more.txt`).
-    `keep` are files the project names for another use (the jargon list)."""
+    Markdown or text extension other than `.md` (`11-extra.MD`, `.markdown`, `notes.txt`), or a numbered name
+    (`12-more.rst`). `keep` are files the project names for another use (the jargon list)."""
     folder = root / CHAPTERS_DIR
     if not folder.is_dir():
         return []  # discover_chapters says so

@@ -278,7 +278,8 @@ def test_fuzzed_references_are_loaded_or_refused_as_bad_input(tmp_path_factory, 
 
 # ---- names: stray chapter-like files, asset names that need encoding -----------------------------------------
 
-@pytest.mark.parametrize("name", ["11-extra.MD", "12-more.markdown", "13-notes.txt", "notes.Markdown"])
+@pytest.mark.parametrize("name", ["11-extra.MD", "12-more.markdown", "13-notes.txt", "notes.Markdown", "extra.txt",
+                                  "14-more.rst"])
 def test_a_chapter_like_file_that_is_not_read_is_a_warning_naming_it(mini, name):
     (mini / "chapters" / name).write_text("---\ntitle: Extra\n---\nLeft out.\n")
     book = load_book(load_config(mini), use_cache=False)
