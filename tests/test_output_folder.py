@@ -419,3 +419,14 @@ def test_watch_refuses_the_same_output_folders_and_fails_fast(project, out):
         pytest.fail("watch started instead of refusing the output folder")
     assert "output folder" in _one_error(result)
     assert snapshot(project) == before
+
+
+def test_watch_still_sees_edits_when_the_output_folder_holds_the_project(tmp_path):
+    """`watch --out ..`: the outputs go beside the project, and saves in the project still rebuild."""
+    from handout.watch import _ignored
+
+    root = tmp_path / "project"
+    keep = _ignored(root, tmp_path)
+    assert keep(None, str(root / "chapters" / "01-welcome.md"))
+    assert not keep(None, str(root / ".cache" / "build.json"))
+    assert _ignored(root, root / "dist")(None, str(root / "dist" / "ketamine-handout.pdf")) is False
