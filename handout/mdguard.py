@@ -20,7 +20,7 @@ MAX_RUN = 200               # one punctuation character repeated (`-----`, `====
 MAX_UNCLOSED = 50           # brackets or parentheses left open in one paragraph
 # (raw '<tag' starts never closed by '>') x (the chapter's length): HTML parsing scans to the end for each
 MAX_UNCLOSED_TAG_WORK = 5_000_000
-MAX_ELEMENTS = 20_000       # blocks, list items, table cells and raw HTML elements in one chapter
+MAX_ELEMENTS = 10_000       # blocks, list items, table cells and raw HTML elements in one chapter
 MAX_CHILDREN = 2_500        # items of one list, cells of one table row... (the inline pass is quadratic in them)
 MAX_TREE_DEPTH = 50         # elements inside each other, however made
 # The sum over a chapter's paragraphs of (Markdown marks in it) x (its length): its inline pass rebuilds the
@@ -29,7 +29,7 @@ MAX_MARKUP_WORK = 50_000_000
 # The sum over a chapter's blocks (lines between blank lines) of (lines in it) squared: the block parser
 # re-reads the rest of a block at each heading or rule it splits off (about 0.1 us a unit).
 MAX_BLOCK_WORK = 10_000_000
-MAX_MARKS = 50_000          # Markdown marks in one chapter: links, emphasis, code... (the inline pass's cost)
+MAX_MARKS = 30_000          # Markdown marks in one chapter: links, emphasis, code... (the inline pass's cost)
 CONVERT_SECONDS = 30        # the longest Markdown conversion of one chapter
 
 _PUNCTUATION = re.escape(string.punctuation)
@@ -41,7 +41,9 @@ _FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
 # A line that starts a new inline run (a list item, table row, heading, quote, definition) rather than
 # continuing a paragraph.
 _NEW_RUN = re.compile(r"^[ \t]*(?:[|#>:]|[-*+][ \t]|\d{1,9}[.)][ \t])")
-_MARKS = frozenset("*_`[]()<>!&\\'\"")
+_MARKS = frozenset("*_`[]()<>!&\\'\"@{}")  # @: a citation key; {}: an attribute list
+# A citation key costs about six other marks: its note reference is a link whose text is converted again.
+_WEIGHT = {"@": 6}
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)\b[^<>]*?(/?)>")
 _OPEN_TAG = re.compile(r"<[A-Za-z/!?]")
 VOID_ELEMENTS = {"br", "hr", "wbr", "img", "input", "meta", "link", "col", "area", "base", "embed", "source",
@@ -192,7 +194,7 @@ class _Budget:
             for char in line:
                 if char not in _MARKS:
                     continue
-                marks += 1
+                marks += _WEIGHT.get(char, 1)
                 if char in open_at:
                     stack = open_at[char]
                     stack.append(number)

@@ -77,14 +77,18 @@ def hostile_shapes(size: int) -> dict[str, str]:
 def worst_accepted_shapes() -> dict[str, str]:
     """The slowest chapters we could build that stay within every shape limit (each near one cap)."""
     return {
-        "6,500 headings": ("".join(f"## Heading {i}\n" for i in range(31)) + "\n") * 210,
-        "7,200 list items": ("".join("- x\n\n" for _ in range(2400)) + "Text.\n\n") * 3,
-        "2,000-column table, 9 rows": "|" + "a|" * 2000 + "\n|" + "-|" * 2000 + "\n" + ("|" + "b|" * 2000 + "\n") * 7,
-        "4,800 definitions": ("Term\n\n:   Definition of the term.\n\n" * 1200 + "Text.\n\n") * 4,
-        "raw HTML 20 deep, 470 times": ("<span>" * 20 + "x" + "</span>" * 20 + "\n\n") * 470,
-        "quotes 20 deep, 900 times": ("> " * 20 + "x\n\n") * 900,
-        "brackets 70 deep, 350 times": ("[" * 70 + "x" + "]" * 70 + "\n\n") * 350,
-        "links at the markup cap": "[a](https://example.org/b) *c* `d` **e**\n\n" * 4000,
+        "3,200 headings": ("".join(f"## Heading {i}\n" for i in range(32)) + "\n") * 100,
+        "4,800 list items": ("".join("- x\n\n" for _ in range(2400)) + "Text.\n\n") * 2,
+        "2,000-column table, 4 rows": "|" + "a|" * 2000 + "\n|" + "-|" * 2000 + "\n" + ("|" + "b|" * 2000 + "\n") * 2,
+        "3,200 definitions": ("Term\n\n:   Definition of the term.\n\n" * 800 + "Text.\n\n") * 4,
+        "raw HTML 20 deep, 240 times": ("<span>" * 20 + "x" + "</span>" * 20 + "\n\n") * 240,
+        "quotes 20 deep, 450 times": ("> " * 20 + "x\n\n") * 450,
+        "brackets 70 deep, 210 times": ("[" * 70 + "x" + "]" * 70 + "\n\n") * 210,
+        "links at the markup cap": "[a](https://example.org/b) *c* `d` **e**\n\n" * 2400,
+        "citations at the markup cap": "Text [@a; @b; @c; @d; @e].\n\n" * 900,
+        "attribute lists": "Para {: .a #b}\n\n" * 7400,
+        "headings with links": "## [a](#b) *c*\n\n" * 3200,
+        "boxes": '::: callout "T"\nText *a*.\n:::\n\n' * 3300,
         "512 kB of prose": _fill(PROSE + "\n\n", FULL - 1000),
     }
 
