@@ -297,9 +297,12 @@ def label_tables(html: _Html, objects: _Objects) -> int:
                             attributes["Headers"] = pydyf.Array([key, *(headers or [])])
         if table.find("caption") is None:
             heading = _heading_before(html, table)
-            what = (f"{len(body)} rows, one for each {columns[0].lower()}, with the columns "
-                    if row_headers else f"{len(body)} rows with the columns ")
-            summary = f"{heading + ': ' if heading else ''}{what}{', '.join(columns)}."
+            rows_text = f"{len(body)} row{'s' if len(body) != 1 else ''}"
+            if row_headers:
+                what = f"{rows_text}, one for each {columns[0].lower()}, with the columns {', '.join(columns)}"
+            else:
+                what = f"{rows_text} with the columns {', '.join(columns)}" if columns else f"a table of {rows_text}"
+            summary = f"{heading + ': ' if heading else ''}{what}."
             attributes = structure.get("A")
             if not isinstance(attributes, pydyf.Dictionary):
                 attributes = structure["A"] = pydyf.Dictionary({"O": "/Table"})

@@ -68,13 +68,18 @@ def marked_content(page):
     return found
 
 
+def content_mcids(page) -> set[int]:
+    """The MCIDs of a page's marked content."""
+    return {int(props.MCID) for _, props in marked_content(page)
+            if isinstance(props, pikepdf.Dictionary) and "/MCID" in props}
+
+
 @pytest.mark.parametrize("suffix", TAGGED)
 def test_no_marked_content_outside_the_tree_and_no_unreachable_elements(editions, suffix):
     with pikepdf.open(editions[suffix]) as pdf:
         reached, mcids = walk_tree(pdf)
         for page in pdf.pages:
-            in_content = {int(props.MCID) for _, props in marked_content(page)
-                          if isinstance(props, pikepdf.Dictionary) and "/MCID" in props}
+            in_content = content_mcids(page)
             assert in_content and in_content == mcids[page.objgen], in_content ^ mcids[page.objgen]
         elements = [obj for obj in pdf.objects
                     if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/StructElem"]
@@ -162,3 +167,22 @@ def test_large_print_footers_and_note_numbers_are_18pt(editions):
     assert len(footer_sizes) >= 10 * (len(pdf.pages) - 1)
     assert len(note_sizes) > 20
     assert round(min(footer_sizes), 2) >= 18 and round(min(note_sizes), 2) >= 18, (min(footer_sizes), min(note_sizes))
+
+
+def test_draft_mark_at_the_top_is_a_header_artifact(tmp_path):
+    """A draft's "DRAFT – not for patients" in every page's top margin: a Pagination artifact of subtype Header."""
+    project = make_project(tmp_path / "draft")
+    result = run_publish(project, "--draft", "--edition", "letter", "--no-epub")
+    assert result.returncode == 0, result.stderr
+    path = project / "dist" / "ketamine-handout-draft.pdf"
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            top = [c for c in page.crop((0, 0, page.width, 0.85 * 72)).chars if c["text"].strip()]
+            assert "DRAFT" in "".join(c["text"] for c in top)
+            assert all(c.get("mcid") is None and c.get("tag") == "Artifact" for c in top)
+    with pikepdf.open(path) as pdf:
+        headers = [props for page in pdf.pages for tag, props in marked_content(page) if tag == "/Artifact"
+                   and isinstance(props, pikepdf.Dictionary) and props.get("/Subtype") == "/Header"]
+        assert len(headers) >= len(pdf.pages)
+        reached, mcids = walk_tree(pdf)
+        assert all(content_mcids(page) == mcids[page.objgen] for page in pdf.pages)
