@@ -275,11 +275,15 @@ def label_tables(html: _Html, objects: _Objects) -> int:
         labels = [text_of(cell) for cell in firsts if cell is not None]
         row_headers = (len(columns) >= 2 and head and len(labels) == len(body) >= 1
                        and all(labels) and len(set(labels)) == len(labels))
-        any_mark = next((marks[c] for row in rows for c in row if c in marks), None)
-        structure = next((p for p in objects.ancestors(any_mark) if objects.kind(p) == "/Table"), None) \
-            if any_mark is not None else None
-        if structure is None:
+        # A table split across pages is tagged as one /Table per page: each part gets the summary.
+        structures = []
+        for mark in (marks[c] for row in rows for c in row if c in marks):
+            structure = next((p for p in objects.ancestors(mark) if objects.kind(p) == "/Table"), None)
+            if structure is not None and all(structure is not known for known in structures):
+                structures.append(structure)
+        if not structures:
             continue
+        structure = structures[0]
         if row_headers:
             for index, (row, first) in enumerate(zip(body, firsts)):
                 mark = marks.get(first)
@@ -303,10 +307,11 @@ def label_tables(html: _Html, objects: _Objects) -> int:
             else:
                 what = f"{rows_text} with the columns {', '.join(columns)}" if columns else f"a table of {rows_text}"
             summary = f"{heading + ': ' if heading else ''}{what}."
-            attributes = structure.get("A")
-            if not isinstance(attributes, pydyf.Dictionary):
-                attributes = structure["A"] = pydyf.Dictionary({"O": "/Table"})
-            attributes["Summary"] = pydyf.String(summary)
+            for part in structures:
+                attributes = part.get("A")
+                if not isinstance(attributes, pydyf.Dictionary):
+                    attributes = part["A"] = pydyf.Dictionary({"O": "/Table"})
+                attributes["Summary"] = pydyf.String(summary)
     return len(tables)
 
 
