@@ -66,8 +66,8 @@ class Staging:
     renamed into place only when every one succeeded.
 
     What `commit` guarantees: each output is at every moment either the previous file, whole, or the new
-    one, whole (a rename is atomic). Before the first rename the list of outputs the build made in the
-    folder is updated, so they are known as the build's after a kill. When a rename fails midway, the
+    one, whole (a rename is atomic). In a folder given with --out (`record`), the list of outputs builds
+    made there is updated before the first rename, so they are known as the build's after a kill. When a rename fails midway, the
     outputs already replaced are put back (each previous file is kept as a hard link until the commit
     ends) and those that did not exist are removed: the folder holds the previous outputs, and the error
     says so. Only where the file system refuses hard links, or when the process is killed between two
@@ -75,8 +75,9 @@ class Staging:
     only after the commit, so the next build makes them again.
     """
 
-    def __init__(self, out_dir: Path):
+    def __init__(self, out_dir: Path, record: bool = True):
         self.out_dir = out_dir
+        self.record = record  # keep the folder's list of outputs (dist/ needs none: it is the build's)
         self.files = StagingFolder(out_dir)
         self.pending: list[tuple[Path, Path]] = []
 
@@ -93,7 +94,8 @@ class Staging:
         if not self.pending:
             return
         previous = read_manifest(self.out_dir)
-        self._write_manifest(previous | {_relative(final, self.out_dir) for _, final in self.pending})
+        if self.record:
+            self._write_manifest(previous | {_relative(final, self.out_dir) for _, final in self.pending})
         done: list[tuple[Path, object]] = []
         final = self.out_dir
         try:
@@ -105,7 +107,7 @@ class Staging:
                 done.append((final, backup))
         except OSError as error:
             restored = self._roll_back(done)
-            if restored:
+            if restored and self.record:
                 self._write_manifest(previous, quiet=True)
             kept = ("the previous outputs are kept" if restored else
                     "some outputs of this build are in place, the others are the previous ones; build again")
@@ -532,7 +534,7 @@ def _build(config: Config, out_dir: Path, own_folder: bool, pdf: bool, epub: boo
     # job gets one worker too when WeasyPrint is not imported yet, unless `jobs=1` asks for one process.
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     pool = _Pool(workers, layouts) if workers > 1 or (cold and jobs != 1) else _Inline()
-    staging = Staging(out_dir)
+    staging = Staging(out_dir, record=not own_folder)
     try:
         with report.step("read chapters"):
             book = load_book(config)

@@ -4,11 +4,12 @@
   chapters/, layouts/, assets/, .cache/ or .git/; a `dist/` that is a symbolic link out of the project is
   followed only when the user names the folder with `--out`; a clinic's folder under the output folder
   may not be a link that leads out of it.
-- What the build writes there: a lock file (`.build.lock`), a list of the outputs it wrote
-  (`.handout-outputs.json`), the outputs, and while it runs one staging folder
-  (`.handout-tmp-<pid>-<random>.tmp/`, marked by a `.handout-staging` file) holding its temporary files.
-  A build cleans up only staging folders that carry the marker, and only the files in them named as it
-  names them; a user's file is never deleted, and an output is written over only when the build made it.
+- What the build writes there: a lock file (`.build.lock`), the outputs, in a folder given with --out a
+  list of the outputs builds wrote there (`.handout-outputs.json`; the project's own dist/ needs none),
+  and while it runs one staging folder (`.handout-tmp-<pid>-<random>.tmp/`, marked by a
+  `.handout-staging` file) holding its temporary files. A build cleans up only staging folders that carry
+  the marker, and only the files in them named as it names them; a user's file is never deleted, and in
+  a folder given with --out an output is written over only when a build made it.
 - File-system trouble (a full or read-only disk, a name too long, a file where a folder goes) is the
   user's to fix, so it is an InputError naming the path and what to do (`filesystem_error`).
 """

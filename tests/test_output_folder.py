@@ -366,10 +366,17 @@ def test_a_read_only_dist_is_exit_2_and_keeps_the_outputs(project, in_process, m
     assert snapshot(project / "dist") == before
 
 
-def test_a_rename_that_fails_midway_puts_the_previous_outputs_back(project, in_process, monkeypatch):
+@pytest.mark.parametrize("where", ["dist", "out"])
+def test_a_rename_that_fails_midway_puts_the_previous_outputs_back(project, in_process, monkeypatch, tmp_path,
+                                                                    where):
     import handout.build
 
-    before = snapshot(project / "dist")
+    folder = project / "dist" if where == "dist" else tmp_path / "out"
+    args = ("--out", str(folder)) if where == "out" else ()
+    if where == "out":
+        assert run_publish(project, *args).returncode == 0
+        assert (folder / ".handout-outputs.json").is_file()
+    before = snapshot(folder)
     real_replace = os.replace
     renamed = []
 
@@ -381,14 +388,15 @@ def test_a_rename_that_fails_midway_puts_the_previous_outputs_back(project, in_p
         return real_replace(source, target, *args, **kwargs)
 
     monkeypatch.setattr(handout.build.os, "replace", flaky)
-    line = _check_one_error(*in_process(project, "--force", "--jobs", "1"))
+    line = _check_one_error(*in_process(project, "--force", "--jobs", "1", *args))
     monkeypatch.undo()
     assert len(renamed) == 3
-    assert f"dist/{renamed[2]}: could not be put in place: no space left" in line
+    shown = f"dist/{renamed[2]}" if where == "dist" else str(folder / renamed[2])
+    assert f"{shown}: could not be put in place: no space left" in line
     assert "the previous outputs are kept" in line
-    assert snapshot(project / "dist") == before  # the two already replaced were put back
-    _no_staging_left(project / "dist")
-    result = run_publish(project)  # and the next build makes them
+    assert snapshot(folder) == before  # the two already replaced were put back, and the list of outputs
+    _no_staging_left(folder)
+    result = run_publish(project, *args)  # and the next build makes them
     assert result.returncode == 0, result.stderr
 
 
