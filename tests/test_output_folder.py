@@ -438,3 +438,43 @@ def test_watch_still_sees_edits_when_the_output_folder_holds_the_project(tmp_pat
     assert keep(None, str(root / "chapters" / "01-welcome.md"))
     assert not keep(None, str(root / ".cache" / "build.json"))
     assert _ignored(root, root / "dist")(None, str(root / "dist" / "ketamine-handout.pdf")) is False
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real file system of 256 KiB (tmpfs), when this machine lets the tests mount one (as root)."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "handout-test", str(mount_point)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here: {mounted.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
+
+
+def test_a_real_full_disk_is_exit_2_and_keeps_the_outputs_and_the_users_files(project, small_disk):
+    out = small_disk / "out"
+    args = ("--out", str(out), "--edition", "letter", "--no-epub")
+    assert run_publish(project, *args).returncode == 0
+    (out / "my notes.txt").write_bytes(b"mine\n")
+    before = snapshot(out)
+    free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
+    (small_disk / "filler").write_bytes(b"\0" * (free - 8192))  # leave 8 KiB: less than a PDF
+    line = _one_error(run_publish(project, *args, "--force"))
+    assert f"{out / 'ketamine-handout.pdf'}: could not be written: no space left on the disk" in line
+    assert snapshot(out) == before
+    _no_staging_left(out)
+
+
+def test_a_real_read_only_file_system_is_exit_2_and_keeps_the_outputs(project, small_disk):
+    out = small_disk / "out"
+    args = ("--out", str(out), "--edition", "letter", "--no-epub")
+    assert run_publish(project, *args).returncode == 0
+    before = snapshot(out)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    line = _one_error(run_publish(project, *args, "--force"))
+    assert line.startswith(f"error: {out / '.build.lock'}: ") and "read-only: choose a writable folder" in line
+    assert snapshot(out) == before
