@@ -163,6 +163,14 @@ class Staging:
         self.files.remove()
 
 
+def _inside(path: Path | str, folder: Path) -> bool:
+    """Whether `path` is `folder` or in it (a clinic's folder of the outputs, say)."""
+    try:
+        return Path(os.path.abspath(path)).is_relative_to(folder)
+    except (TypeError, ValueError):
+        return False
+
+
 def _relative(path: Path, folder: Path) -> str:
     return path.relative_to(folder).as_posix()
 
@@ -300,7 +308,7 @@ def job_error(error: BaseException, output: Path) -> InputError | None:
         about = shown_outside_staging(error.filename, output.parent)
         if about is None or about == output.parent:  # the output's own temporary file
             return filesystem_error(error, output, "could not be written")
-        return filesystem_error(error, about)
+        return filesystem_error(error, about, writing=_inside(about, output.parent))
     return None
 
 
@@ -379,7 +387,8 @@ def build(root: Path, out_dir: Path | None = None, pdf: bool = True, epub: bool 
         raise InputError("the handout is nested too deeply to process (lists, quotes or boxes inside one "
                          "another): reduce the nesting in the chapters", root / "chapters") from None
     except OSError as error:
-        mapped = filesystem_error(error, shown_outside_staging(error.filename, folder) or folder)
+        about = shown_outside_staging(error.filename, folder) or folder
+        mapped = filesystem_error(error, about, writing=_inside(about, folder))
         if mapped is None:
             raise
         raise mapped from None

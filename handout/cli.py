@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
         return 141  # as if killed by SIGPIPE, like other command-line tools
     except OSError as error:  # a full disk, a name too long, no permission: the user's to fix, when named
-        mapped = filesystem_error(error)
+        mapped = filesystem_error(error, writing=False)  # the build names its own writes itself
         if mapped is None or mapped.path is None:
             return internal_error(error, args.debug)
         print(f"error: {error_line(mapped, args.project)}", file=sys.stderr)

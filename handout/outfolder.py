@@ -64,14 +64,25 @@ _WHAT_TO_DO = {
     errno.EXDEV: "the output folder spans two file systems: choose a folder on one disk with --out",
 }
 USER_ERRNOS = frozenset(_WHAT_TO_DO)
+# For a file the build reads rather than writes, another folder for the outputs is no help.
+_WHAT_TO_DO_READING = {
+    errno.EACCES: "permission denied: give this user access to it",
+    errno.EPERM: "the operation is not permitted on this file: check its permissions",
+    errno.ENAMETOOLONG: "the name is too long for the file system: give it a shorter name",
+    errno.ENOTDIR: "a part of this path is a file, not a folder: check the path",
+    errno.EEXIST: "this is a file where a folder is expected: check the path",
+    errno.EISDIR: "this is a folder where a file is expected: check the path",
+}
 
 
-def filesystem_error(error: OSError, path: Path | str | None = None, doing: str = "") -> InputError | None:
+def filesystem_error(error: OSError, path: Path | str | None = None, doing: str = "",
+                     writing: bool = True) -> InputError | None:
     """The user-facing error for a file-system failure, naming `path` (or the error's own file), or None
-    when the failure is not one a user can fix (then it is ours)."""
+    when the failure is not one a user can fix (then it is ours). `writing`: the path is the build's to
+    write (then the advice may be another output folder)."""
     if error.errno not in USER_ERRNOS:
         return None
-    what = _WHAT_TO_DO[error.errno]
+    what = _WHAT_TO_DO[error.errno] if writing else _WHAT_TO_DO_READING.get(error.errno, _WHAT_TO_DO[error.errno])
     if doing:
         what = f"{doing}: {what}"
     return InputError(what, path if path is not None else (error.filename or None))

@@ -478,3 +478,18 @@ def test_a_real_read_only_file_system_is_exit_2_and_keeps_the_outputs(project, s
     line = _one_error(run_publish(project, *args, "--force"))
     assert line.startswith(f"error: {out / '.build.lock'}: ") and "read-only: choose a writable folder" in line
     assert snapshot(out) == before
+
+
+def test_file_system_errors_advise_by_what_the_build_did_with_the_file(tmp_path):
+    from handout.build import job_error
+
+    output = tmp_path / "dist" / "ketamine-handout.pdf"
+    staged = tmp_path / "dist" / ".handout-tmp-1-ab.tmp" / "1.part"
+    written = job_error(OSError(errno.EACCES, "Permission denied", str(staged)), output)
+    assert written.format() == (f"{output}: could not be written: permission denied: make it writable for this "
+                                "user, or choose another folder with --out")
+    image = tmp_path / "assets" / "figures" / "steps.svg"
+    read = job_error(OSError(errno.EACCES, "Permission denied", str(image)), output)
+    assert read.format() == f"{image}: permission denied: give this user access to it"
+    assert job_error(OSError(errno.ECONNRESET, "reset"), output) is None  # not the user's: an internal error
+    assert "reduce the nesting" in job_error(RecursionError("maximum recursion depth exceeded"), output).format()
