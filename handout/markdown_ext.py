@@ -295,7 +295,10 @@ class ShapeTreeprocessor(Treeprocessor):
             self.state.elements += len(element)
             stack.extend((child, depth + 1) for child in element)
         problem = None
-        if widest > MAX_CHILDREN:
+        if len(root) > MAX_CHILDREN:  # the inline pass is quadratic in these too
+            problem = (f"{len(root)} paragraphs, headings, lists and other blocks in a row (at most {MAX_CHILDREN}, "
+                       "or as many in each box): split the chapter into several chapters")
+        elif widest > MAX_CHILDREN:
             problem = (f"a list, table or definition list of {widest} items, rows or cells (at most "
                        f"{MAX_CHILDREN} in one): split it")
         elif self.state.elements > MAX_ELEMENTS:

@@ -37,10 +37,10 @@ _RUN = re.compile(rf"([{_PUNCTUATION}])\1{{{MAX_RUN},}}")
 _CONTAINER = re.compile(r"[ \t]*(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))[ \t]?")
 _DEFINITION = re.compile(r"^[ ]{0,3}:[ \t]")
 _HEADING = re.compile(r"^[ ]{0,3}(?:#|=+[ \t]*$|-+[ \t]*$)")
-_FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
-# A line that starts a new inline run (a list item, table row, heading, quote, definition) rather than
-# continuing a paragraph.
-_NEW_RUN = re.compile(r"^[ \t]*(?:[|#>:]|[-*+][ \t]|\d{1,9}[.)][ \t])")
+# A line that starts a new inline run (a list item, heading, definition) rather than continuing a paragraph.
+# (A quote's lines continue its paragraph; a line with '|' is a run of its own only in a table.)
+_NEW_RUN = re.compile(r"^[ \t]*(?:[#:]|[-*+][ \t]|\d{1,9}[.)][ \t])")
+_TABLE_SEPARATOR = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 _MARKS = frozenset("*_`[]()<>!&\\'\"@{}")  # @: a citation key; {}: an attribute list
 # A citation key costs about six other marks: its note reference is a link whose text is converted again.
 _WEIGHT = {"@": 6}
@@ -78,7 +78,6 @@ def check_markdown(body: str, path: Path, first_line: int) -> None:
     """Refuse a chapter body (starting at line `first_line` of `path`) whose shape Python-Markdown cannot
     convert in a bounded time or without deep recursion; one pass, linear in the body's length."""
     budget = _Budget(path)
-    fenced = ""
     definitions = 0
     run_lines: list[tuple[int, str]] = []
     tags: list[str] = []
@@ -86,7 +85,9 @@ def check_markdown(body: str, path: Path, first_line: int) -> None:
     allowed_unclosed_tags = max(1, MAX_UNCLOSED_TAG_WORK // max(1, len(body)))
     elements = 0
     block_lines, block_start = 0, first_line
-    for offset, line in enumerate(body.split("\n")):
+    table = False  # in a table (a header row, then a separator row): each row's cells are converted alone
+    lines = body.split("\n")
+    for offset, line in enumerate(lines):
         number = first_line + offset
         run = _RUN.search(line)
         if run:
@@ -97,17 +98,13 @@ def check_markdown(body: str, path: Path, first_line: int) -> None:
             block_lines, block_start = 0, number + 1
         else:
             block_lines += 1
-        fence = _FENCE.match(line)
-        if fenced:
-            if fence and fence.group(1)[0] == fenced[0] and len(fence.group(1)) >= len(fenced):
-                fenced = ""
-            continue
-        if fence:
-            fenced = fence.group(1)
         if not line.strip():
             budget.run(run_lines)
-            run_lines, definitions = [], 0
+            run_lines, definitions, table = [], 0, False
             continue
+        following = lines[offset + 1] if offset + 1 < len(lines) else ""
+        table = table or ("|" in line + following and "-" in following and bool(_TABLE_SEPARATOR.match(following)))
+        row = table and "|" in line
         depth = container_depth(line)
         if depth > MAX_NESTING:
             raise InputError(f"lists or quotes nested {depth} deep (at most {MAX_NESTING}): flatten them", path, number)
@@ -117,7 +114,7 @@ def check_markdown(body: str, path: Path, first_line: int) -> None:
                 raise InputError(f"{definitions} definitions without a blank line between them nest inside each "
                                  f"other (at most {MAX_NESTING}): put a blank line between glossary entries",
                                  path, number)
-        if _NEW_RUN.match(line) or "|" in line:  # a table row's cells are converted one by one
+        if _NEW_RUN.match(line) or row:
             budget.run(run_lines)
             run_lines = []
         run_lines.append((number, line))
@@ -126,7 +123,7 @@ def check_markdown(body: str, path: Path, first_line: int) -> None:
         if elements > MAX_ELEMENTS:
             raise InputError(f"the chapter has more than {MAX_ELEMENTS} paragraphs, list items, table cells and "
                              "other blocks: split it into several chapters", path, number)
-        if "|" in line:
+        if row:
             budget.run(run_lines)
             run_lines = []
         unclosed_tags += _unclosed_tags(line)
@@ -191,6 +188,7 @@ class _Budget:
         open_at: dict[str, list[int]] = {"[": [], "(": []}
         closer = {"]": "[", ")": "("}
         for number, line in run_lines:
+            marks += line.count("--") + line.count("...")  # dashes and ellipses (smart punctuation)
             for char in line:
                 if char not in _MARKS:
                     continue
