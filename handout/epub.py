@@ -21,6 +21,7 @@ from dataclasses import replace
 from .book import Book
 from .pagemap import mark_pages
 from .config import Clinic
+from .epub_images import COVER_FILE, QR_FILE, inline_svg_figures, qr_png, raster_cover
 from .errors import InputError
 from .fonts import font_files
 from .render import EPUB_FONT_DIR, STYLESHEETS, EpubPage, epub_font_name, render_epub
@@ -52,14 +53,16 @@ def _pages_with_page_list(book: Book, clinic: Clinic, page_starts: list[list[str
     pages, font_css, cover = render_epub(book, clinic)
     if not page_starts:
         return pages, font_css, cover, False
+    # The cover page is no printed page (and its drawing's words are no text to mark): it is left out.
+    first = 1 if pages[0].kind == "cover" else 0
     try:
-        _, holders = mark_pages([page.content for page in pages], page_starts)
+        _, holders = mark_pages([page.content for page in pages[first:]], page_starts)
     except ValueError as error:
         raise RuntimeError(f"page list: {error}") from None
-    page_list = [(str(number), pages[holder].file_name) for number, holder in enumerate(holders, 1)]
+    page_list = [(str(number), pages[first + holder].file_name) for number, holder in enumerate(holders, 1)]
     pages, font_css, cover = render_epub(book, clinic, page_list)
-    contents, _ = mark_pages([page.content for page in pages], page_starts)
-    pages = tuple(replace(page, content=content) for page, content in zip(pages, contents))
+    contents, _ = mark_pages([page.content for page in pages[first:]], page_starts)
+    pages = (*pages[:first], *(replace(page, content=content) for page, content in zip(pages[first:], contents)))
     return pages, font_css, cover, True
 
 
@@ -146,22 +149,28 @@ def build_epub(book: Book, clinic: Clinic, page_starts: list[list[str]] | None =
         images[clinic.logo] = book.root / clinic.logo
     packed = packed_names(images)
     pages = tuple(replace(page, content=encode_image_urls(page.content, packed)) for page in pages)
+    # SVG figures inline, so their labels are drawn in the book's font (an <img> would use the reader's).
+    svg_files = {url_path(packed[name]): path for name, path in images.items() if path.suffix.lower() == ".svg"}
+    pages = tuple(replace(page, content=inline_svg_figures(page.content, svg_files, Path(page.file_name).stem))
+                  if page.kind == "chapter" else page for page in pages)
     documents = {}
     for page in pages:
         _check_xhtml(page, book)
         uid = page.kind if page.kind in {"nav", "title", "cover"} else f"doc-{Path(page.file_name).stem}"
         doc = epub.EpubItem(uid=uid,
                             file_name=page.file_name, media_type=XHTML, content=page.content)
-        if page.kind == "nav":
-            doc.properties = ["nav"]
+        doc.properties = ["nav"] if page.kind == "nav" else []
         if b"<svg" in page.content:
             doc.properties.append("svg")
         item.add_item(doc)
         documents[page.file_name] = doc
 
-    cover_item = _asset_item("cover-image", "assets/cover.svg", cover)
+    # The cover: a PNG as the cover-image (Kindle wants a raster of 1600 px or more), the SVG for the cover page.
+    cover_item = _asset_item("cover-image", COVER_FILE, raster_cover(cover, book.root, config.limits.render_seconds))
     cover_item.properties = ["cover-image"]
     item.add_item(cover_item)
+    if config.online_url:
+        item.add_item(_asset_item("qr-code", QR_FILE, qr_png(config.online_url)))
     item.add_item(_asset_item("css-fonts", "assets/css/fonts.css", font_css.encode()))
     for sheet in STYLESHEETS["epub"]:
         if sheet.endswith("fonts.css"):
@@ -172,16 +181,23 @@ def build_epub(book: Book, clinic: Clinic, page_starts: list[list[str]] | None =
     for index, face in enumerate(font_files()):
         item.add_item(epub.EpubItem(uid=f"font{index}", file_name=epub_font_name(face),
                                     media_type="font/ttf", content=face.path.read_bytes()))
+    in_use = b"".join(page.content for page in pages)
     for index, (name, path) in enumerate(sorted(images.items())):
+        if f'src="{url_path(packed[name])}"'.encode() not in in_use:
+            continue  # drawn inline in every document that shows it
         if not sandbox.allows(path):  # load checked this; packaging checks again
             raise InputError(f"refused to pack '{path}': it is outside the project", path)
         # ebooklib writes the manifest href and the zip entry from one name: give it the URL (percent-encoded);
         # normalise_zip names the entry by the file's real name again.
         item.add_item(_asset_item(f"image{index}", url_path(packed[name]), path.read_bytes()))
 
-    chapter_links = [epub.Link(c.file_name, c.title, c.slug) for c in book.chapters]
-    item.toc = [epub.Link("title.xhtml", config.title, "title"), *chapter_links,
-                epub.Link("back.xhtml", "About this handout", "about")]
+    # The NCX (for older reading systems) lists what the nav's contents list: each chapter with its sections,
+    # then the back page.
+    item.toc = [*(((epub.Link(c.file_name, c.title, c.slug),
+                    [epub.Link(f"{c.file_name}#{h.id}", h.text, h.id) for h in c.headings if h.level == 2])
+                   if any(h.level == 2 for h in c.headings) else epub.Link(c.file_name, c.title, c.slug))
+                  for c in book.chapters),
+                epub.Link("back.xhtml#about", "About this handout", "about")]
     item.add_item(epub.EpubNcx())
     item.spine = [documents["cover.xhtml"], documents["title.xhtml"], documents["nav.xhtml"],
                   *(documents[c.file_name] for c in book.chapters), documents["back.xhtml"]]
@@ -237,10 +253,24 @@ def normalise_zip(data: bytes, language: str) -> bytes:
             info.external_attr = 0o644 << 16
             info.create_system = 3
             content = source.read(name)
+            if name.endswith(".ncx"):  # ebooklib writes a depth of 0 whatever the nesting
+                content = content.replace(b'content="0" name="dtb:depth"',
+                                          f'content="{ncx_depth(content)}" name="dtb:depth"'.encode())
             if name.endswith(".opf"):
                 content = content.replace(b"<package ", f'<package xml:lang="{language}" '.encode(), 1)
             target.writestr(info, content, compresslevel=9 if name != "mimetype" else None)
     return out.getvalue()
+
+
+def ncx_depth(ncx: bytes) -> int:
+    """How deep the NCX's navPoints nest (1: a flat list)."""
+    root = ET.fromstring(ncx)
+    point = "{http://www.daisy.org/z3986/2005/ncx/}navPoint"
+
+    def depth(element) -> int:
+        return max((1 + depth(child) for child in element if child.tag == point), default=0)
+
+    return max(1, depth(root.find("{http://www.daisy.org/z3986/2005/ncx/}navMap")))
 
 
 def page_source_name(config) -> str:

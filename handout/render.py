@@ -1,6 +1,7 @@
 """Book -> documents, through the shared layouts: one HTML for print, XHTML pages for the EPUB."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +11,10 @@ from . import __version__
 from .book import Book
 from .config import PAPERS, Clinic
 from .fonts import FontFile, font_face_css
-from .layouts import Layouts
+from .layouts import LAYOUTS_DIR, Layouts
+from .sandbox import check_svg_bytes
+
+QR_FILE = "assets/qr-code.png"  # the QR code's file in the EPUB
 
 STYLESHEETS = {"print": ("assets/css/base.css", "assets/css/print.css"),
                "epub": ("assets/css/fonts.css", "assets/css/base.css", "assets/css/epub.css")}
@@ -90,10 +94,17 @@ def render_epub(book: Book, clinic: Clinic, page_list: list[tuple[str, str]] = (
             return f"#{anchor}"
         return owner if anchor == owner.removesuffix(".xhtml") else f"{owner}#{anchor}"
 
+    owners["about"] = "back.xhtml"
     layouts = Layouts(book.root, "epub", link=link, seconds=book.config.limits.layout_seconds)
     context = _context(book, "epub", clinic)
+    if book.config.online_url:
+        context["qr_code"] = QR_FILE  # a packaged PNG: some reading systems drop data: URLs
     context["page_list"] = list(page_list)
     cover = layouts.render("epub/cover.svg", **context).encode()
+    # The cover page draws the cover inline, so its words are in the book's font (an <img> would use the
+    # reader's); the layout's SVG is checked like any SVG first.
+    check_svg_bytes(cover, book.root / LAYOUTS_DIR / "epub" / "cover.svg")
+    context["cover_svg"] = Markup(re.sub(r"^\s*<\?xml[^>]*\?>\s*", "", cover.decode()))
     pages = [
         EpubPage("cover.xhtml", "Cover", layouts.render("epub/cover.xhtml", **context).encode(), "cover"),
         EpubPage("title.xhtml", book.config.title, layouts.render("epub/title.xhtml", **context).encode(), "title"),

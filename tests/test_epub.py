@@ -77,7 +77,9 @@ def test_page_list_maps_every_printed_page_to_its_first_words(default_build):
         words = [w for w in first_words[number - 1] if not re.fullmatch(r"\d+\.|\u2022", w)][:6]
         # The contents page differs between print (chapters) and EPUB (chapters and sections): compare less.
         expected = _squash(" ".join(words if number != 2 else words[:1]))
-        assert _squash(_text_after(marker)).startswith(expected), (number, words, _text_after(marker)[:80])
+        # A page may start with a numbered source, whose number the EPUB writes as text: not compared either.
+        after = re.sub(r"^\d+\.", "", _squash(_text_after(marker)))
+        assert after.startswith(expected), (number, words, _text_after(marker)[:80])
 
 
 def test_every_note_reference_leads_to_its_note_and_back(default_build):
@@ -85,13 +87,19 @@ def test_every_note_reference_leads_to_its_note_and_back(default_build):
     ids = {(name, element.get("id")): element for name, tree in docs.items() for element in tree.iter()
            if element.get("id")}
     refs = [(name, a) for name, tree in docs.items() for a in tree.iterfind(".//x:a[@class='noteref']", NS)]
+    items = {id(child): li for tree in docs.values() for li in tree.iterfind(".//x:li", NS) for child in li}
     assert len(refs) > 20
     for name, ref in refs:
         assert ref.get(EPUB_TYPE) == "noteref" and ref.get("role") == "doc-noteref"
         file, anchor = ref.get("href").split("#")
+        # The link leads to the note alone (what a reading system's pop-up shows): its number, then the source;
+        # the links back follow it in the same endnote.
         note = ids[(file, anchor)]
-        assert note.get(EPUB_TYPE) == "endnote"
-        backs = [a.get("href").split("#") for a in note.iterfind(".//x:a[@role='doc-backlink']", NS)]
+        assert _squash("".join(note.itertext())).startswith(f"{ref.text}."), "".join(note.itertext())[:40]
+        assert note.find(".//x:a[@role='doc-backlink']", NS) is None
+        endnote = items[id(note)]
+        assert endnote.get(EPUB_TYPE) == "endnote"
+        backs = [a.get("href").split("#") for a in endnote.iterfind(".//x:a[@role='doc-backlink']", NS)]
         for back_file, back_anchor in backs:
             assert ids[(back_file, back_anchor)].get("class") == "noteref"
             assert ids[(back_file, back_anchor)].text == ref.text  # each back link leads to this source's number
@@ -113,7 +121,11 @@ def test_semantics_of_chapters_glossary_notes_tables_and_figures(default_build):
     tables = [t for tree in docs.values() for t in tree.iterfind(".//x:table", NS)]
     assert tables and all(t.findall(".//x:th[@scope='col']", NS) for t in tables)
     figures = [f for tree in docs.values() for f in tree.iterfind(".//x:figure", NS)]
-    assert figures and all(f.find("x:figcaption", NS) is not None and f.find("x:img", NS).get("alt")
+    # A figure is an image with alt text, or an SVG drawn inline (its words in the book's font) named by it.
+    svg = "{http://www.w3.org/2000/svg}svg"
+    assert figures and all(f.find("x:figcaption", NS) is not None
+                           and ((f.find("x:img", NS) is not None and f.find("x:img", NS).get("alt"))
+                                or (f.find(svg) is not None and f.find(svg).get("aria-label")))
                            for f in figures)
 
 
@@ -121,7 +133,7 @@ def test_navigation_has_toc_with_sections_landmarks_and_ncx(default_build):
     epub = outputs(default_build)[1]
     nav = documents(epub)["nav.xhtml"]
     toc = nav.find(".//x:nav[@epub:type='toc']", NS)
-    assert len(toc.findall("x:ol/x:li", NS)) == 10
+    assert len(toc.findall("x:ol/x:li", NS)) == 11  # the ten chapters, then "About this handout"
     assert toc.findall("x:ol/x:li/x:ol/x:li", NS), "sections are listed under their chapters"
     landmarks = {a.get(EPUB_TYPE) for a in nav.iterfind(".//x:nav[@epub:type='landmarks']//x:a", NS)}
     assert {"cover", "toc", "bodymatter", "endnotes", "backmatter"} <= landmarks
@@ -131,9 +143,10 @@ def test_navigation_has_toc_with_sections_landmarks_and_ncx(default_build):
 def test_cover_image_is_declared(default_build):
     package = opf(outputs(default_build)[1])
     cover = package.find(".//opf:item[@properties='cover-image']", NS)
-    assert cover is not None and cover.get("media-type") == "image/svg+xml"
-    svg = zipfile.ZipFile(outputs(default_build)[1]).read("EPUB/" + cover.get("href")).decode()
-    assert "Ketamine, Esketamine" in svg and "Sample Community Clinic" in svg
+    assert cover is not None and cover.get("media-type") == "image/png"  # a raster, as Kindle wants
+    # The cover page draws the same cover inline, with the title and the clinic as words.
+    page = zipfile.ZipFile(outputs(default_build)[1]).read("EPUB/cover.xhtml").decode()
+    assert "<svg" in page and "Ketamine, Esketamine" in page and "Sample Community Clinic" in page
 
 
 def _meta(package, prop):
