@@ -29,6 +29,9 @@ MAX_MARKUP_WORK = 50_000_000
 # The sum over a chapter's blocks (lines between blank lines) of (lines in it) squared: the block parser
 # re-reads the rest of a block at each heading or rule it splits off (about 0.1 us a unit).
 MAX_BLOCK_WORK = 10_000_000
+# The sum over a chapter's paragraphs of ('[' and '(' in it) x (its length): each one is matched by a Python
+# loop that reads on to its closing bracket, wherever escapes and code spans put it (about 35 ns a unit).
+MAX_BRACKET_WORK = 20_000_000
 MAX_MARKS = 30_000          # Markdown marks in one chapter: links, emphasis, code... (the inline pass's cost)
 CONVERT_SECONDS = 30        # the longest Markdown conversion of one chapter
 
@@ -37,9 +40,11 @@ _RUN = re.compile(rf"([{_PUNCTUATION}])\1{{{MAX_RUN},}}")
 _CONTAINER = re.compile(r"[ \t]*(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))[ \t]?")
 _DEFINITION = re.compile(r"^[ ]{0,3}:[ \t]")
 _HEADING = re.compile(r"^[ ]{0,3}(?:#|=+[ \t]*$|-+[ \t]*$)")
-# A line that starts a new inline run (a list item, heading, definition) rather than continuing a paragraph.
-# (A quote's lines continue its paragraph; a line with '|' is a run of its own only in a table.)
-_NEW_RUN = re.compile(r"^[ \t]*(?:[#:]|[-*+][ \t]|\d{1,9}[.)][ \t])")
+# A line that starts a new inline run (a heading, a definition) rather than continuing a paragraph; a list
+# item does only in a block that starts as a list (a list cannot interrupt a paragraph). A quote's lines
+# continue its paragraph; a line with '|' is a run of its own only in a table.
+_NEW_RUN = re.compile(r"^[ \t]*[#:]")
+_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]")
 _TABLE_SEPARATOR = re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 _MARKS = frozenset("*_`[]()<>!&\\'\"@{}")  # @: a citation key; {}: an attribute list
 # A citation key costs about six other marks: its note reference is a link whose text is converted again.
@@ -85,6 +90,7 @@ def check_markdown(body: str, path: Path, first_line: int) -> None:
     allowed_unclosed_tags = max(1, MAX_UNCLOSED_TAG_WORK // max(1, len(body)))
     elements = 0
     block_lines, block_start = 0, first_line
+    in_list = False  # in a block that starts with a list item
     table = False  # in a table (a header row, then a separator row): each row's cells are converted alone
     lines = body.split("\n")
     for offset, line in enumerate(lines):
@@ -114,7 +120,9 @@ def check_markdown(body: str, path: Path, first_line: int) -> None:
                 raise InputError(f"{definitions} definitions without a blank line between them nest inside each "
                                  f"other (at most {MAX_NESTING}): put a blank line between glossary entries",
                                  path, number)
-        if _NEW_RUN.match(line) or row:
+        if block_lines == 1:
+            in_list = bool(_LIST_ITEM.match(line))
+        if _NEW_RUN.match(line) or row or (in_list and _LIST_ITEM.match(line)):
             budget.run(run_lines)
             run_lines = []
         run_lines.append((number, line))
@@ -170,6 +178,7 @@ class _Budget:
         self.markup = 0
         self.blocks = 0
         self.marks = 0
+        self.brackets = 0
 
     def block(self, lines: int, number: int) -> None:
         self.blocks += lines * lines
@@ -189,10 +198,16 @@ class _Budget:
         closer = {"]": "[", ")": "("}
         for number, line in run_lines:
             marks += line.count("--") + line.count("...")  # dashes and ellipses (smart punctuation)
+            escaped = False
             for char in line:
                 if char not in _MARKS:
+                    escaped = False
                     continue
                 marks += _WEIGHT.get(char, 1)
+                if escaped:  # `\]` closes nothing (and `\[` opens nothing)
+                    escaped = False
+                    continue
+                escaped = char == "\\"
                 if char in open_at:
                     stack = open_at[char]
                     stack.append(number)
@@ -204,6 +219,11 @@ class _Budget:
             if len(stack) > MAX_UNCLOSED:
                 _too_many_open(char, stack[MAX_UNCLOSED], self.path)
         self.markup += marks * length
+        self.brackets += sum(line.count("[") + line.count("(") for _, line in run_lines) * length
+        if self.brackets > MAX_BRACKET_WORK:
+            raise InputError(f"a paragraph of {length} characters with many '[' and '(': with the paragraphs before "
+                             "it, more brackets than a chapter may hold; split it into shorter paragraphs, or the "
+                             "chapter into several", self.path, run_lines[0][0])
         self.marks += marks
         if self.marks > MAX_MARKS:
             raise InputError(f"the chapter holds more than {MAX_MARKS} Markdown marks (such as * _ ` [ ] < & '): "
