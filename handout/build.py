@@ -32,6 +32,7 @@ from .errors import InputError
 from .outfolder import (LOCK_NAME, MANIFEST_NAME, StagingFolder, check_clinic_folder, clean_stale_staging,
                         filesystem_error, manifest_bytes, output_folder_for, read_manifest, shown_outside_staging)
 from .sandbox import Sandbox
+from .theme import theme_files
 
 WATCHED_FOLDERS = ("chapters", "layouts", "assets")
 
@@ -216,6 +217,9 @@ def input_digests(root: Path) -> dict[str, str]:
                 digests[name] = _digest(f"not a file of the project: {os.path.realpath(path)}".encode())
             elif path.suffix:  # a folder named like a file (`05-notes.md/`)
                 digests[name] = _digest(b"a folder")
+    # The built-in theme's files the project does not override (a toolchain update changes them too).
+    for name, path in theme_files().items():
+        digests.setdefault(name, _digest(path.read_bytes()))
     return digests
 
 

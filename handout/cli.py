@@ -69,7 +69,25 @@ def parser() -> argparse.ArgumentParser:
                                 "after each build. Ctrl-C stops it.")
     watch.add_argument("--out", type=Path, default=None, help="output folder (default: dist/)")
     watch.add_argument("--port", type=int, default=8000, help="preview port on 127.0.0.1 (0: any free port)")
+    new = commands.add_parser("new", help="start a new handout in a new folder, with the built-in theme",
+                              description="Make a new handout project in FOLDER (which must not exist or be "
+                              "empty): publish.toml with a fresh identifier and today's review date, three short "
+                              "sample chapters, references.yaml and jargon.txt. It builds at once with the "
+                              "built-in theme; copy a file of the theme into layouts/ or assets/ to change it.")
+    new.add_argument("folder", type=Path, help="the new project's folder")
+    new.add_argument("--title", default="Your Handout Title", help="the handout's title")
+    new.add_argument("--review-months", type=int, default=12, metavar="N",
+                     help="months from today's review to the next one due (default: 12)")
     return top
+
+
+def run_new(args) -> int:
+    from .scaffold import new_project, next_steps
+
+    folder = args.folder if args.folder.is_absolute() else Path.cwd() / args.folder
+    new_project(folder, args.title, args.review_months)
+    print(next_steps(folder))
+    return 0
 
 
 def run_watch(args) -> int:
@@ -162,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.project = project_folder(args.project)
         source_date_epoch()  # a bad value is refused before anything reads the date
+        if args.command == "new":
+            return run_new(args)
         if args.command == "watch":
             return run_watch(args)
         return run_check(args) if args.command == "check" else run_build(args)

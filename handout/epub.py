@@ -26,6 +26,7 @@ from .errors import InputError
 from .fonts import font_files
 from .render import EPUB_FONT_DIR, STYLESHEETS, EpubPage, epub_font_name, render_epub
 from .sandbox import Sandbox, check_epub_stylesheet
+from .theme import find
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 XHTML = "application/xhtml+xml"
@@ -176,7 +177,7 @@ def build_epub(book: Book, clinic: Clinic, page_starts: list[list[str]] | None =
         if sheet.endswith("fonts.css"):
             continue
         # Through the sandbox: no @import, and url() only to data: or files inside the project.
-        css = check_epub_stylesheet(book.root / sheet, book.root).encode()
+        css = check_epub_stylesheet(find(book.root, sheet), book.root).encode()  # the project's, or the theme's
         item.add_item(_asset_item("css-" + Path(sheet).stem, sheet, css))
     for index, face in enumerate(font_files()):
         item.add_item(epub.EpubItem(uid=f"font{index}", file_name=epub_font_name(face),

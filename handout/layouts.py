@@ -35,6 +35,7 @@ from markupsafe import Markup
 from .cache import bytecode_cache
 from .errors import InputError
 from .sandbox import Sandbox
+from .theme import theme_folder
 
 LAYOUTS_DIR = "layouts"
 HREF = re.compile(r'href="#([^"]+)"')
@@ -168,16 +169,23 @@ class LayoutEnvironment(ImmutableSandboxedEnvironment):
 
 
 class SandboxedLoader(jinja2.FileSystemLoader):
-    """Jinja's loader over layouts/, reading only what the sandbox allows: a template (or an include) that is
-    a link leading out of the project is refused, naming the link."""
+    """Jinja's loader over the project's layouts/, then the built-in theme's, reading only what the sandbox
+    allows: a template (or an include) that is a link leading out of the project is refused, naming the link.
+    A project's file overrides the theme's of the same name."""
 
-    def __init__(self, folder: Path):
-        super().__init__(folder)
-        self.sandbox = Sandbox(folder.parent)
+    def __init__(self, folders: list[Path], root: Path):
+        super().__init__([str(folder) for folder in folders])
+        self.sandbox = Sandbox(root)
 
     def get_source(self, environment, template):
-        path = Path(self.searchpath[0], *jinja2.loaders.split_template_path(template))
-        if path.exists() or path.is_symlink():
+        pieces = jinja2.loaders.split_template_path(template)
+        path = None
+        for folder in self.searchpath:
+            candidate = Path(folder, *pieces)
+            if candidate.exists() or candidate.is_symlink():
+                path = candidate
+                break
+        if path is not None:
             self.sandbox.check_file(path)
             size = path.stat().st_size
             if size > LAYOUT_BYTES:
@@ -185,24 +193,24 @@ class SandboxedLoader(jinja2.FileSystemLoader):
                                  "for a template", path)
         source, filename, uptodate = super().get_source(environment, template)
         # A file later replaced by a link leading out is read again, and so refused.
-        return source, filename, lambda: uptodate() and self.sandbox.allows(path)
+        return source, filename, lambda: uptodate() and self.sandbox.allows(Path(filename))
 
 
 LAYOUT_BYTES = 1_000_000  # a template larger than this is not a layout
-_ENVIRONMENTS: dict[tuple[Path, str], LayoutEnvironment] = {}
+_ENVIRONMENTS: dict[tuple[tuple[Path, ...], str], LayoutEnvironment] = {}
 
 
-def _environment(folder: Path, target: str) -> LayoutEnvironment:
-    """One environment per layouts folder and target, kept for the process (watch mode builds many times).
+def _environment(folders: list[Path], root: Path, target: str) -> LayoutEnvironment:
+    """One environment per set of layout folders and target, kept for the process (watch mode builds many times).
 
     Templates are recompiled when their file changes (Jinja checks modification times). Compiled templates
     are also kept in this user's cache folder, signed (`cache.bytecode_cache`): never in the project's, where
     bytecode would be code a shared project could ship.
     """
-    key = (folder.resolve(), target)
+    key = (tuple(folder.resolve() for folder in folders), target)
     if key not in _ENVIRONMENTS:
         _ENVIRONMENTS[key] = LayoutEnvironment(
-            loader=SandboxedLoader(folder),
+            loader=SandboxedLoader(folders, root),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
@@ -214,12 +222,13 @@ def _environment(folder: Path, target: str) -> LayoutEnvironment:
     return _ENVIRONMENTS[key]
 
 
-def _template_frame(error: BaseException, layouts: Path) -> tuple[Path | None, int | None]:
+def _template_frame(error: BaseException, folders: list[Path]) -> tuple[Path | None, int | None]:
     """The innermost template line in a traceback (Jinja maps template code to its source lines)."""
     found: tuple[Path | None, int | None] = (None, None)
+    bases = [folder.resolve() for folder in folders]
     for frame in traceback.extract_tb(error.__traceback__):
         path = Path(frame.filename)
-        if path.suffix in TEMPLATE_SUFFIXES and path.resolve().is_relative_to(layouts.resolve()):
+        if path.suffix in TEMPLATE_SUFFIXES and any(path.resolve().is_relative_to(base) for base in bases):
             found = (path, frame.lineno)
     return found
 
@@ -229,11 +238,13 @@ class Layouts:
 
     def __init__(self, root: Path, target: str, link: Callable[[str], str], seconds: int = 60):
         self.folder = root / LAYOUTS_DIR
-        if not self.folder.is_dir():
-            raise InputError("no layouts/ folder", self.folder)
+        # The project's layouts first, then the built-in theme's (the same folder when the project is the
+        # toolchain's own repository).
+        builtin = theme_folder() / LAYOUTS_DIR
+        self.folders = [self.folder] + ([builtin] if builtin.resolve() != self.folder.resolve() else [])
         self.link = link
         self.seconds = seconds
-        self.env = _environment(self.folder, target)
+        self.env = _environment(self.folders, root, target)
         self.env.globals.update(target=target, link=link)
         self.env.filters["resolve_links"] = self.resolve_links
         self._plain: dict[int, tuple[Any, Any]] = {}  # id -> (object, its plain data): the book, once
@@ -253,11 +264,12 @@ class Layouts:
     def _stopped_at(self, error: BaseException) -> tuple[Path | None, int | None]:
         """The template line a stopped render was on. Jinja maps its compiled code's lines back to the
         template's only for exceptions it handles, which the time limit's is not: map them here."""
-        path, line = _template_frame(error, self.folder)
+        path, line = _template_frame(error, self.folders)
         if path is None or line is None:
             return path, line
         try:
-            template = self.env.get_template(path.resolve().relative_to(self.folder.resolve()).as_posix())
+            folder = next(f for f in self.folders if path.resolve().is_relative_to(f.resolve()))
+            template = self.env.get_template(path.resolve().relative_to(folder.resolve()).as_posix())
             return path, template.get_corresponding_lineno(line)
         except Exception:  # a template that no longer loads: its file is still the one to name
             return path, None
@@ -273,15 +285,15 @@ class Layouts:
             raise InputError(f"template syntax error: {error.message}", error.filename or self.folder / name,
                              error.lineno) from None
         except jinja2.TemplateNotFound as error:
-            path, line = _template_frame(error, self.folder)
+            path, line = _template_frame(error, self.folders)
             raise InputError(f"template '{error.name}' not found in layouts/", path or self.folder / name,
                              line) from None
         except SecurityError as error:
-            path, line = _template_frame(error, self.folder)
+            path, line = _template_frame(error, self.folders)
             raise InputError(f"refused: {error} (layouts get plain data: they may read values and call the "
                              "filters and link(), nothing else)", path or self.folder / name, line) from None
         except jinja2.UndefinedError as error:
-            path, line = _template_frame(error, self.folder)
+            path, line = _template_frame(error, self.folders)
             raise InputError(f"undefined layout variable: {error.message}", path or self.folder / name,
                              line) from None
         except InputError as error:
@@ -290,12 +302,12 @@ class Layouts:
                 raise InputError(error.message, path or self.folder / name, line) from None
             raise
         except (RecursionError, MemoryError) as error:
-            path, line = _template_frame(error, self.folder)
+            path, line = _template_frame(error, self.folders)
             what = ("nests too deeply (a macro or include that calls itself?)" if isinstance(error, RecursionError)
                     else "ran out of memory")
             raise InputError(f"the layout {what}", path or self.folder / name, line) from None
         except Exception as error:  # a filter or test failing on the data a layout gave it
-            path, line = _template_frame(error, self.folder)
+            path, line = _template_frame(error, self.folders)
             if path is None:
                 raise
             raise InputError(f"layout error: {type(error).__name__}: {error}", path, line) from None

@@ -25,6 +25,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from .mdguard import MAX_CHILDREN, MAX_ELEMENTS, MAX_TREE_DEPTH
 from .tablewidth import table_id
+from .theme import find
 
 CHAPTER_FILE = re.compile(r"^(\d+)-([a-z0-9][a-z0-9-]*)\.md$")
 CITATION = r"\[@([A-Za-z0-9_-]+(?:\s*;\s*@[A-Za-z0-9_-]+)*)\]"
@@ -229,10 +230,12 @@ class ChapterTreeprocessor(Treeprocessor):
         if not resolved.is_relative_to(root):
             self.state.problems.append(Problem(f"image '{src}' is outside the project sandbox", src, sandbox=True))
             return
+        relative = resolved.relative_to(root).as_posix()
+        if not resolved.exists() and not (root / relative).is_symlink():
+            resolved = find(root, relative)  # a figure of the built-in theme, which the project does not override
         if not resolved.is_file():
             self.state.problems.append(Problem(f"image '{src}' not found", src))
             return
-        relative = resolved.relative_to(root).as_posix()
         element.set("src", relative)
         self.state.images.append(Image(relative, alt, caption, resolved))
 

@@ -2,20 +2,39 @@
 from __future__ import annotations
 
 import mimetypes
+import os
 import re
 import signal
 import threading
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from .errors import InputError, SandboxError
 from .pdftags import finish_pdf, finish_press_pdf
 from .sandbox import Sandbox, check_data_svg, check_svg, decode_data_url, mentioning_line, referring_line
+from .theme import find
 
 
 # The largest file WeasyPrint may load (a stylesheet, a font, an image a layout names): chapter images have
 # their own, configurable, limit (limits.image_mb), checked when the chapter is read.
 FETCH_BYTES = 64_000_000
+
+
+def _from_theme(url: str, project: Path) -> str:
+    """A `file:` URL of a project file the project does not have, as the URL of the built-in theme's file of
+    the same path (`assets/css/base.css`), when the theme has one; any other URL as it is."""
+    parts = urlsplit(url)
+    if parts.scheme != "file":
+        return url
+    path = Path(os.path.normpath(unquote(parts.path)))
+    if path.exists() or path.is_symlink() or not path.is_relative_to(project):
+        return url
+    own = project / path.relative_to(project)
+    found = find(project, path.relative_to(project).as_posix())
+    if found == own:
+        return url
+    return found.as_uri() + (f"#{parts.fragment}" if parts.fragment else "")
 
 
 def _fetcher_class():
@@ -40,7 +59,7 @@ def _fetcher_class():
                     if kind == "image/svg+xml":
                         check_data_svg(data)
                     return super().fetch(url, headers)
-                path = self.sandbox.file_for_url(url)
+                path = self.sandbox.file_for_url(_from_theme(url, self.sandbox.roots[0]))  # base URL: resolved
                 size = path.stat().st_size
                 if size > FETCH_BYTES:
                     raise SandboxError(f"refused: the file is {size / 1e6:.0f} MB, over the limit of "

@@ -16,11 +16,14 @@ from urllib.parse import unquote, unquote_to_bytes, urldefrag, urljoin, urlsplit
 
 from .errors import InputError, SandboxError, decode_utf8, line_of
 from .fonts import FONT_DIR
+from .theme import theme_roots
 
 
 class Sandbox:
-    def __init__(self, root: Path, extra: tuple[Path, ...] = (FONT_DIR,)):
+    def __init__(self, root: Path, extra: tuple[Path, ...] | None = None):
         self.project = Path(os.path.normpath(root.absolute()))
+        # Besides the project: the bundled font and the built-in theme's layouts and assets, read-only.
+        extra = (FONT_DIR, *theme_roots()) if extra is None else extra
         self.roots = (root.resolve(), *(p.resolve() for p in extra))
 
     def allows(self, path: Path) -> bool:
