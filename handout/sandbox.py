@@ -257,8 +257,10 @@ def _check_pixels(source, max_pixels: int, path: Path | None) -> None:
 def _check_decodes(source, path: Path | None) -> None:
     """Decode the whole raster (within the pixel limit, checked before): a damaged or truncated file would
     print as a black box or a half picture."""
-    from PIL import Image
+    from PIL import Image, ImageFile
 
+    # WeasyPrint, once imported (watch mode, a worker), sets Pillow to accept cut-short files: not here.
+    lenient, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
     try:
         for check in ("verify", "load"):  # verify() checks the file's structure and checksums; load() decodes it
             if hasattr(source, "seek"):
@@ -269,6 +271,8 @@ def _check_decodes(source, path: Path | None) -> None:
         detail = str(error).splitlines()[0][:80] if str(error) else type(error).__name__
         raise SandboxError(f"the image does not decode ({detail}): it is damaged or cut short; export or "
                            "download it again", path) from None
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = lenient
 
 
 # ---- stylesheets -----------------------------------------------------------------------------------------------
