@@ -1,17 +1,22 @@
-# Quick start:  `make` builds the default handout into dist/;  `make test` runs the tests.
+# Quick start:  `make` builds the default handout into dist/;  `make test` runs the tests
+# (`make test-fast`: the in-process ones, about a minute).
 # Each target sets up what it needs: system packages (Debian, as root) and a virtual environment in .venv/.
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: build test clean system system-test
+.PHONY: build test test-fast clean system system-test
 
 build: $(VENV)/.installed system
 	$(PY) publish.py build
 
 test: $(VENV)/.installed-test system-test
 	$(PY) -m pytest
+
+# The in-process tests only (no build through the command line, no PDF laid out): about a minute.
+test-fast: $(VENV)/.installed-test system-test
+	$(PY) -m pytest -m "not slow"
 
 system:
 	@bash scripts/system-deps.sh

@@ -1,7 +1,9 @@
 """Shared fixtures: projects built into temporary folders, and the real validators."""
 from __future__ import annotations
 
+import inspect
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -80,3 +82,31 @@ def pdf_text(path: Path) -> str:
     from pypdf import PdfReader
 
     return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+
+
+# ---- the fast command -----------------------------------------------------------------------------------
+# `make test-fast` (`pytest -m "not slow"`) runs the in-process tests: a test is marked slow when it, or any
+# fixture it uses, runs the command line in a new process or lays out a PDF. `make test` runs everything.
+SLOW_CALLS = re.compile(r"\brun_publish\(|\bsubprocess\.|\bPopen\(|\bRenderedPdf\(|\brender\(pdf_variant|"
+                        r"\bwrite_pdf\(|\bbuild\(\s*(project|root|tmp_path)|getfixturevalue\(")
+
+
+def _is_slow(item) -> bool:
+    functions = [getattr(item, "function", None)]
+    for name in getattr(item, "fixturenames", ()):
+        for definition in item._fixtureinfo.name2fixturedefs.get(name, ()):
+            functions.append(definition.func)
+    for function in functions:
+        try:
+            source = inspect.getsource(function)
+        except (OSError, TypeError):
+            continue
+        if SLOW_CALLS.search(source):
+            return True
+    return False
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "slow" not in item.keywords and _is_slow(item):
+            item.add_marker(pytest.mark.slow)
