@@ -310,6 +310,9 @@ def css_references(text: str) -> list[tuple[str, str, int]]:
     return found
 
 
+STYLESHEET_BYTES = 2_000_000  # checked before the stylesheet is read or parsed
+
+
 def check_epub_stylesheet(path: Path, root: Path) -> str:
     """The text of a stylesheet the EPUB packs, read through the sandbox of project `root`.
 
@@ -317,6 +320,10 @@ def check_epub_stylesheet(path: Path, root: Path) -> str:
     checked like an SVG file), an `#id`, or a relative path to a file inside the project.
     """
     sandbox = Sandbox(root)
+    size = sandbox.check_file(path).stat().st_size
+    if size > STYLESHEET_BYTES:
+        raise SandboxError(f"stylesheet is {size / 1e6:.1f} MB, over the limit of {STYLESHEET_BYTES / 1e6:.0f} MB: "
+                           "a handout's stylesheet is a few kilobytes", path)
     text = decode_utf8(sandbox.read_bytes(path), path)
     for kind, url, line in css_references(text):
         if kind == "@import":

@@ -383,3 +383,13 @@ def _shared_book(project: Path):
         shutil.copy(project / "publish.toml.orig", project / "publish.toml")
         _SHARED["book"] = load_book(load_config(project), use_cache=False)
     return _SHARED["book"]
+
+
+def test_an_oversized_epub_stylesheet_is_refused_before_it_is_parsed(project):
+    from handout.sandbox import STYLESHEET_BYTES, check_epub_stylesheet
+
+    sheet = project / "assets" / "css" / "epub.css"
+    sheet.write_text("/* padding */\n" + "a{}" * (STYLESHEET_BYTES // 3 + 10))
+    with pytest.raises(InputError) as raised:
+        check_epub_stylesheet(sheet, project)
+    assert "over the limit" in raised.value.message and raised.value.path == sheet
