@@ -108,6 +108,27 @@ def _signature(key: bytes, name: str, payload: bytes) -> str:
     return hmac.new(key, name.encode() + b"\0" + payload, hashlib.sha256).hexdigest()
 
 
+def read_signed(path: Path, key: bytes) -> bytes | None:
+    """The payload of a file `write_signed` wrote with `key`; None for anything else (missing, not a regular
+    file, too large, or signed otherwise)."""
+    raw = _read_regular(path, ENTRY_BYTES)
+    if raw is None or b"\n" not in raw:
+        return None
+    signature, payload = raw.split(b"\n", 1)
+    if not hmac.compare_digest(signature.decode("ascii", "replace"), _signature(key, path.name, payload)):
+        return None  # written elsewhere or changed: not ours
+    return payload
+
+
+def write_signed(path: Path, key: bytes, payload: bytes) -> None:
+    """Write `payload` to `path` with its signature on the first line; a folder that cannot be written is
+    left alone (a read-only project still builds, only slower)."""
+    try:
+        atomic_write(path, _signature(key, path.name, payload).encode() + b"\n" + payload)
+    except OSError:
+        pass
+
+
 class SignedStore:
     """Files of JSON in one folder of .cache/, each signed with this user's key. Nothing is stored or read
     when the key cannot be had or the folder leads out of the project."""
@@ -120,27 +141,16 @@ class SignedStore:
             self.key = None
 
     def load(self, name: str) -> Any:
-        if self.key is None:
-            return None
-        raw = _read_regular(self.folder / name, ENTRY_BYTES)
-        if raw is None or b"\n" not in raw:
-            return None
-        signature, payload = raw.split(b"\n", 1)
-        if not hmac.compare_digest(signature.decode("ascii", "replace"), _signature(self.key, name, payload)):
-            return None  # written elsewhere or changed: not ours
+        payload = read_signed(self.folder / name, self.key) if self.key is not None else None
         try:
-            return json.loads(payload)
+            return json.loads(payload) if payload is not None else None
         except ValueError:
             return None
 
     def save(self, name: str, value: Any) -> None:
-        if self.key is None:
-            return
-        payload = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-        try:
-            atomic_write(self.folder / name, _signature(self.key, name, payload).encode() + b"\n" + payload)
-        except OSError:
-            pass  # a read-only project still builds, only slower
+        if self.key is not None:
+            write_signed(self.folder / name, self.key,
+                         json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode())
 
 
 def _inside(folder: Path, root: Path) -> bool:
@@ -153,40 +163,27 @@ def _inside(folder: Path, root: Path) -> bool:
     return probe.resolve().is_relative_to(root.resolve())
 
 
-class SignedBytecodeCache:
-    """Jinja's compiled templates, kept between processes in this user's cache folder (never a project's)
-    and signed like the cache entries: bytecode is code, so only what this user's toolchain compiled is loaded.
-    Made by `bytecode_cache()`, which returns None when there is no key (templates are then compiled each
-    time)."""
-
-    def __init__(self, folder: Path, key: bytes):
-        import jinja2
-
-        class _Cache(jinja2.BytecodeCache):
-            def load_bytecode(self, bucket) -> None:
-                raw = _read_regular(folder / f"{bucket.key}.cache", ENTRY_BYTES)
-                if raw is None or b"\n" not in raw:
-                    return
-                signature, payload = raw.split(b"\n", 1)
-                if hmac.compare_digest(signature.decode("ascii", "replace"),
-                                       _signature(key, bucket.key, payload)):
-                    bucket.bytecode_from_string(payload)
-
-            def dump_bytecode(self, bucket) -> None:
-                payload = bucket.bytecode_to_string()
-                try:
-                    atomic_write(folder / f"{bucket.key}.cache",
-                                 _signature(key, bucket.key, payload).encode() + b"\n" + payload)
-                except OSError:
-                    pass
-
-        self.cache = _Cache()
-
-
 def bytecode_cache():
-    """A Jinja bytecode cache outside every project, signed with this user's key; None without a key."""
+    """Jinja's compiled templates, kept between processes in this user's cache folder (never a project's) and
+    signed like the cache entries: bytecode is code, so only what this user's toolchain compiled is loaded.
+    None when there is no key (templates are then compiled in each process)."""
+    import jinja2
+
     key = signing_key()
-    return SignedBytecodeCache(key_folder() / "jinja", key).cache if key is not None else None
+    if key is None:
+        return None
+    folder = key_folder() / "jinja"
+
+    class SignedBytecodeCache(jinja2.BytecodeCache):
+        def load_bytecode(self, bucket) -> None:
+            payload = read_signed(folder / f"{bucket.key}.cache", key)
+            if payload is not None:
+                bucket.bytecode_from_string(payload)
+
+        def dump_bytecode(self, bucket) -> None:
+            write_signed(folder / f"{bucket.key}.cache", key, bucket.bytecode_to_string())
+
+    return SignedBytecodeCache()
 
 
 # ---- chapters as data ----------------------------------------------------------------------------------

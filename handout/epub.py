@@ -21,10 +21,10 @@ from dataclasses import replace
 from .book import Book
 from .pagemap import mark_pages
 from .config import Clinic
-from .epub_images import COVER_FILE, QR_FILE, inline_svg_figures, qr_png, raster_cover
+from .epub_images import COVER_FILE, inline_svg_figures, qr_png, raster_cover
 from .errors import InputError
 from .fonts import font_files
-from .render import EPUB_FONT_DIR, STYLESHEETS, EpubPage, epub_font_name, render_epub
+from .render import EPUB_FONT_DIR, QR_FILE, STYLESHEETS, EpubPage, epub_font_name, render_epub
 from .sandbox import Sandbox, check_epub_stylesheet
 from .theme import find
 

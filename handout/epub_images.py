@@ -14,7 +14,6 @@ from html import unescape
 from pathlib import Path
 
 from .errors import InputError
-from .render import QR_FILE  # noqa: F401  (the name the layouts and the EPUB share)
 from .sandbox import Sandbox, check_svg_bytes
 
 COVER_HEIGHT = 1600  # pixels: Kindle's minimum for a cover image

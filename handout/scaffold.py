@@ -34,8 +34,9 @@ def today() -> dt.date:
     return epoch.date() if epoch is not None else dt.date.today()
 
 
-def _toml_string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+def _quoted(text: str) -> str:
+    """`text` as a quoted string: a JSON string is a valid TOML basic string and a valid YAML scalar."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def output_name_for(title: str) -> str:
@@ -50,13 +51,13 @@ def project_files(title: str, day: dt.date, review_months: int) -> dict[str, str
     due = add_months(day, review_months)
     config = f"""# The handout's settings. Every key is documented in the toolchain's README ("Configuration").
 
-title = {_toml_string(title)}
+title = {_quoted(title)}
 subtitle = ""
 language = "en-US"
 authors = ["Your name or team"]
 publisher = "Your clinic"
 identifier = "{identifier}"
-description = {_toml_string(f"A plain-language patient handout: {title}.")}
+description = {_quoted(f"A plain-language patient handout: {title}.")}
 rights = "You may copy and share this handout for patient education without changes."
 output_name = "{output_name_for(title)}"
 # Where patients can find this handout online: printed on the last page with a QR code.
@@ -81,7 +82,7 @@ website = "www.example.org"
 editions = ["letter", "large-print"]
 """
     key_points = f"""---
-title: {_yaml_text(title)}
+title: {_quoted(title)}
 short_title: Key points
 ---
 ::: key-points
@@ -133,10 +134,6 @@ example:
     return {"publish.toml": config, "chapters/01-key-points.md": key_points, "chapters/02-what-to-do.md": steps,
             "chapters/03-sources.md": sources, "chapters/references.yaml": references,
             "chapters/jargon.txt": jargon}
-
-
-def _yaml_text(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML scalar
 
 
 def new_project(folder: Path, title: str = "Your Handout Title", review_months: int = DEFAULT_REVIEW_MONTHS

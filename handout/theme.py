@@ -8,7 +8,6 @@ Builds read the theme's folder read-only, through the same sandbox as the projec
 """
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,15 +40,6 @@ def find(root: Path, relative: str) -> Path:
     if relative.split("/", 1)[0] in THEME_FOLDERS and builtin.is_file():
         return builtin
     return own
-
-
-def project_relative(root: Path, path: Path) -> str | None:
-    """`path` (a file of the project or of the theme) as a project-relative name, None for anything else."""
-    written = Path(os.path.normpath(path.absolute()))
-    for base in (Path(os.path.normpath(root.absolute())), theme_folder()):
-        if written.is_relative_to(base):
-            return written.relative_to(base).as_posix()
-    return None
 
 
 def theme_files() -> dict[str, Path]:
