@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import inspect
 import re
 import traceback
 from functools import wraps
@@ -233,6 +234,31 @@ def _template_frame(error: BaseException, folders: list[Path]) -> tuple[Path | N
     return found
 
 
+def _interrupted_template(frame, folders: list[Path]) -> tuple[Path | None, int | None]:
+    """The template line the time limit's alarm stopped, from the frame it interrupted. The alarm may land
+    in an including template's frame while the included one is suspended between two pieces of output
+    (Jinja's `{% include %}` loops over the partial's generator, kept in a local): follow such suspended
+    generators inward, so the template named is the one doing the work, whichever frame the alarm hit."""
+    bases = [folder.resolve() for folder in folders]
+
+    def is_template(code_frame) -> bool:
+        path = Path(code_frame.f_code.co_filename)
+        return path.suffix in TEMPLATE_SUFFIXES and any(path.resolve().is_relative_to(b) for b in bases)
+
+    while frame is not None and not is_template(frame):
+        frame = frame.f_back
+    if frame is None:
+        return None, None
+    for _ in range(100):  # includes nest far less deeply than this
+        inner = next((value.gi_frame for value in frame.f_locals.values()
+                      if inspect.isgenerator(value) and value.gi_frame is not None
+                      and not value.gi_running and is_template(value.gi_frame)), None)
+        if inner is None:
+            break
+        frame = inner
+    return Path(frame.f_code.co_filename), frame.f_lineno
+
+
 class Layouts:
     """Renders a template of layouts/ for one target, turning template mistakes into InputErrors."""
 
@@ -264,7 +290,9 @@ class Layouts:
     def _stopped_at(self, error: BaseException) -> tuple[Path | None, int | None]:
         """The template line a stopped render was on. Jinja maps its compiled code's lines back to the
         template's only for exceptions it handles, which the time limit's is not: map them here."""
-        path, line = _template_frame(error, self.folders)
+        path, line = _interrupted_template(getattr(error, "frame", None), self.folders)
+        if path is None:
+            path, line = _template_frame(error, self.folders)
         if path is None or line is None:
             return path, line
         try:

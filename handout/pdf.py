@@ -76,7 +76,12 @@ def _fetcher_class():
 
 
 class _Expired(BaseException):
-    """The time limit passed: a BaseException, so no `except Exception` in a library can swallow it."""
+    """The time limit passed: a BaseException, so no `except Exception` in a library can swallow it. It
+    carries the frame the alarm interrupted, so a caller can say where the work was."""
+
+    def __init__(self, frame=None):
+        super().__init__()
+        self.frame = frame
 
 
 @contextmanager
@@ -88,7 +93,7 @@ def time_limit(seconds: float, what: str, setting: str = "limits.render_seconds"
         return
 
     def expired(signum, frame):
-        raise _Expired
+        raise _Expired(frame)
 
     previous = signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)  # and again every half second, should one be lost

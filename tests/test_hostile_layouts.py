@@ -106,6 +106,27 @@ def test_a_template_loop_past_the_time_limit_is_stopped_naming_the_template(proj
     assert (project / "dist" / "kept.txt").read_text() == "previous output"
 
 
+def test_the_time_limit_names_the_partial_even_when_the_alarm_lands_in_the_including_layout(tmp_path):
+    """Jinja's include loops over the partial's output in the including template's frame, so the alarm
+    may interrupt that frame while the partial's is suspended: the partial is still the one named."""
+    import jinja2
+
+    from handout.layouts import _interrupted_template
+
+    (tmp_path / "partials").mkdir()
+    (tmp_path / "page.html").write_text("<p>\n{% include 'partials/loop.html' %}\n</p>\n")
+    (tmp_path / "partials" / "loop.html").write_text("one\n{% for i in range(10) %}{{ i }}{% endfor %}\n")
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(tmp_path)))
+    template = env.get_template("page.html")
+    events = template.root_render_func(template.new_context({}))
+    for _ in range(4):  # into the partial's loop; the including layout's generator is suspended around it
+        next(events)
+    path, line = _interrupted_template(events.gi_frame, [tmp_path])
+    assert path == tmp_path / "partials" / "loop.html"
+    assert env.get_template("partials/loop.html").get_corresponding_lineno(line) == 2
+    assert _interrupted_template(None, [tmp_path]) == (None, None)
+
+
 def test_a_layout_that_runs_a_command_end_to_end_runs_nothing_and_leaks_nothing(project, tmp_path):
     marker = tmp_path / "MARKER"
     base = project / "layouts" / "base.html"
