@@ -1,26 +1,62 @@
-"""Errors a user can cause, reported as one line naming the file (and line)."""
+"""Errors a user can cause, reported as one line naming the file (and line), and the Diagnostic they carry.
+
+A `Diagnostic` is a problem as data: a stable code (`citations.unknown-key`, `config.bad-value`), a level,
+the file and line, the message and what to do. The loader, the sandbox, the configuration and the checks all
+produce them; nothing reads a message's text to learn what kind of problem it is.
+"""
 from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
+
+LEVELS = ("error", "warning", "info")
 
 # Control characters other than tab and new line: not allowed in XML, so they would break the EPUB.
 CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
-class InputError(Exception):
-    """Bad input: exits with status 2 and a `file:line: message` line, never a traceback."""
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in a project: what kind (`code`), how bad (`level`), where, and what to do."""
+    code: str
+    level: str
+    message: str
+    path: Path | None = None
+    line: int | None = None
+    hint: str = ""
 
-    def __init__(self, message: str, path: Path | str | None = None, line: int | None = None):
+    def __post_init__(self):
+        if self.level not in LEVELS:
+            raise ValueError(f"unknown level {self.level!r}")
+
+
+class InputError(Exception):
+    """Bad input: exits with status 2 and a `file:line: message` line, never a traceback. It carries a
+    Diagnostic's fields: `code` says what kind of problem it is (default `input`), `hint` what to do when the
+    message does not say it already."""
+
+    def __init__(self, message: str, path: Path | str | None = None, line: int | None = None,
+                 code: str = "input", hint: str = ""):
         super().__init__(message)
         self.message = message
         self.path = Path(path) if path is not None else None
         self.line = line
+        self.code = code
+        self.hint = hint
 
     def __reduce__(self):
-        # Keep the file and line when the error crosses from a worker process to the build.
-        return (type(self), (self.message, self.path, self.line))
+        # Keep the file, line and code when the error crosses from a worker process to the build.
+        return (_rebuild_input_error, (type(self), self.message, self.path, self.line, self.code, self.hint,
+                                       self._extra()))
+
+    def _extra(self) -> dict:
+        return {}
+
+    @property
+    def diagnostic(self) -> Diagnostic:
+        return Diagnostic(self.code, "error", self.message, self.path, self.line, self.hint)
 
     def where(self, root: Path | None = None) -> str:
         """The `file:line` prefix, with the file relative to the project when possible."""
@@ -50,12 +86,20 @@ def shown_path(path: Path, root: Path) -> str:
 class SandboxError(InputError):
     """A chapter, layout or asset asked for something outside the project."""
 
-    def __init__(self, message: str, path: Path | str | None = None, line: int | None = None, url: str = ""):
-        super().__init__(message, path, line)
+    def __init__(self, message: str, path: Path | str | None = None, line: int | None = None, url: str = "",
+                 code: str = "sandbox.outside", hint: str = ""):
+        super().__init__(message, path, line, code, hint)
         self.url = url
 
-    def __reduce__(self):
-        return (type(self), (self.message, self.path, self.line, self.url))
+    def _extra(self) -> dict:
+        return {"url": self.url}
+
+
+def _rebuild_input_error(kind, message, path, line, code, hint, extra):
+    error = kind.__new__(kind)
+    InputError.__init__(error, message, path, line, code, hint)
+    error.__dict__.update(extra)
+    return error
 
 
 def decode_utf8(raw: bytes, path: Path | str | None) -> str:
