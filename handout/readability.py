@@ -7,8 +7,9 @@ a pronunciation dictionary on first use; syllables here come from ``pyphen``
 (its hyphenation dictionaries ship inside the package) checked against a
 small vowel-group heuristic.
 
-This module imports nothing from the rest of the ``handout`` package, so it
-can be used and tested on its own.
+Words and sentences are those of ``handout/text.py`` (the checks split them
+the same way). This module imports nothing else from the ``handout``
+package, so it can be used and tested on its own.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from html.parser import HTMLParser
 
 import pyphen
 
+from .text import split_sentences
+from .text import words as _words
+
 __all__ = [
     "Readability",
     "count_syllables",
@@ -31,11 +35,6 @@ __all__ = [
 
 # One pyphen dictionary for the whole process: loading it parses a file.
 _HYPHENATOR = pyphen.Pyphen(lang="en_US")
-
-# A word: letters or digits, possibly joined by an apostrophe, a hyphen, a
-# slash or an inner full stop, so "0.5", "mg/kg", "U.S", "week-long" and
-# "don't" each count as one word, as a reader sees them.
-_WORD = re.compile(r"[A-Za-z0-9]+(?:['’./\-][A-Za-z0-9]+)*")
 
 # Parts of a compound word whose syllables are counted separately.
 _WORD_PART = re.compile(r"[A-Za-z]+|[0-9]+")
@@ -58,15 +57,6 @@ _INNER_SILENT_E = re.compile(
 )
 # First halves of compounds whose final "e" is silent ("some-one", "home-work").
 _COMPOUND_HEADS = ("some", "life", "home", "side", "time", "care", "where", "there", "fire", "safe", "whole")
-
-# Abbreviations whose full stop does not end a sentence. Compared in lower
-# case, without the final full stop.
-_ABBREVIATIONS = frozenset(
-    """
-    e.g i.e a.m p.m u.s u.k al dr mr mrs ms prof st vs approx fig no vol
-    ca cf inc ltd jr sr dept est
-    """.split()
-)
 
 # Elements after which a reader pauses as at the end of a sentence.
 _BLOCK_TAGS = frozenset(
@@ -156,60 +146,6 @@ def count_syllables(word: str) -> int:
     if all(len(p) == 1 for p in parts) and len(parts) > 1:
         return min(len(parts), 3)
     return max(1, sum(_part_syllables(p) for p in parts))
-
-
-def _words(text: str) -> list[str]:
-    """Return the words of ``text``, stripped of surrounding punctuation."""
-    return _WORD.findall(text)
-
-
-# A candidate sentence end: terminal punctuation, optional closing quotes or
-# brackets, then white space. Decimals ("0.5") and "mg/kg" have no white
-# space after their full stop, so they never match.
-_SENTENCE_END = re.compile(r"([.!?…]+)([\"'”’)\]]*)(\s+)")
-# What may start a new sentence: a capital, a digit or opening punctuation.
-_SENTENCE_START = re.compile(r"[\"'“‘(\[]*[A-Z0-9]")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split ``text`` into sentences.
-
-    A sentence ends at ".", "!" or "?" followed by white space and a capital
-    letter or digit, or at a blank line. Full stops in abbreviations ("e.g.",
-    "Dr.", "U.S."), initials and decimals ("0.5") do not end sentences.
-    Returns the sentences stripped of surrounding white space; empty pieces
-    are dropped.
-    """
-    sentences: list[str] = []
-    # Paragraph breaks end a sentence even without punctuation (headings,
-    # list items written as fragments).
-    for paragraph in re.split(r"\n\s*\n", text):
-        start = 0
-        for match in _SENTENCE_END.finditer(paragraph):
-            end = match.end(2)
-            rest = paragraph[match.end():]
-            if rest and not _SENTENCE_START.match(rest):
-                continue
-            if match.group(1) == "." and _is_abbreviation(paragraph[start:match.start(1)]):
-                continue
-            sentences.append(paragraph[start:end])
-            start = match.end()
-        sentences.append(paragraph[start:])
-    return [s for s in (" ".join(s.split()) for s in sentences) if s]
-
-
-def _is_abbreviation(before: str) -> bool:
-    """Tell whether the text before a full stop ends in an abbreviation."""
-    token = re.search(r"(\S+)$", before)
-    if not token:
-        return False
-    word = token.group(1).lstrip("\"'“‘([").lower()
-    if word in _ABBREVIATIONS:
-        return True
-    # Single initials ("J. Smith") and dotted letter runs ("U.S", "e.g").
-    return bool(re.fullmatch(r"(?:[a-z]\.)*[a-z]", word)) and len(word.replace(".", "")) <= 3 and (
-        len(word) == 1 or "." in word
-    )
 
 
 class _PlainTextParser(HTMLParser):

@@ -1,0 +1,78 @@
+"""Words and sentences of English prose: one policy for the checks and the readability scores.
+
+A word is letters or digits, possibly joined by an apostrophe, a hyphen, a slash or an inner full stop, so
+"0.5", "mg/kg", "U.S", "week-long" and "don't" each count as one word, as a reader sees them.
+
+A sentence ends at ".", "!", "?" or "…" (with closing quotes, brackets or Markdown emphasis marks after it)
+followed by white space and a capital letter or a digit (after opening quotes, brackets or marks). Full stops
+in abbreviations ("e.g.", "Dr.", "U.S."), initials ("J. Smith") and decimals ("0.5") end no sentence.
+
+This module imports nothing from the rest of the ``handout`` package.
+"""
+from __future__ import annotations
+
+import re
+
+__all__ = ["ABBREVIATIONS", "WORD", "is_abbreviation", "sentence_spans", "split_sentences", "words"]
+
+WORD = re.compile(r"[A-Za-z0-9]+(?:['’./\-][A-Za-z0-9]+)*")
+
+# Abbreviations whose full stop does not end a sentence. Compared in lower case, without the final full stop.
+ABBREVIATIONS = frozenset(
+    """
+    e.g i.e a.m p.m u.s u.k al dr mr mrs ms prof st vs approx fig no vol
+    ca cf inc ltd jr sr dept est
+    """.split()
+)
+
+# A candidate sentence end: terminal punctuation, optional closing quotes, brackets or emphasis marks, then
+# white space. Decimals ("0.5") and "mg/kg" have no white space after their full stop, so they never match.
+_SENTENCE_END = re.compile(r"([.!?…]+)([\"'”’)\]*_]*)(\s+)")
+# What may start a new sentence: a capital, a digit, after opening punctuation or marks.
+_SENTENCE_START = re.compile(r"[\"'“‘(\[*_]*[A-Z0-9]")
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text``, stripped of surrounding punctuation."""
+    return WORD.findall(text)
+
+
+def is_abbreviation(before: str) -> bool:
+    """Whether the text before a full stop ends in an abbreviation or an initial."""
+    token = re.search(r"(\S+)$", before)
+    if not token:
+        return False
+    word = token.group(1).lstrip("\"'“‘([*_").lower()
+    if word in ABBREVIATIONS:
+        return True
+    # Single initials ("J. Smith") and dotted letter runs ("U.S", "e.g").
+    return bool(re.fullmatch(r"(?:[a-z]\.)*[a-z]", word)) and len(word.replace(".", "")) <= 3 and (
+        len(word) == 1 or "." in word
+    )
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of one paragraph of ``text``: from its first character to just after its
+    closing punctuation (the white space between sentences belongs to none). A citation or other text that
+    does not start with a capital or a digit stays with the sentence before it."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        rest = text[match.end():]
+        if rest and not _SENTENCE_START.match(rest):
+            continue
+        if match.group(1) == "." and is_abbreviation(text[start:match.start(1)]):
+            continue
+        spans.append((start, match.end(2)))
+        start = match.end()
+    spans.append((start, len(text)))
+    return spans
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of ``text``, white space inside each collapsed; a blank line also ends a sentence
+    (headings, list items written as fragments). Empty pieces are dropped."""
+    sentences = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        sentences.extend(paragraph[start:end] for start, end in sentence_spans(paragraph))
+    return [s for s in (" ".join(s.split()) for s in sentences) if s]
