@@ -29,12 +29,12 @@ import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from .config import CONFIG_NAME, SCHEMA, Config, config_line
 from .errors import InputError
 from .readability import measure, plain_text_from_html
 from .sandbox import Sandbox
+from .weburl import url_problem
 
 LEVELS = ("error", "warning", "info")
 RULES = ("input", "reading-level", "jargon", "numbers", "citations", "structure", "links", "images", "review")
@@ -938,44 +938,8 @@ def sections(chapter) -> list[tuple[int, str, int]]:
 
 # ---- links and images --------------------------------------------------------------------------------------
 
-_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\.?")
-_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _HREF = re.compile(r'\bhref="([^"]*)"')
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
-
-
-def url_problem(url: str) -> str | None:
-    """What is wrong with a web, mail or phone address, without fetching it; None when it is well formed."""
-    if re.search(r"\s", url):
-        return "has a space in it"
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as error:
-        return f"cannot be read ({error})"
-    scheme = parts.scheme.lower()
-    if scheme in {"http", "https"}:
-        host = parts.hostname or ""
-        if not host:
-            return "has no site name after //"
-        if not (_HOST.fullmatch(host) or _IPV4.fullmatch(host)) and host != "localhost":
-            return f"has a site name '{host}' that is not a web address (like example.org)"
-        if port == 0:
-            return "has port 0"
-        if re.search(r"[<>\"{}|\\^`]", url):
-            return "has characters that are not allowed in a web address"
-        return None
-    if scheme == "mailto":
-        address = unquote(parts.path)
-        if not re.fullmatch(r"[^@\s,;]+@[^@\s,;]+", address) or not _HOST.fullmatch(address.split("@")[1]):
-            return "is not an email address (name@example.org)"
-        return None
-    if scheme == "tel":
-        number = unquote(parts.path)
-        if not re.fullmatch(r"\+?[0-9][0-9 ().-]*[0-9]", number) or len(re.sub(r"\D", "", number)) < 3:
-            return "is not a phone number (digits, spaces, - ( ) and a leading +)"
-        return None
-    return None  # other schemes never load: markdown_ext refuses them
 
 
 def check_links(book, today) -> list[Finding]:

@@ -1,12 +1,17 @@
 """publish.toml -> typed, validated settings.
 
-Every setting is declared once in SCHEMA with its type, whether it is required
-and its default; loading checks the file against it and names the bad key
-(and its line) in the error. Unknown keys are warnings, not errors, so an old
-toolchain can read a newer file.
+Every setting is declared once, in SCHEMA: an `Option` carries its type, its default (or that it is
+required), its help and its validation, and each table of options (a `Table`) names the settings class it
+becomes. The classes (`Config`, `Review`, `Clinic`, `PrintSettings`, `Limits`, ...) are built from SCHEMA, so a
+new setting is one line there and nothing else. Loading checks the file against SCHEMA and names the bad key
+(and its line) in the error. Unknown keys are warnings, not errors, so an old toolchain can read a newer file.
+
+Where a key is set: `Locator(text).line("review.next_review_due")` finds its line in a publish.toml's text
+(None when it is not set), and `config_line(config, dotted)` in a loaded project's publish.toml.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -16,23 +21,66 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, decode_utf8, refuse_control_characters
+from .weburl import is_web_address
 
 CONFIG_NAME = "publish.toml"
 
-# An option: (python type(s), required, default). A nested dict is a table.
-REQUIRED = object()
+REQUIRED = object()  # the default of an option that must be set
 
 
 @dataclass(frozen=True)
 class Option:
+    """One setting: its type, its default (REQUIRED: none), its help and its check."""
     kind: type | tuple[type, ...]
     default: Any = REQUIRED
     help: str = ""
     check: Any = None  # callable(value) -> error message or None
+    fallback: str = ""  # when empty, the settings object holds this top-level setting's value instead
 
     @property
     def required(self) -> bool:
         return self.default is REQUIRED
+
+    @property
+    def annotation(self) -> str:
+        return "tuple[str, ...]" if self.kind is list else getattr(self.kind, "__name__", "object")
+
+    def validate(self, value: Any, dotted: str, path: Path, line: int | None) -> Any:
+        """`value` as the settings object holds it (a list as a tuple), or InputError naming `dotted`."""
+        kinds = self.kind if isinstance(self.kind, tuple) else (self.kind,)
+        # TOML datetimes are dates too, but a date must not carry a time of day.
+        ok = isinstance(value, kinds) and not (dt.date in kinds and isinstance(value, dt.datetime))
+        if isinstance(value, bool) and bool not in kinds:
+            ok = False
+        if not ok:
+            raise InputError(f"'{dotted}' must be {_type_name(self.kind)}, not {type(value).__name__}", path, line)
+        if self.kind is list and not all(isinstance(item, str) for item in value):
+            raise InputError(f"'{dotted}' must be a list of strings", path, line)
+        for text in (value if isinstance(value, list) else [value]):
+            if isinstance(text, str):
+                refuse_control_characters(text, f"'{dotted}'", path, line)
+        if self.check is not None:
+            problem = self.check(value)
+            if problem:
+                raise InputError(f"'{dotted}' {problem}" if problem.startswith("must") else f"'{dotted}': {problem}",
+                                 path, line)
+        return _held(value)
+
+
+def _held(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+class Table(dict):
+    """A table of options ([name]) and the settings class it becomes: `name` the class, `attribute` the
+    field of the enclosing settings that holds it (default: the key), `many` when it may also be an array of
+    tables ([[name]]), held as a tuple of objects. `properties` are added to the class as they are."""
+
+    def __init__(self, name: str, options: dict[str, Any], doc: str = "", *, attribute: str = "",
+                 many: bool = False, properties: dict[str, property] | None = None):
+        super().__init__(options)
+        self.name, self.doc, self.attribute, self.many = name, doc, attribute, many
+        self.properties = properties or {}
 
 
 def _bcp47(value: str) -> str | None:
@@ -62,9 +110,7 @@ def _nonempty(value) -> str | None:
 
 
 def _web_address(value: str) -> str | None:
-    if not re.fullmatch(r"https?://[^\s/]+\.[^\s]+", value):
-        return f"'{value}' is not a web address (https://...)"
-    return None
+    return None if is_web_address(value) else f"'{value}' is not a web address (https://...)"
 
 
 EDITIONS = ("letter", "a4", "large-print", "booklet", "press")
@@ -80,16 +126,17 @@ def _editions(value: list) -> str | None:
     return "must list at least one edition" if not value else None
 
 
-CLINIC = {
+CLINIC = Table("Clinic", {
     "id": Option(str, "", "Folder name under dist/ when several clinics are listed", check=lambda v: _name(v) if v else None),
     "name": Option(str, help="Clinic name shown on the title page", check=_nonempty),
     "address": Option(str, "", "Postal address; new lines are kept"),
     "phone": Option(str, "", "Phone number"),
     "website": Option(str, "", "Website address"),
     "logo": Option(str, "", "Path to a logo image inside the project"),
-}
+}, "A clinic the handout is made for: a table, or an array of tables ([[clinic]]) for one set of outputs per clinic",
+    attribute="clinics", many=True)
 
-SCHEMA: dict[str, Any] = {
+SCHEMA: Table = Table("Config", {
     "title": Option(str, help="Title of the handout", check=_nonempty),
     "subtitle": Option(str, "", "Subtitle shown under the title"),
     "language": Option(str, help="BCP 47 language tag, e.g. en-US", check=_bcp47),
@@ -103,21 +150,28 @@ SCHEMA: dict[str, Any] = {
     "keywords": Option(list, [], "Subject keywords for metadata"),
     "online_url": Option(str, "", "Where patients can get the EPUB or an online copy (printed with a QR code)",
                          check=lambda v: _web_address(v) if v else None),
-    "review": {
+    "review": Table("Review", {
         "last_reviewed": Option(dt.date, help="Date of the last clinical review"),
         "next_review_due": Option(dt.date, help="Date the next review is due"),
         "reviewed_by": Option(str, help="Who reviewed the content"),
         "prepared_by": Option(str, "", "Who prepared the handout"),
-    },
-    "clinic": CLINIC,  # a table, or an array of tables ([[clinic]]) for one set of outputs per clinic
-    "print": {
+    }, "The clinical review of the content"),
+    "clinic": CLINIC,
+    "print": Table("PrintSettings", {
         "editions": Option(list, ["letter"], "PDF editions to build: " + ", ".join(EDITIONS),
                            check=lambda v: _editions(v)),
         "toc_min_chapters": Option(int, 4, "Print a table of contents when there are more chapters than this"),
         "paper": Option(str, "letter", "Paper of the large-print, booklet and press editions: " + ", ".join(PAPERS),
                         check=lambda v: None if v in PAPERS else f"must be one of {', '.join(PAPERS)}"),
-    },
-    "limits": {
+    }, "The PDF editions"),
+    "accessibility": Table("Accessibility", {
+        "conforms_to": Option(str, "EPUB Accessibility 1.1 - WCAG 2.2 Level AA",
+                              "Accessibility standard the EPUB claims (dcterms:conformsTo)"),
+        "certified_by": Option(str, "", "Who checked the claim (a11y:certifiedBy); default: the publisher",
+                               fallback="publisher"),
+        "hazards": Option(list, [], "Hazards the content has (flashing, motionSimulation, sound); empty: none"),
+    }, "The EPUB's accessibility claim"),
+    "limits": Table("Limits", {
         "chapter_kb": Option(int, 512, "Largest chapter file, in kilobytes", check=_positive),
         "image_mb": Option(int, 10, "Largest image file, in megabytes", check=_positive),
         "image_megapixels": Option(int, 40, "Largest image, in millions of pixels", check=_positive),
@@ -126,21 +180,18 @@ SCHEMA: dict[str, Any] = {
                                  check=_positive),
         "markdown_seconds": Option(int, 30, "Longest one chapter's Markdown may take to convert, in seconds",
                                    check=_positive),
-    },
-    "accessibility": {
-        "conforms_to": Option(str, "EPUB Accessibility 1.1 - WCAG 2.2 Level AA",
-                              "Accessibility standard the EPUB claims (dcterms:conformsTo)"),
-        "certified_by": Option(str, "", "Who checked the claim (a11y:certifiedBy); default: the publisher"),
-        "hazards": Option(list, [], "Hazards the content has (flashing, motionSimulation, sound); empty: none"),
-    },
-    "crisis": {
+    }, "How large an input and how long a step may be", properties={
+        "image_bytes": property(lambda self: self.image_mb * 1_000_000),
+        "image_pixels": property(lambda self: self.image_megapixels * 1_000_000),
+    }),
+    "crisis": Table("Crisis", {
         "heading": Option(str, "If you are in crisis, get help now"),
         "lines": Option(list, [
             "Call or text 988 (Suicide & Crisis Lifeline), or chat at 988lifeline.org.",
             "Call 911 or go to the nearest emergency department if you are in immediate danger.",
         ], "Lines of the crisis box shown at the start and the end"),
-    },
-    "check": {
+    }, "The crisis box shown at the start and the end"),
+    "check": Table("CheckSettings", {
         "reading_grade_max": Option(int, 8, "Highest Flesch-Kincaid grade a chapter may read at", check=_positive),
         "section_words_max": Option(int, 300, "Most words a section may have before `check` warns",
                                     check=_positive),
@@ -148,106 +199,69 @@ SCHEMA: dict[str, Any] = {
                                       check=lambda v: "must be 0 or more" if v < 0 else None),
         "jargon_file": Option(str, "chapters/jargon.txt", "The list of medical terms to check, one per line",
                               check=_nonempty),
-    },
-}
+    }, "Settings of `publish.py check`"),
+}, "The settings of one handout project (publish.toml)", properties={
+    "root": property(lambda self: self.path.parent, doc="The project folder."),
+    "clinic": property(lambda self: self.clinics[0], doc="The first (usually the only) clinic."),
+})
 
 
-@dataclass(frozen=True)
-class Review:
-    last_reviewed: dt.date
-    next_review_due: dt.date
-    reviewed_by: str
-    prepared_by: str
+def settings_class(table: Table, first: tuple = (), last: tuple = ()) -> type:
+    """The frozen dataclass a table's options become: one field per option (with its default unless it is
+    required) and per inner table, plus the `first` and `last` fields given."""
+    fields: list = list(first)
+    for key, option in table.items():
+        if isinstance(option, Table):
+            fields.append((option.attribute or key, f"tuple[{option.name}, ...]" if option.many else option.name))
+        elif option.required:
+            fields.append((key, option.annotation))
+        else:
+            fields.append((key, option.annotation, field(default=_held(option.default))))
+    cls = dataclasses.make_dataclass(table.name, [*fields, *last], frozen=True, kw_only=True,
+                                     namespace=dict(table.properties))
+    cls.__module__, cls.__doc__ = __name__, table.doc  # so that pickle finds it (a build's worker processes)
+    return cls
 
 
-@dataclass(frozen=True)
-class Clinic:
-    id: str
-    name: str
-    address: str
-    phone: str
-    website: str
-    logo: str
+def _classes(table: Table) -> dict[str, type]:
+    """The settings class of `table` and of each table inside it, by class name."""
+    classes = {}
+    for option in table.values():
+        if isinstance(option, Table):
+            classes.update(_classes(option))
+    first = (("path", Path),) if table is SCHEMA else ()
+    last = (("warnings", "tuple[str, ...]", field(default=(), compare=False)),) if table is SCHEMA else ()
+    classes[table.name] = settings_class(table, first, last)
+    return classes
 
 
-@dataclass(frozen=True)
-class PrintSettings:
-    editions: tuple[str, ...]
-    toc_min_chapters: int
-    paper: str = "letter"  # the page of the editions that have no size of their own (large print, booklet, press)
+SETTINGS_CLASSES = _classes(SCHEMA)
+Review = SETTINGS_CLASSES["Review"]
+Clinic = SETTINGS_CLASSES["Clinic"]
+PrintSettings = SETTINGS_CLASSES["PrintSettings"]
+Accessibility = SETTINGS_CLASSES["Accessibility"]
+Limits = SETTINGS_CLASSES["Limits"]
+Crisis = SETTINGS_CLASSES["Crisis"]
+CheckSettings = SETTINGS_CLASSES["CheckSettings"]
+Config = SETTINGS_CLASSES["Config"]
 
 
-@dataclass(frozen=True)
-class Limits:
-    chapter_kb: int
-    image_mb: int
-    image_megapixels: int
-    render_seconds: int
-    layout_seconds: int = 60
-    markdown_seconds: int = 30
-
-    @property
-    def image_bytes(self) -> int:
-        return self.image_mb * 1_000_000
-
-    @property
-    def image_pixels(self) -> int:
-        return self.image_megapixels * 1_000_000
-
-
-@dataclass(frozen=True)
-class Accessibility:
-    conforms_to: str
-    certified_by: str
-    hazards: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Crisis:
-    heading: str
-    lines: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class CheckSettings:
-    reading_grade_max: int
-    section_words_max: int
-    review_warning_days: int
-    jargon_file: str
-
-
-@dataclass(frozen=True)
-class Config:
-    path: Path
-    title: str
-    subtitle: str
-    language: str
-    authors: tuple[str, ...]
-    publisher: str
-    identifier: str
-    description: str
-    rights: str
-    version: str
-    output_name: str
-    keywords: tuple[str, ...]
-    online_url: str
-    review: Review
-    clinics: tuple[Clinic, ...]
-    print: PrintSettings
-    accessibility: Accessibility
-    limits: Limits
-    crisis: Crisis
-    check: CheckSettings
-    warnings: tuple[str, ...] = field(default=(), compare=False)
-
-    @property
-    def root(self) -> Path:
-        return self.path.parent
-
-    @property
-    def clinic(self) -> Clinic:
-        """The first (usually the only) clinic."""
-        return self.clinics[0]
+def _settings(table: Table, values: dict, top: dict) -> Any:
+    """The settings object of `table` from its validated `values`; `top` holds the top-level values (for an
+    option's fallback)."""
+    fields = {}
+    for key, option in table.items():
+        value = values[key]
+        if isinstance(option, Table):
+            if option.many:
+                value = tuple(_settings(option, item, top) for item in (value if isinstance(value, list) else [value]))
+            else:
+                value = _settings(option, value, top)
+            key = option.attribute or key
+        elif option.fallback and not value:
+            value = top[option.fallback]
+        fields[key] = value
+    return SETTINGS_CLASSES[table.name](**fields) if table is not SCHEMA else fields
 
 
 def _type_name(kind) -> str:
@@ -258,7 +272,9 @@ def _type_name(kind) -> str:
 
 
 class Locator:
-    """Finds the line of a key in the TOML text, so errors can point at it."""
+    """Finds the line of a key in the TOML text, so errors can point at it: `line("clinic.logo")` is the line
+    that sets `logo` under `[clinic]` (or `[[clinic]]`), `line("review")` the line of the `[review]` header;
+    None when the text does not set it."""
 
     def __init__(self, text: str):
         self.lines = text.splitlines()
@@ -280,7 +296,7 @@ class Locator:
         return None
 
 
-def _validate(data: dict, schema: dict, prefix: str, path: Path, where: Locator, warnings: list) -> dict:
+def _validate(data: dict, schema: Table, prefix: str, path: Path, where: Locator, warnings: list) -> dict:
     out: dict[str, Any] = {}
     for key, value in data.items():
         if key not in schema:
@@ -289,14 +305,14 @@ def _validate(data: dict, schema: dict, prefix: str, path: Path, where: Locator,
             warnings.append(f"{path.name}:{line or 1}: unknown key '{dotted}' (ignored)")
     for key, option in schema.items():
         dotted = prefix + key
-        if option is CLINIC and isinstance(data.get(key), list):
+        if isinstance(option, Table) and option.many and isinstance(data.get(key), list):
             tables = data[key]
             if not tables or not all(isinstance(t, dict) for t in tables):
                 raise InputError(f"'{dotted}' must be a table or an array of tables ([[{dotted}]])", path,
                                  where.line(dotted))
             out[key] = [_validate(t, option, dotted + ".", path, where, warnings) for t in tables]
             continue
-        if isinstance(option, dict):
+        if isinstance(option, Table):
             table = data.get(key, {})
             if not isinstance(table, dict):
                 raise InputError(f"'{dotted}' must be a table ([{dotted}])", path, where.line(dotted))
@@ -306,31 +322,10 @@ def _validate(data: dict, schema: dict, prefix: str, path: Path, where: Locator,
             if option.required:
                 raise InputError(f"missing required key '{dotted}' ({option.help})", path,
                                  where.line(prefix.rstrip(".")) if prefix else None)
-            out[key] = option.default
+            out[key] = _held(option.default)
             continue
-        value = data[key]
-        kinds = option.kind if isinstance(option.kind, tuple) else (option.kind,)
-        # TOML datetimes are dates too, but a date must not carry a time of day.
-        ok = isinstance(value, kinds) and not (dt.date in kinds and isinstance(value, dt.datetime))
-        if isinstance(value, bool) and bool not in kinds:
-            ok = False
-        if not ok:
-            raise InputError(f"'{dotted}' must be {_type_name(option.kind)}, not {type(value).__name__}",
-                             path, where.line(dotted))
-        if option.kind is list and not all(isinstance(item, str) for item in value):
-            raise InputError(f"'{dotted}' must be a list of strings", path, where.line(dotted))
-        for text in (value if isinstance(value, list) else [value]):
-            if isinstance(text, str):
-                refuse_control_characters(text, f"'{dotted}'", path, where.line(dotted))
-        if option.check is not None:
-            problem = option.check(value)
-            if problem:
-                raise InputError(f"'{dotted}' {problem}" if problem.startswith("must") else f"'{dotted}': {problem}",
-                                 path, where.line(dotted))
-        out[key] = value
+        out[key] = option.validate(data[key], dotted, path, where.line(dotted))
     return out
-
-
 def source_date_epoch() -> dt.datetime | None:
     """The time SOURCE_DATE_EPOCH sets (reproducible builds), None when it is not set; InputError when it is
     not a whole number of seconds since 1970 that falls in a year a date can hold (up to 9999)."""
@@ -415,6 +410,12 @@ def load_config(root: Path) -> Config:
     warnings: list[str] = []
     where = Locator(text)
     values = _validate(data, SCHEMA, "", path, where, warnings)
+    _check_together(values, root, path, where)
+    return Config(path=path, **_settings(SCHEMA, values, values), warnings=tuple(warnings))
+
+
+def _check_together(values: dict, root: Path, path: Path, where: Locator) -> None:
+    """What no single option can check: the review dates' order, the logo's file, the clinics' ids."""
     if values["review"]["next_review_due"] < values["review"]["last_reviewed"]:
         raise InputError("'review.next_review_due' is before 'review.last_reviewed'", path,
                          where.line("review.next_review_due"))
@@ -435,20 +436,3 @@ def load_config(root: Path) -> Config:
             if clinic["id"] in seen:
                 raise InputError(f"two clinics share the id '{clinic['id']}'", path, where.line("clinic"))
             seen.add(clinic["id"])
-    return Config(
-        path=path,
-        title=values["title"], subtitle=values["subtitle"], language=values["language"],
-        authors=tuple(values["authors"]), publisher=values["publisher"], identifier=values["identifier"],
-        description=values["description"], rights=values["rights"], version=values["version"],
-        output_name=values["output_name"], keywords=tuple(values["keywords"]), online_url=values["online_url"],
-        review=Review(**values["review"]), clinics=tuple(Clinic(**c) for c in clinics),
-        print=PrintSettings(editions=tuple(values["print"]["editions"]),
-                            toc_min_chapters=values["print"]["toc_min_chapters"], paper=values["print"]["paper"]),
-        accessibility=Accessibility(conforms_to=values["accessibility"]["conforms_to"],
-                                    certified_by=values["accessibility"]["certified_by"] or values["publisher"],
-                                    hazards=tuple(values["accessibility"]["hazards"])),
-        limits=Limits(**values["limits"]),
-        crisis=Crisis(heading=values["crisis"]["heading"], lines=tuple(values["crisis"]["lines"])),
-        check=CheckSettings(**values["check"]),
-        warnings=tuple(warnings),
-    )

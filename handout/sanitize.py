@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
-
 import nh3
+
+from .weburl import raw_link_allowed
 
 # Tags the Markdown dialect itself produces, plus the safe subset an author may type.
 GENERATED_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead",
@@ -97,19 +97,6 @@ def refused_markup(html: str) -> tuple[str, str] | None:
     return None
 
 
-def _raw_link_allowed(href: str) -> bool:
-    """A raw `<a href>` may go to the web, an email address, a phone number or an #anchor, nowhere else."""
-    value = href.strip()
-    if value.startswith("#"):
-        return True
-    try:
-        parts = urlsplit(value)
-    except ValueError:  # "Invalid IPv6 URL"
-        return False
-    scheme = parts.scheme.lower()
-    return bool(parts.netloc) if scheme in {"http", "https"} else scheme in {"mailto", "tel"}
-
-
 def refused_raw_html(fragments: list) -> tuple[str, str] | None:
     """What the raw HTML typed into a chapter (Markdown's stash of it) may not hold, beyond what nh3 judges:
     a style attribute, or a link anywhere but the web, email, phone or an #anchor. None when it is fine;
@@ -123,7 +110,7 @@ def refused_raw_html(fragments: list) -> tuple[str, str] | None:
             if "style" in values:
                 return (f'attribute style="{values["style"][:40]}" on <{tag}>: raw HTML may not carry style '
                         "attributes (use a class the stylesheets define)", written)
-            if tag == "a" and "href" in values and not _raw_link_allowed(values["href"]):
+            if tag == "a" and "href" in values and not raw_link_allowed(values["href"]):
                 return (f'link href="{values["href"][:60]}" on <a>: raw HTML links may only go to https:, http:, '
                         "mailto: or tel: addresses or an #anchor; link another chapter in Markdown: "
                         "[text](02-steps.md#anchor)", written)
