@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, decode_utf8, refuse_control_characters
+from .errors import Diagnostic, InputError, Note, decode_utf8, refuse_control_characters
 from .weburl import is_web_address
 
 CONFIG_NAME = "publish.toml"
@@ -68,6 +68,8 @@ class Option:
 
 
 def _held(value: Any) -> Any:
+    if isinstance(value, dict):  # a free-form table ([check.rules]): its (key, value) pairs, in file order
+        return tuple(value.items())
     return tuple(value) if isinstance(value, list) else value
 
 
@@ -111,6 +113,15 @@ def _nonempty(value) -> str | None:
 
 def _web_address(value: str) -> str | None:
     return None if is_web_address(value) else f"'{value}' is not a web address (https://...)"
+
+
+def _rule_settings(value: dict) -> str | None:
+    """`[check.rules]`: each value true, false or a level (the rule names are the checks' to know)."""
+    for name, setting in value.items():
+        if not isinstance(setting, bool) and setting not in ("error", "warning", "info"):
+            return (f"'{name}' must be true, false or a level (\"error\", \"warning\" or \"info\"), "
+                    f"not {setting!r}")
+    return None
 
 
 EDITIONS = ("letter", "a4", "large-print", "booklet", "press")
@@ -199,6 +210,8 @@ SCHEMA: Table = Table("Config", {
                                       check=lambda v: "must be 0 or more" if v < 0 else None),
         "jargon_file": Option(str, "chapters/jargon.txt", "The list of medical terms to check, one per line",
                               check=_nonempty),
+        "rules": Option(dict, {}, "Rules of `publish.py check` switched off (`name = false`) or reported at "
+                        "another level (`name = \"warning\"`, \"error\" or \"info\")", check=_rule_settings),
     }, "Settings of `publish.py check`"),
 }, "The settings of one handout project (publish.toml)", properties={
     "root": property(lambda self: self.path.parent, doc="The project folder."),
@@ -302,7 +315,8 @@ def _validate(data: dict, schema: Table, prefix: str, path: Path, where: Locator
         if key not in schema:
             dotted = prefix + key
             line = where.line(dotted)
-            warnings.append(f"{path.name}:{line or 1}: unknown key '{dotted}' (ignored)")
+            warnings.append(Note(Diagnostic("config.unknown-key", "warning", f"unknown key '{dotted}' (ignored)",
+                                            path, line or 1), path.name))
     for key, option in schema.items():
         dotted = prefix + key
         if isinstance(option, Table) and option.many and isinstance(data.get(key), list):

@@ -32,6 +32,29 @@ class Diagnostic:
             raise ValueError(f"unknown level {self.level!r}")
 
 
+class Note(str):
+    """A warning as its `file:line: message` text that also carries its Diagnostic (`.diagnostic`), so whoever
+    reports it as data never reads the text. `shown` is the file as the user knows it (relative to the
+    project)."""
+
+    diagnostic: Diagnostic
+
+    def __new__(cls, diagnostic: Diagnostic, shown: str):
+        where = f"{shown}:{diagnostic.line}" if diagnostic.line else shown
+        note = super().__new__(cls, f"{where}: {diagnostic.message}")
+        note.diagnostic = diagnostic
+        return note
+
+    def __reduce__(self):
+        return (_rebuild_note, (self.diagnostic, str(self)))
+
+
+def _rebuild_note(diagnostic: Diagnostic, text: str) -> "Note":
+    note = str.__new__(Note, text)
+    note.diagnostic = diagnostic
+    return note
+
+
 class InputError(Exception):
     """Bad input: exits with status 2 and a `file:line: message` line, never a traceback. It carries a
     Diagnostic's fields: `code` says what kind of problem it is (default `input`), `hint` what to do when the
