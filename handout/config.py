@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import editions as edition_registry
 from .errors import Diagnostic, InputError, Note, decode_utf8, refuse_control_characters
+from .sourcelines import TomlLocator
 from .weburl import is_web_address
 
 CONFIG_NAME = "publish.toml"
@@ -124,14 +126,15 @@ def _rule_settings(value: dict) -> str | None:
     return None
 
 
-EDITIONS = ("letter", "a4", "large-print", "booklet", "press")
-PAPERS = ("letter", "a4")  # the page sizes; also the names of the two plain editions
+EDITIONS = edition_registry.NAMES  # the built-in print editions (editions.py: one entry each)
+PAPERS = edition_registry.PAPERS   # the page sizes: the editions that have one of their own
 
 
 def _editions(value: list) -> str | None:
-    unknown = [v for v in value if v not in EDITIONS]
+    known = tuple(edition_registry.EDITIONS)  # what is registered now (editions.register)
+    unknown = [v for v in value if v not in known]
     if unknown:
-        return f"has unknown editions {unknown} (choose from {', '.join(EDITIONS)})"
+        return f"has unknown editions {unknown} (choose from {', '.join(known)})"
     if len(set(value)) != len(value):
         return "lists an edition twice"
     return "must list at least one edition" if not value else None
@@ -284,29 +287,8 @@ def _type_name(kind) -> str:
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 
-class Locator:
-    """Finds the line of a key in the TOML text, so errors can point at it: `line("clinic.logo")` is the line
-    that sets `logo` under `[clinic]` (or `[[clinic]]`), `line("review")` the line of the `[review]` header;
-    None when the text does not set it."""
-
-    def __init__(self, text: str):
-        self.lines = text.splitlines()
-
-    def line(self, dotted: str) -> int | None:
-        *tables, key = dotted.split(".")
-        table = ".".join(tables)
-        current = ""
-        for number, raw in enumerate(self.lines, 1):
-            stripped = raw.strip()
-            header = re.fullmatch(r"\[\[?\s*([^\]]+?)\s*\]\]?", stripped)
-            if header:
-                current = header.group(1)
-                if current == dotted:
-                    return number
-                continue
-            if current == table and re.match(rf"{re.escape(key)}\s*=", stripped):
-                return number
-        return None
+# Public: the line of a key in a publish.toml's text (`Locator(text).line("clinic.logo")`); see sourcelines.
+Locator = TomlLocator
 
 
 def _validate(data: dict, schema: Table, prefix: str, path: Path, where: Locator, warnings: list) -> dict:

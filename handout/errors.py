@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .sourcelines import line_at, line_of  # noqa: F401 (errors.line_of: the loader's import until it switches)
+
 LEVELS = ("error", "warning", "info")
 
 # Control characters other than tab and new line: not allowed in XML, so they would break the EPUB.
@@ -130,21 +132,14 @@ def decode_utf8(raw: bytes, path: Path | str | None) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise InputError("file is not UTF-8 text (save it as UTF-8)", path,
-                         raw.count(b"\n", 0, error.start) + 1) from None
+        raise InputError("file is not UTF-8 text (save it as UTF-8)", path, line_at(raw, error.start)) from None
 
 
-def line_of(text: str, needle: str, start_line: int = 1) -> int | None:
-    """The 1-based line of the first occurrence of `needle` in `text`, offset by `start_line`."""
-    index = text.find(needle)
-    if index < 0:
-        return None
-    return text.count("\n", 0, index) + start_line
-
-
-def refuse_control_characters(value: str, what: str, path: Path | str | None, line: int | None) -> None:
-    """Refuse text holding an invisible control character (it often comes from pasted text)."""
+def refuse_control_characters(value: str, what: str, path: Path | str | None, line: int | None = None, *,
+                              whole_file: bool = False) -> None:
+    """Refuse text holding an invisible control character (it often comes from pasted text): a setting or a
+    value at `line`, or (`whole_file`) a file's text, naming the line the character is on."""
     found = CONTROL_CHARACTER.search(value)
     if found:
-        raise InputError(f"{what} holds an invisible control character (U+{ord(found.group()):04X}): delete it",
-                         path, line)
+        raise InputError(f"{what} holds an invisible control character (U+{ord(found.group()):04X}): delete it "
+                         "(it often comes from pasted text)", path, line_at(value, found.start()) if whole_file else line)

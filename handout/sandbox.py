@@ -14,7 +14,8 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, unquote_to_bytes, urldefrag, urljoin, urlsplit
 
-from .errors import InputError, SandboxError, decode_utf8, line_of
+from .errors import InputError, SandboxError, decode_utf8
+from .sourcelines import line_at, line_of_any
 from .fonts import FONT_DIR
 from .theme import theme_roots
 
@@ -360,7 +361,7 @@ def referring_line(text: str, url: str, base: str, stylesheet: bool) -> int | No
         written = [(value, line) for _, value, line in css_references(text)]
     else:
         written = [(next(group for group in match.groups()[1:] if group is not None),
-                    text.count("\n", 0, match.start()) + 1) for match in MARKUP_REFERENCE.finditer(text)]
+                    line_at(text, match.start())) for match in MARKUP_REFERENCE.finditer(text)]
     for value, line in written:
         if value and urldefrag(unquote(urljoin(base, value.strip())))[0] == wanted:
             return line
@@ -372,11 +373,7 @@ def mentioning_line(text: str, url: str) -> int | None:
     path, then the path's tails, down to the file name."""
     path = urlsplit(urldefrag(unquote(url))[0]).path
     pieces = [piece for piece in path.split("/") if piece]
-    for needle in (url, path, *("/".join(pieces[index:]) for index in range(1, len(pieces)))):
-        line = line_of(text, needle) if needle else None
-        if line:
-            return line
-    return None
+    return line_of_any(text, (url, path, *("/".join(pieces[index:]) for index in range(1, len(pieces)))))
 
 
 # href="..." and src="..." attributes, url(...) in inline styles, and Markdown's ](...) targets.

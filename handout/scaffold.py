@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 
 from .config import source_date_epoch
-from .errors import InputError
+from .errors import CONTROL_CHARACTER, InputError
 
 DEFAULT_REVIEW_MONTHS = 12
 
@@ -142,7 +142,7 @@ def new_project(folder: Path, title: str = "Your Handout Title", review_months: 
     title = title.strip()
     if not title:
         raise InputError("--title must not be empty")
-    if any(ord(c) < 32 for c in title):
+    if CONTROL_CHARACTER.search(title) or any(c in title for c in "\t\n\r"):  # the title is one line
         raise InputError("--title may not hold control characters or line breaks")
     if review_months < 1 or review_months > 120:
         raise InputError("--review-months must be between 1 and 120")
