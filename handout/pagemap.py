@@ -7,7 +7,6 @@ leads an EPUB reader to the same place.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from lxml import etree
@@ -18,7 +17,6 @@ XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
 WORDS_PER_START = 8
 FIGURE_FIRST = "\u2063figure"  # a page's first words start with this when an image comes before them
-SPACE = re.compile(r"\s+")
 
 
 def page_start_words(document, words: int = WORDS_PER_START) -> list[list[str]]:
