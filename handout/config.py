@@ -199,7 +199,7 @@ SCHEMA: Table = Table("Config", {
         "image_pixels": property(lambda self: self.image_megapixels * 1_000_000),
     }),
     "crisis": Table("Crisis", {
-        "heading": Option(str, "If you are in crisis, get help now"),
+        "heading": Option(str, "If you are in crisis, get help now", "Heading of the crisis box"),
         "lines": Option(list, [
             "Call or text 988 (Suicide & Crisis Lifeline), or chat at 988lifeline.org.",
             "Call 911 or go to the nearest emergency department if you are in immediate danger.",
