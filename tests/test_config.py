@@ -55,6 +55,23 @@ def test_unknown_key_in_a_table_names_the_dotted_key(project):
     ('name = "Sample Community Clinic"', 'name = ""', "'clinic.name' must not be empty"),
     ('logo = ""', 'logo = "assets/images/none.png"', "'clinic.logo' file not found"),
     ('logo = ""', 'logo = "../../etc/hostname"', "'clinic.logo' points outside the project"),
+    ('version = "1.0"', "version = true", "'version' must be a string, not bool"),
+    ("toc_min_chapters = 4", "toc_min_chapters = true", "'print.toc_min_chapters' must be a whole number, not bool"),
+    ("last_reviewed = 2026-11-01", "last_reviewed = 2026-11-01T10:00:00",
+     "'review.last_reviewed' must be a date (YYYY-MM-DD), not datetime"),
+    ('editions = ["letter", "a4", "large-print", "booklet"]', 'editions = ["letter", "letter"]',
+     "'print.editions': lists an edition twice"),
+    ('editions = ["letter", "a4", "large-print", "booklet"]', 'editions = ["tabloid"]',
+     "'print.editions': has unknown editions ['tabloid']"),
+    ('editions = ["letter", "a4", "large-print", "booklet"]', "editions = []",
+     "'print.editions' must list at least one edition"),
+    ('paper = "letter"', 'paper = "legal"', "'print.paper' must be one of letter, a4"),
+    ('online_url = "https://www.example.org/handouts/ketamine-esketamine"', 'online_url = "www.example.org"',
+     "'online_url': 'www.example.org' is not a web address (https://...)"),
+    ('subtitle = "How they compare for depression"', 'subtitle = "How\\u0007"',
+     "'subtitle' holds an invisible control character (U+0007): delete it"),
+    ('keywords = ["depression"', 'keywords = ["dep\\u0001ression"', "'keywords' holds an invisible control character"),
+    ("[review]", "review = 1\n[former_review]", "'review' must be a table ([review])"),
 ])
 def test_bad_values_name_the_key(project, old, new, message):
     edit(project, old, new)
@@ -62,6 +79,7 @@ def test_bad_values_name_the_key(project, old, new, message):
         load_config(project)
     assert message in str(caught.value)
     assert str(caught.value).startswith(str(project / "publish.toml"))
+    assert caught.value.line is not None
 
 
 def test_missing_table_key_names_the_table_line(project):
@@ -135,44 +153,21 @@ def test_settings_are_frozen_replaceable_and_cross_processes(project):
     assert pickle.loads(pickle.dumps(config)) == config
 
 
-def test_several_clinics_each_become_settings(project):
+def two_clinics(project, first: str, second: str) -> None:
+    """The [clinic] table as two [[clinic]] tables (the second named 'East ...'), each followed by its text."""
     text = (project / "publish.toml").read_text()
     start = text.index("[clinic]")
     end = text.index("\n\n", start)
     clinic = text[start:end].replace("[clinic]", "[[clinic]]")
-    (project / "publish.toml").write_text(text[:start] + clinic + '\nid = "north"\n\n'
-                                          + clinic.replace('name = "', 'name = "East ') + '\nid = "east"\n'
-                                          + text[end:])
+    (project / "publish.toml").write_text(text[:start] + clinic + first + "\n\n"
+                                          + clinic.replace('name = "', 'name = "East ') + second + text[end:])
+
+
+def test_several_clinics_each_become_settings(project):
+    two_clinics(project, '\nid = "north"', '\nid = "east"')
     config = load_config(project)
     assert [c.id for c in config.clinics] == ["north", "east"]
     assert config.clinics[1].name.startswith("East ")
-
-
-@pytest.mark.parametrize("old,new,message", [
-    ('version = "1.0"', "version = true", "'version' must be a string, not bool"),
-    ("toc_min_chapters = 4", "toc_min_chapters = true", "'print.toc_min_chapters' must be a whole number, not bool"),
-    ("last_reviewed = 2026-11-01", "last_reviewed = 2026-11-01T10:00:00",
-     "'review.last_reviewed' must be a date (YYYY-MM-DD), not datetime"),
-    ('editions = ["letter", "a4", "large-print", "booklet"]', 'editions = ["letter", "letter"]',
-     "'print.editions': lists an edition twice"),
-    ('editions = ["letter", "a4", "large-print", "booklet"]', 'editions = ["tabloid"]',
-     "'print.editions': has unknown editions ['tabloid']"),
-    ('editions = ["letter", "a4", "large-print", "booklet"]', "editions = []",
-     "'print.editions' must list at least one edition"),
-    ('paper = "letter"', 'paper = "legal"', "'print.paper' must be one of letter, a4"),
-    ('online_url = "https://www.example.org/handouts/ketamine-esketamine"', 'online_url = "www.example.org"',
-     "'online_url': 'www.example.org' is not a web address (https://...)"),
-    ('subtitle = "How they compare for depression"', 'subtitle = "How\\u0007"',
-     "'subtitle' holds an invisible control character (U+0007): delete it"),
-    ('keywords = ["depression"', 'keywords = ["dep\\u0001ression"', "'keywords' holds an invisible control character"),
-    ("[review]", "review = 1\n[former_review]", "'review' must be a table ([review])"),
-])
-def test_each_kind_of_bad_value_names_the_key_and_its_line(project, old, new, message):
-    edit(project, old, new)
-    with pytest.raises(InputError) as caught:
-        load_config(project)
-    assert message in caught.value.message
-    assert caught.value.line is not None
 
 
 def test_an_empty_array_of_clinics_is_refused(project):
@@ -215,10 +210,7 @@ def test_a_missing_or_oversized_config_is_refused(tmp_path):
 
 
 def test_two_clinics_need_distinct_ids(project):
-    text = (project / "publish.toml").read_text()
-    start, end = text.index("[clinic]"), text.index("\n\n", text.index("[clinic]"))
-    clinic = text[start:end].replace("[clinic]", "[[clinic]]")
-    (project / "publish.toml").write_text(text[:start] + clinic + "\n\n" + clinic + text[end:])
+    two_clinics(project, "", "")
     with pytest.raises(InputError, match="needs an 'id'"):
         load_config(project)
 
