@@ -1,7 +1,13 @@
 """chapters/ -> Book: the one immutable model both outputs are rendered from.
 
 All validation of the chapters happens here, with `file:line` in every
-message. Nothing after this step reads chapters/.
+message. Nothing after this step reads chapters/ (nor the jargon list, which
+the Book carries for the checks, with the lines of publish.toml's keys and of
+references.yaml's keys: `Book.source`).
+
+`load_book` stops at the first problem (the build); `load_book(collect=True)`
+goes on and raises `BookProblems` at the end with every problem of the book as
+a Diagnostic, each with the code given where it is found (`publish.py check`).
 """
 from __future__ import annotations
 
@@ -12,8 +18,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .cache import ChapterCache
-from .config import Config, Limits, source_date_epoch
-from .errors import CONTROL_CHARACTER, InputError, SandboxError, decode_utf8, line_of, refuse_control_characters
+from .config import SCHEMA, Config, Limits, Locator, read_config_text, source_date_epoch
+from .errors import (CONTROL_CHARACTER, Diagnostic, InputError, Note, SandboxError, decode_utf8, line_of,
+                     refuse_control_characters, shown_path)
 from .sandbox import Sandbox, check_data_image, check_image
 from .sanitize import describe_allowed, refused_markup, refused_raw_html
 from .markdown_ext import CHAPTER_FILE, CITE_PLACEHOLDER, ChapterState, Image, Link, new_markdown
@@ -65,7 +72,7 @@ class Chapter:
     body_line: int       # line of the body's first line in the file
     links: tuple[Link, ...] = ()                  # in-book links, checked against the whole book
     citations: tuple[tuple[str, str], ...] = ()   # (reference key, note reference id), in reading order
-    warnings: tuple[str, ...] = ()
+    unknown_keys: tuple[tuple[str, int], ...] = ()  # front matter keys that are not ours, and their lines
 
     @property
     def file_name(self) -> str:
@@ -97,6 +104,22 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class SourceMap:
+    """Where the book's settings and sources are written, for messages about them: the line of a key of
+    publish.toml (`config_line("review.next_review_due")`) and of a reference's key in references.yaml.
+    Plain data (the layouts may be given the Book)."""
+    config_text: str
+    reference_lines: tuple[tuple[str, int], ...]
+    references_path: Path
+
+    def config_line(self, dotted: str) -> int | None:
+        return Locator(self.config_text).line(dotted)
+
+    def reference_line(self, key: str) -> int | None:
+        return dict(self.reference_lines).get(key)
+
+
+@dataclass(frozen=True)
 class Book:
     root: Path
     config: Config
@@ -104,19 +127,60 @@ class Book:
     references: tuple[Reference, ...]
     uncited: tuple[str, ...]
     date: dt.datetime
-    warnings: tuple[str, ...] = field(default=(), compare=False)
+    warnings: tuple[str, ...] = field(default=(), compare=False)  # errors.Note: each carries its Diagnostic
     draft: bool = False  # built with --draft despite failed checks: the layouts mark every page
+    source: SourceMap | None = field(default=None, compare=False)
+    jargon: tuple[str, ...] = ()     # the terms of the jargon list (check.jargon_file), in its order
+    jargon_list: str | None = None   # its path relative to the project; None when the default list is absent
 
     @property
     def images(self) -> tuple[Image, ...]:
         return tuple(image for chapter in self.chapters for image in chapter.images)
 
-    def chapter_of(self, anchor: str) -> Chapter | None:
-        """The chapter that holds an in-book id (for splitting links across EPUB files)."""
-        for chapter in self.chapters:
-            if anchor in (chapter.slug, chapter.title_id) or anchor in chapter.ids:
-                return chapter
-        return None
+
+class BookProblems(InputError):
+    """`load_book(collect=True)` found problems: `diagnostics` holds every one (errors, in the order found),
+    `notes` the warnings met on the way. As an InputError it is the first problem."""
+
+    def __init__(self, diagnostics, notes=()):
+        first = diagnostics[0]
+        super().__init__(first.message, first.path, first.line, first.code, first.hint)
+        self.diagnostics = tuple(diagnostics)
+        self.notes = tuple(notes)
+
+    def _extra(self) -> dict:
+        return {"diagnostics": self.diagnostics, "notes": self.notes}
+
+
+class Problems:
+    """Where the loader's problems go: raised at once (`collect` false: the build stops at the first), or
+    kept, each as a Diagnostic, so that loading goes on and finds the rest."""
+
+    def __init__(self, collect: bool = False):
+        self.collect = collect
+        self.found: list[Diagnostic] = []
+
+    def add(self, error: InputError) -> None:
+        if not self.collect:
+            raise error
+        self.found.append(error.diagnostic)
+
+
+class Occurrences:
+    """Lines of a text's needles in order: the k-th time a needle is asked for, the line of its k-th
+    occurrence (the last one when there are fewer); `first_line` when it does not occur. The first time is
+    the line of the first occurrence, as `line_of` finds it."""
+
+    def __init__(self, text: str, first_line: int):
+        self.text, self.first_line, self.asked = text, first_line, {}
+
+    def line(self, *needles: str) -> int:
+        for needle in needles:
+            starts = [m.start() for m in re.finditer(re.escape(needle), self.text)] if needle else []
+            if starts:
+                index = self.asked[needle] = self.asked.get(needle, -1) + 1
+                return self.first_line + self.text.count("\n", 0, starts[min(index, len(starts) - 1)])
+        return self.first_line
 
 
 def read_text(path: Path, sandbox: Sandbox) -> str:
@@ -205,25 +269,31 @@ def _check_well_formed(html: str, path: Path, line: int) -> None:
         ET.fromstring(f'<div xmlns:epub="http://www.idpf.org/2007/ops">{html}</div>')
     except ET.ParseError as error:
         raise InputError(f"the chapter's HTML is not well-formed ({error.msg}): close every tag, "
-                         "and write <br/> rather than <br>", path, line + error.position[0] - 1) from None
+                         "and write <br/> rather than <br>", path, line + error.position[0] - 1,
+                         code="input.xhtml") from None
 
 
 def load_chapter(path: Path, number: int, slug: str, root: Path, limits: Limits,
-                 cache: ChapterCache | None = None) -> Chapter:
-    """Read one chapter, reusing its cached conversion when the file has not changed."""
+                 cache: ChapterCache | None = None, problems: Problems | None = None) -> Chapter:
+    """Read one chapter, reusing its cached conversion when the file has not changed. Problems go to
+    `problems` (by default: raised at the first); what stops the chapter from being read at all is raised."""
+    problems = problems if problems is not None else Problems()
     sandbox = Sandbox(root)
     size = sandbox.check_file(path).stat().st_size
     if size > limits.chapter_kb * 1000:
         raise InputError(f"chapter is {size // 1000} kB, over the limit of {limits.chapter_kb} kB "
-                         "(limits.chapter_kb in publish.toml): split it into several chapters", path)
+                         "(limits.chapter_kb in publish.toml): split it into several chapters", path,
+                         code="input.too-large")
     raw = sandbox.read_bytes(path)
     key = cache.key(path, raw) if cache else ""
     chapter = cache.get(key) if cache else None
     if not isinstance(chapter, Chapter) or (chapter.number, chapter.slug) != (number, slug):
-        chapter = convert_chapter(path, number, slug, root, limits.markdown_seconds)
-        if cache:
+        before = len(problems.found)
+        chapter = convert_chapter(path, number, slug, root, limits.markdown_seconds, problems)
+        if cache and len(problems.found) == before:
             cache.put(key, chapter)
     # Images are files of their own: check them on every build, cached conversion or not.
+    at = Occurrences(chapter.body, chapter.body_line)
     for image in chapter.images:
         if image.path is None:  # a data: URL: its image is checked as a file would be, named by the chapter
             line = line_of(chapter.body, image.src[:80], chapter.body_line) or \
@@ -231,94 +301,114 @@ def load_chapter(path: Path, number: int, slug: str, root: Path, limits: Limits,
             try:
                 check_data_image(image.src, limits.image_bytes, limits.image_pixels)
             except SandboxError as error:
-                raise SandboxError(error.message, path, line) from None
+                problems.add(SandboxError(error.message, path, line, code=error.code))
             continue
-        line = line_of(chapter.body, image.src.rsplit("/", 1)[-1], chapter.body_line)
+        line = at.line(image.src.rsplit("/", 1)[-1])
         if not image.path.is_file():
-            raise InputError(f"image '{image.src}' not found", path, line)
+            problems.add(InputError(f"image '{image.src}' not found", path, line, code="images.missing"))
+            continue
         try:
             check_image(image.path, limits.image_bytes, limits.image_pixels)
         except SandboxError as error:
-            raise SandboxError(f"{error.message} (used in {path.relative_to(root)}"
-                               f"{f':{line}' if line else ''})", error.path, error.line) from None
+            problems.add(SandboxError(f"{error.message} (used in {path.relative_to(root)}"
+                                      f"{f':{line}' if line else ''})", error.path, error.line, code=error.code))
     return chapter
 
 
-def convert_chapter(path: Path, number: int, slug: str, root: Path, seconds: float = CONVERT_SECONDS) -> Chapter:
-    """Front matter and Markdown -> a Chapter, validating everything that depends on the file alone."""
+def convert_chapter(path: Path, number: int, slug: str, root: Path, seconds: float = CONVERT_SECONDS,
+                    problems: Problems | None = None) -> Chapter:
+    """Front matter and Markdown -> a Chapter, validating everything that depends on the file alone. Problems
+    in the Markdown go to `problems` (by default: raised at the first); those of the file and its front matter,
+    which stop it from being read, are raised."""
+    problems = problems if problems is not None else Problems()
     text = read_text(path, Sandbox(root))
     meta, body, body_line = split_front_matter(text, path)
-    warnings = [f"{path.relative_to(root)}:{_front_matter_line(text, key)}: unknown front matter key '{key}' "
-                "(ignored)" for key in meta if key not in FRONT_MATTER_KEYS]
+    unknown = tuple((str(key), _front_matter_line(text, key)) for key in meta if key not in FRONT_MATTER_KEYS)
     if "title" not in meta:
-        raise InputError("front matter has no 'title'", path, 2)
+        raise InputError("front matter has no 'title'", path, 2, code="input.front-matter")
     for key in ("title", "short_title", "summary", "role"):
         if key in meta and not isinstance(meta[key], str):
-            raise InputError(f"front matter '{key}' must be text", path, _front_matter_line(text, key))
+            raise InputError(f"front matter '{key}' must be text", path, _front_matter_line(text, key),
+                             code="input.front-matter")
     for key in ("title", "short_title", "summary"):
         if key in meta:
             refuse_control_characters(meta[key], f"front matter '{key}'", path, _front_matter_line(text, key))
     if not meta["title"].strip():
-        raise InputError("front matter 'title' is empty", path, _front_matter_line(text, "title"))
+        raise InputError("front matter 'title' is empty", path, _front_matter_line(text, "title"),
+                         code="input.front-matter")
     role = meta.get("role", "chapter")
     if role not in ROLES:
         raise InputError(f"front matter 'role' must be one of {', '.join(sorted(ROLES))}, not '{role}'",
-                         path, _front_matter_line(text, "role"))
+                         path, _front_matter_line(text, "role"), code="input.front-matter")
     state = ChapterState(slug=slug, chapter_path=path, root=root, role=role)
     state.ids.extend([slug, f"{slug}--title"])
     check_markdown(body, path, body_line)  # shapes that would convert too slowly or recurse too deep
     md = new_markdown(state)
     try:
         with time_limit(seconds, "converting the chapter's Markdown", "limits.markdown_seconds"):
-            blocks = _convert_blocks(md, state, split_blocks(body, path, body_line), path)
+            blocks = _convert_blocks(md, state, split_blocks(body, path, body_line), path, problems)
     except RecursionError:
         raise InputError(f"the chapter nests too deeply to convert (lists, quotes or HTML at most {MAX_NESTING} "
-                         "deep): flatten it", path) from None
+                         "deep): flatten it", path, code="input.too-complex") from None
     except InputError as error:
         if error.path is not None:
             raise
         raise InputError(f"converting the chapter's Markdown took longer than {seconds:g} s "
                          "(limits.markdown_seconds in publish.toml): split the chapter, or simplify its longest "
-                         "paragraphs", path) from None
+                         "paragraphs", path, code="input.too-complex") from None
     return Chapter(
         path=path, number=number, slug=slug, title=meta["title"].strip(),
         short_title=(meta.get("short_title") or meta["title"]).strip(), summary=(meta.get("summary") or "").strip(),
         role=role, blocks=tuple(blocks),
         headings=tuple(Heading(*h) for h in state.headings), images=tuple(state.images), ids=tuple(state.ids),
         glossary_terms=tuple(state.glossary_terms), body=body, body_line=body_line,
-        links=tuple(state.links), citations=tuple(state.citations), warnings=tuple(warnings),
+        links=tuple(state.links), citations=tuple(state.citations), unknown_keys=unknown,
     )
 
 
-def _convert_blocks(md, state: ChapterState, runs, path: Path) -> list[Block]:
-    """Each (kind, title, markdown, first line) run of a chapter -> a Block of checked XHTML."""
+def _convert_blocks(md, state: ChapterState, runs, path: Path, problems: Problems) -> list[Block]:
+    """Each (kind, title, markdown, first line) run of a chapter -> a Block of checked XHTML. Each problem the
+    Markdown dialect found goes to `problems`; markup that is refused ends its block's checks."""
     blocks = []
     for kind, title, source, first_line in runs:
         md.reset()
         before = len(state.problems)
         html = md.convert(source)
+        at = Occurrences(source, first_line)
         for problem in state.problems[before:]:
             error = SandboxError if problem.sandbox else InputError
-            raise error(problem.message, path, line_of(source, problem.needle, first_line) or first_line)
-        refused = refused_raw_html(md.htmlStash.rawHtmlBlocks)
-        if refused:
-            what, needle = refused
-            raise InputError(f"raw HTML not allowed: {what}", path, _line_of_markup(source, needle, first_line))
-        refused = refused_markup(html)
-        if refused:
-            what, needle = refused
-            raise InputError(f"raw HTML not allowed: {what} (allowed: {describe_allowed()}, with class; "
-                             "web and mailto links; images inside the project)", path,
-                             _line_of_markup(source, needle, first_line))
-        known_images = {image.src for image in state.images}
-        for src in re.findall(r'<img\b[^>]*\bsrc=["\']([^"\']*)["\']', html):
-            if src not in known_images:
-                raise InputError(f"raw <img> '{src[:60]}' is not allowed: write images in Markdown, "
-                                 "![what it shows](path)", path, _line_of_markup(source, "<img", first_line))
-        html = VOID_TAG.sub(r"<\1\2 />", html)  # <br> typed by hand, as XHTML
-        _check_well_formed(html, path, first_line)
-        blocks.append(Block(kind, html, title))
+            problems.add(error(problem.message, path, at.line(problem.needle), code=problem.code))
+        reported = {problem.needle for problem in state.problems[before:]}  # images already refused
+        try:
+            blocks.append(Block(kind, _checked_html(md, state, html, source, first_line, path, reported), title))
+        except InputError as error:
+            problems.add(error)
     return blocks
+
+
+def _checked_html(md, state: ChapterState, html: str, source: str, first_line: int, path: Path,
+                  reported: set[str]) -> str:
+    """A block's HTML, as XHTML, once no raw HTML in it is refused."""
+    refused = refused_raw_html(md.htmlStash.rawHtmlBlocks)
+    if refused:
+        what, needle = refused
+        raise InputError(f"raw HTML not allowed: {what}", path, _line_of_markup(source, needle, first_line),
+                         code="input.raw-html")
+    refused = refused_markup(html)
+    if refused:
+        what, needle = refused
+        raise InputError(f"raw HTML not allowed: {what} (allowed: {describe_allowed()}, with class; "
+                         "web and mailto links; images inside the project)", path,
+                         _line_of_markup(source, needle, first_line), code="input.raw-html")
+    known_images = {image.src for image in state.images} | reported
+    for src in re.findall(r'<img\b[^>]*\bsrc=["\']([^"\']*)["\']', html):
+        if src not in known_images:
+            raise InputError(f"raw <img> '{src[:60]}' is not allowed: write images in Markdown, "
+                             "![what it shows](path)", path, _line_of_markup(source, "<img", first_line),
+                             code="images.raw-img")
+    html = VOID_TAG.sub(r"<\1\2 />", html)  # <br> typed by hand, as XHTML
+    _check_well_formed(html, path, first_line)
+    return html
 
 
 def load_references(root: Path) -> tuple[dict[str, dict], dict[str, int], Path]:
@@ -328,48 +418,86 @@ def load_references(root: Path) -> tuple[dict[str, dict], dict[str, int], Path]:
     size = Sandbox(root).check_file(path).stat().st_size
     if size > MAX_REFERENCES_BYTES:
         raise InputError(f"the file is {size / 1e6:.1f} MB, over the limit of {MAX_REFERENCES_BYTES / 1e6:.0f} MB: "
-                         "keep only the sources the handout cites", path)
+                         "keep only the sources the handout cites", path, code="input.references")
     text = read_text(path, Sandbox(root))
     data, node = load_yaml(text, path)
     data = data or {}
     if not isinstance(data, dict):
-        raise InputError("references must be a mapping of key: entry", path, 1)
+        raise InputError("references must be a mapping of key: entry", path, 1, code="input.references")
     pairs = node.value if getattr(node, "id", "") == "mapping" else []  # an empty file or a lone `~`: none
     lines = {key_node.value: key_node.start_mark.line + 1 for key_node, _ in pairs}
     for key, entry in data.items():
         line = lines.get(str(key))
         if not re.fullmatch(r"[A-Za-z0-9_-]+", str(key)):
-            raise InputError(f"reference key '{key}' may hold only letters, digits, '-' and '_'", path, line)
+            raise InputError(f"reference key '{key}' may hold only letters, digits, '-' and '_'", path, line,
+                             code="input.references")
         if not isinstance(entry, dict):
-            raise InputError(f"reference '{key}' must be a mapping of fields", path, line)
+            raise InputError(f"reference '{key}' must be a mapping of fields", path, line,
+                             code="citations.bad-reference")
         for name, required in REFERENCE_FIELDS.items():
             if required and not entry.get(name):
-                raise InputError(f"reference '{key}' has no '{name}'", path, line)
+                raise InputError(f"reference '{key}' has no '{name}'", path, line,
+                                 code="citations.bad-reference")
         for name in entry:
             if name not in REFERENCE_FIELDS:
                 raise InputError(f"reference '{key}' has an unknown field '{name}' "
-                                 f"(fields: {', '.join(REFERENCE_FIELDS)})", path, line)
+                                 f"(fields: {', '.join(REFERENCE_FIELDS)})", path, line,
+                                 code="citations.bad-reference")
         if not entry.get("doi") and not entry.get("url"):
-            raise InputError(f"reference '{key}' needs a 'doi' or a 'url'", path, line)
+            raise InputError(f"reference '{key}' needs a 'doi' or a 'url'", path, line,
+                             code="citations.bad-reference")
         url = str(entry.get("url", ""))
         if url and not re.fullmatch(r"https?://[^\s/]+\.[^\s]+", url):
-            raise InputError(f"reference '{key}' has a malformed url '{url}'", path, line)
+            raise InputError(f"reference '{key}' has a malformed url '{url}'", path, line,
+                             code="citations.bad-reference")
     return data, lines, path
 
 
 def check_jargon_file(config: Config) -> None:
-    """The jargon list `publish.py check` reads (the build's gate too) must be a file of the project, not a link
-    leading out of it. (A name outside the project, or a missing list, is the check's to report.)"""
+    """The jargon list must be a file of the project, not a link leading out of it. (A name outside the
+    project, or a missing list, `load_jargon` reports.)"""
     sandbox = Sandbox(config.root)
     path = config.root / config.check.jargon_file
     if sandbox.in_project(path) and (path.exists() or path.is_symlink()):
         sandbox.check_file(path)
 
 
+JARGON_BYTES = 1_000_000
+DEFAULT_JARGON_FILE = SCHEMA["check"]["jargon_file"].default
+
+
+def load_jargon(config: Config, source: SourceMap) -> tuple[tuple[str, ...], str | None]:
+    """The jargon list (one term per line, # comments), read through the sandbox, and its project-relative
+    path; ((), None) when the default list does not exist. A list named in publish.toml must exist inside the
+    project."""
+    root = config.root
+    name = config.check.jargon_file
+    path = (root / name).resolve()
+    where = source.config_line("check.jargon_file")
+    if not path.is_relative_to(root.resolve()):
+        raise InputError(f"'check.jargon_file' points outside the project: {name}", config.path, where,
+                         code="input.jargon-list")
+    if not path.is_file():
+        if name == DEFAULT_JARGON_FILE:
+            return (), None
+        raise InputError(f"'check.jargon_file' file not found: {name}", config.path, where, code="input.jargon-list")
+    sandbox = Sandbox(root)
+    sandbox.check_file(path)
+    if path.stat().st_size > JARGON_BYTES:
+        raise InputError(f"the jargon list is over {JARGON_BYTES // 1000} kB: keep it to the terms a patient "
+                         "may not know", path, code="input.jargon-list")
+    try:
+        text = sandbox.read_bytes(path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("the jargon list is not UTF-8 text", path, code="input.jargon-list") from None
+    terms = (raw.split("#", 1)[0].strip() for raw in text.splitlines())
+    return tuple(dict.fromkeys(term for term in terms if term)), shown_path(path, root)
+
+
 def discover_chapters(root: Path) -> list[tuple[int, str, Path]]:
     folder = root / CHAPTERS_DIR
     if not folder.is_dir():
-        raise InputError("no chapters/ folder", folder)
+        raise InputError("no chapters/ folder", folder, code="input.chapters")
     sandbox = Sandbox(root)
     found, numbers = [], {}
     for path in sorted(folder.iterdir()):
@@ -378,14 +506,17 @@ def discover_chapters(root: Path) -> list[tuple[int, str, Path]]:
         sandbox.check_file(path)  # not a folder, nor a link leading out of the project
         match = CHAPTER_FILE.match(path.name)
         if not match:
-            raise InputError("chapter file names must look like NN-slug.md (digits, '-', lower-case slug)", path)
+            raise InputError("chapter file names must look like NN-slug.md (digits, '-', lower-case slug)", path,
+                             code="input.chapter-name")
         number = int(match.group(1))
         if number in numbers:
-            raise InputError(f"chapter number {match.group(1)} is used twice (also {numbers[number].name})", path)
+            raise InputError(f"chapter number {match.group(1)} is used twice (also {numbers[number].name})", path,
+                             code="input.chapter-name")
         numbers[number] = path
         found.append((number, match.group(2), path))
     if not found:
-        raise InputError("no chapters: add Markdown files named like 01-introduction.md", folder)
+        raise InputError("no chapters: add Markdown files named like 01-introduction.md", folder,
+                         code="input.chapters")
     return sorted(found)
 
 
@@ -393,8 +524,8 @@ def discover_chapters(root: Path) -> list[tuple[int, str, Path]]:
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn", ".mdtxt", ".mdtext", ".txt", ".text"}
 
 
-def stray_chapter_files(root: Path, keep: tuple[Path, ...] = ()) -> list[str]:
-    """Warnings ("path:line: text") for files in chapters/ that look like chapters but are not read as one: a
+def stray_chapter_files(root: Path, keep: tuple[Path, ...] = ()) -> list[Note]:
+    """Warnings (`errors.Note`: "path:line: text" and its Diagnostic) for files in chapters/ that look like chapters but are not read as one: a
     Markdown or text extension other than `.md` (`11-extra.MD`, `.markdown`, `notes.txt`), or a numbered name
     (`12-more.rst`). `keep` are files the project names for another use (the jargon list)."""
     folder = root / CHAPTERS_DIR
@@ -408,57 +539,107 @@ def stray_chapter_files(root: Path, keep: tuple[Path, ...] = ()) -> list[str]:
                 or not path.is_file():
             continue
         if path.suffix.lower() in MARKDOWN_SUFFIXES or re.match(r"\d+-", name):
-            warnings.append(f"{path.relative_to(root).as_posix()}:1: '{name}' is not part of the book: only files "
-                            f"named like NN-slug.md (with '.md' in lower case) are chapters; rename it to "
-                            f"'{path.stem}.md' to include it, or move it out of chapters/")
+            message = (f"'{name}' is not part of the book: only files named like NN-slug.md (with '.md' in lower "
+                       f"case) are chapters; rename it to '{path.stem}.md' to include it, or move it out of chapters/")
+            warnings.append(Note(Diagnostic("input.stray-file", "warning", message, path, 1),
+                                 path.relative_to(root).as_posix()))
     return warnings
 
 
-def load_book(config: Config, use_cache: bool = True) -> Book:
-    """Read every chapter and the references into a validated Book."""
+def load_book(config: Config, use_cache: bool = True, collect: bool = False) -> Book:
+    """Read every chapter and the references into a validated Book. The first problem raises InputError;
+    with `collect`, loading goes on and every problem of the book is raised at the end together, as
+    Diagnostics (`BookProblems`): a chapter that cannot be read is left out and links into it are not judged,
+    an unusable references.yaml leaves the citation keys unjudged."""
     root = config.root
+    problems = Problems(collect)
     warnings = list(config.warnings)
-    check_jargon_file(config)
-    entries, reference_lines, references_path = load_references(root)
+    try:
+        config_text = read_config_text(root)
+    except InputError:  # read a moment ago by load_config; gone since
+        config_text = ""
+    try:
+        check_jargon_file(config)
+    except InputError as error:
+        problems.add(error)
+    try:
+        entries, reference_lines, references_path = load_references(root)
+    except InputError as error:
+        problems.add(error)
+        entries, reference_lines, references_path = None, {}, root / CHAPTERS_DIR / REFERENCES_FILE
+    source = SourceMap(config_text, tuple(reference_lines.items()), references_path)
     warnings.extend(stray_chapter_files(root, (root / config.check.jargon_file,)))
     cache = ChapterCache(root) if use_cache else None
-    chapters = []
-    for number, slug, path in discover_chapters(root):
-        if any(c.slug == slug for c in chapters):
-            raise InputError(f"two chapters share the slug '{slug}'", path)
-        chapter = load_chapter(path, number, slug, root, config.limits, cache)
+    try:
+        found = discover_chapters(root)
+    except InputError as error:
+        problems.add(error)
+        found = []
+    chapters, unread = [], set()
+    for number, slug, path in found:
+        try:
+            if any(c.slug == slug for c in chapters):
+                raise InputError(f"two chapters share the slug '{slug}'", path, code="input.chapter-name")
+            chapter = load_chapter(path, number, slug, root, config.limits, cache, problems)
+        except InputError as error:
+            problems.add(error)
+            unread.add(slug)  # its anchors are unknown: links to it are not judged
+            continue
         chapters.append(chapter)
-        warnings.extend(chapter.warnings)
+        shown = shown_path(path, root)
+        warnings.extend(Note(Diagnostic("input.front-matter-key", "warning", f"unknown front matter key '{key}' "
+                                        "(ignored)", path, line), shown) for key, line in chapter.unknown_keys)
     for clinic in config.clinics:
         if clinic.logo:
-            check_image(root / clinic.logo, config.limits.image_bytes, config.limits.image_pixels)
+            try:
+                check_image(root / clinic.logo, config.limits.image_bytes, config.limits.image_pixels)
+            except InputError as error:
+                problems.add(error)
     # Citations are numbered book-wide in order of first use.
     order: list[str] = []
     occurrences: dict[str, list[str]] = {}
     for chapter in chapters:
         # In reading order: Markdown's inline processing meets a list's citations after the paragraphs'.
         html = "".join(block.html for block in chapter.blocks)
+        at = Occurrences(chapter.body, chapter.body_line)
         for key, cite_id in sorted(chapter.citations, key=lambda c: html.find(f'id="{c[1]}"')):
+            line = at.line(f"@{key}")
+            if entries is None:
+                continue
             if key not in entries:
-                raise InputError(f"citation '@{key}' has no entry in chapters/references.yaml", chapter.path,
-                                 line_of(chapter.body, f"@{key}", chapter.body_line))
+                problems.add(InputError(f"citation '@{key}' has no entry in chapters/references.yaml", chapter.path,
+                                        line, code="citations.unknown-key"))
+                continue
             if key not in order:
                 order.append(key)
             occurrences.setdefault(key, []).append(cite_id)
-    if order and not any(c.role == "sources" for c in chapters):
-        raise InputError("chapters cite sources but no chapter has 'role: sources' to list them",
-                         root / CHAPTERS_DIR)
+    if order and not any(c.role == "sources" for c in chapters) and not unread:
+        problems.add(InputError("chapters cite sources but no chapter has 'role: sources' to list them",
+                                root / CHAPTERS_DIR, code="citations.no-sources-chapter"))
+    all_ids = {i for c in chapters for i in (c.slug, c.title_id, *c.ids)}
+    for chapter in chapters:
+        at = Occurrences(chapter.body, chapter.body_line)
+        for link in chapter.links:
+            line = at.line(f"({link.written}", link.written)
+            if link.target not in all_ids and link.target.split("--")[0] not in unread:
+                kind = "a chapter" if "--" not in link.target else "an anchor"
+                problems.add(InputError(f"link '{link.written}' points to {kind} that does not exist", chapter.path,
+                                        line, code="links.unknown-target"))
+    try:
+        jargon, jargon_list = load_jargon(config, source)
+    except InputError as error:
+        problems.add(error)
+    entries = entries or {}
+    uncited = tuple(key for key in entries if key not in occurrences)
+    shown = shown_path(references_path, root)
+    for key in uncited:
+        warnings.append(Note(Diagnostic("citations.uncited", "warning", f"reference '{key}' is never cited",
+                                        references_path, reference_lines.get(key, 1)), shown))
+    if problems.found:
+        raise BookProblems(problems.found, warnings)
     numbers = {key: str(n) for n, key in enumerate(order, 1)}
     chapters = [replace(c, blocks=tuple(replace(b, html=CITE_PLACEHOLDER.sub(lambda m: numbers[m.group(1)], b.html))
                                         for b in c.blocks)) if c.citations else c for c in chapters]
-    all_ids = {i for c in chapters for i in (c.slug, c.title_id, *c.ids)}
-    for chapter in chapters:
-        for link in chapter.links:
-            if link.target not in all_ids:
-                kind = "a chapter" if "--" not in link.target else "an anchor"
-                raise InputError(f"link '{link.written}' points to {kind} that does not exist", chapter.path,
-                                 line_of(chapter.body, f"({link.written}", chapter.body_line)
-                                 or line_of(chapter.body, link.written, chapter.body_line))
     references = tuple(
         Reference(key=key, number=n, authors=str(entries[key]["authors"]), title=str(entries[key]["title"]),
                   publisher=str(entries[key]["publisher"]), year=str(entries[key]["year"]),
@@ -466,9 +647,6 @@ def load_book(config: Config, use_cache: bool = True) -> Book:
                   url=str(entries[key].get("url", "")), accessed=str(entries[key].get("accessed", "")),
                   cited_at=tuple(occurrences[key]))
         for n, key in enumerate(order, 1))
-    uncited = tuple(key for key in entries if key not in occurrences)
-    for key in uncited:
-        warnings.append(f"{references_path.relative_to(root)}:{reference_lines.get(key, 1)}: "
-                        f"reference '{key}' is never cited")
     return Book(root=root, config=config, chapters=tuple(chapters), references=references, uncited=uncited,
-                date=build_date(config), warnings=tuple(warnings))
+                date=build_date(config), warnings=tuple(warnings), source=source, jargon=jargon,
+                jargon_list=jargon_list)

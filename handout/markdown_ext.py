@@ -4,8 +4,8 @@ One `ChapterMarkdown` converts the Markdown parts of one chapter. It prefixes
 every id with the chapter slug (so anchors are unique across the book and
 stable across builds), turns `NN-slug.md#anchor` links into in-book anchors,
 checks image paths against the project sandbox, makes captioned figures and
-marks citations for numbering. Problems are collected with the text that caused them;
-book.py turns them into `file:line` errors.
+marks citations for numbering. Problems are collected with the text that caused them and
+their code; book.py turns them into `file:line` errors (or, collecting, into Diagnostics).
 """
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ class Problem:
     message: str
     needle: str
     sandbox: bool = False
+    code: str = "input"  # the Diagnostic's code (errors.Diagnostic)
 
 
 @dataclass(frozen=True)
@@ -183,16 +184,17 @@ class ChapterTreeprocessor(Treeprocessor):
         href = element.get("href")
         parts = _split(href)
         if parts is None:
-            self.state.problems.append(Problem(f"malformed address '{href}'", href))
+            self.state.problems.append(Problem(f"malformed address '{href}'", href, code="links.malformed"))
             return
         scheme = parts.scheme.lower()
         if scheme in EXTERNAL_SCHEMES:
             if scheme in {"http", "https"} and not parts.netloc:
-                self.state.problems.append(Problem(f"malformed web address '{href}'", href))
+                self.state.problems.append(Problem(f"malformed web address '{href}'", href, code="links.malformed"))
             return
         if scheme or parts.netloc:
             self.state.problems.append(Problem(f"link '{href}' is not allowed: only https:, http:, mailto:, "
-                                               "tel: and links to other chapters", href, sandbox=True))
+                                               "tel: and links to other chapters", href, sandbox=True,
+                                               code="links.not-allowed"))
             return
         if not parts.path:  # same-chapter anchor
             target = self.state.anchor(unquote(parts.fragment)) if parts.fragment else self.state.slug
@@ -200,7 +202,8 @@ class ChapterTreeprocessor(Treeprocessor):
             name = Path(unquote(parts.path)).name
             match = CHAPTER_FILE.match(name)
             if not match:
-                self.state.problems.append(Problem(f"link '{href}' does not point to a chapter (NN-slug.md)", href))
+                self.state.problems.append(Problem(f"link '{href}' does not point to a chapter (NN-slug.md)", href,
+                                                   code="links.not-a-chapter"))
                 return
             slug = match.group(2)
             target = f"{slug}--{unquote(parts.fragment)}" if parts.fragment else slug
@@ -213,28 +216,30 @@ class ChapterTreeprocessor(Treeprocessor):
         caption = element.attrib.pop("title", "").strip()
         if not alt:
             self.state.problems.append(Problem(f"image '{src}' has no alt text: write ![what it shows]({src})",
-                                               src or "![]"))
+                                               src or "![]", code="images.no-alt"))
         if src.startswith("data:"):
             self.state.images.append(Image(src, alt, caption, None))
             return
         parts = _split(src)
         if parts is None:
-            self.state.problems.append(Problem(f"malformed image address '{src}'", src))
+            self.state.problems.append(Problem(f"malformed image address '{src}'", src, code="images.malformed"))
             return
         if parts.scheme or parts.netloc or src.startswith("/"):
             self.state.problems.append(Problem(f"image '{src}' is outside the project sandbox: use a file inside "
-                                               "the project or a data: URL", src, sandbox=True))
+                                               "the project or a data: URL", src, sandbox=True,
+                                               code="images.outside"))
             return
         resolved = (self.state.chapter_path.parent / unquote(parts.path)).resolve()
         root = self.state.root.resolve()
         if not resolved.is_relative_to(root):
-            self.state.problems.append(Problem(f"image '{src}' is outside the project sandbox", src, sandbox=True))
+            self.state.problems.append(Problem(f"image '{src}' is outside the project sandbox", src, sandbox=True,
+                                               code="images.outside"))
             return
         relative = resolved.relative_to(root).as_posix()
         if not resolved.exists() and not (root / relative).is_symlink():
             resolved = find(root, relative)  # a figure of the built-in theme, which the project does not override
         if not resolved.is_file():
-            self.state.problems.append(Problem(f"image '{src}' not found", src))
+            self.state.problems.append(Problem(f"image '{src}' not found", src, code="images.missing"))
             return
         element.set("src", relative)
         self.state.images.append(Image(relative, alt, caption, resolved))
@@ -310,7 +315,7 @@ class ShapeTreeprocessor(Treeprocessor):
         elif deepest > MAX_TREE_DEPTH:
             problem = f"the chapter nests blocks {deepest} deep (at most {MAX_TREE_DEPTH}): flatten it"
         if problem:
-            self.state.problems.append(Problem(problem, ""))
+            self.state.problems.append(Problem(problem, "", code="input.shape"))
             root.clear()  # nothing left for the inline pass
 
 

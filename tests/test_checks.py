@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from conftest import REPO, epubcheck, make_project, outputs, run_publish, snapshot
 from handout import checks
-from handout.checks import Finding, check_project
+from handout.checks import Finding, check_project, jargon, numbers
 
 TODAY = dt.date(2027, 1, 1)  # before the default handout's next review (2027-11-01)
 
@@ -122,13 +122,13 @@ def test_jargon_definitions_the_heuristic_accepts():
                            ("Dissociation is a feeling of being cut off.", "dissociation"),
                            ("It blocks a spot called the NMDA receptor.", "receptor"),
                            ("REMS: a safety program for risky medicines.", "REMS")]:
-        assert checks.defines(sentence, term), (sentence, term)
+        assert jargon.defines(sentence, term), (sentence, term)
     for sentence, term in [("The NMDA site matters.", "NMDA"), ("This use is off-label.", "off-label"),
                            ("nmda is not the abbreviation.", "NMDA")]:
-        assert not checks.defines(sentence, term), (sentence, term)
-    assert checks.glossary_names("ECT (electroconvulsive therapy)")[:3] == [
+        assert not jargon.defines(sentence, term), (sentence, term)
+    assert jargon.glossary_names("ECT (electroconvulsive therapy)")[:3] == [
         "ECT (electroconvulsive therapy)", "ECT", "electroconvulsive therapy"]
-    assert {"SSRI", "SNRI"} <= set(checks.glossary_names("SSRI and SNRI"))
+    assert {"SSRI", "SNRI"} <= set(jargon.glossary_names("SSRI and SNRI"))
 
 
 def test_jargon_definitions_that_only_look_like_one(project):
@@ -150,22 +150,22 @@ def test_jargon_definitions_that_only_look_like_one(project):
 
 
 def test_jargon_what_counts_as_a_definition():
-    assert not checks.defines("The NMDA (anything) site matters.", "NMDA")
-    assert not checks.defines("Doctors may use glutamate (anything).", "glutamate")
-    assert not checks.defines("Glutamate is a long word.", "glutamate")
-    assert checks.defines("Glutamate (a chemical messenger) helps.", "glutamate")
-    assert checks.defines("Glutamate is the name of a chemical messenger.", "glutamate")
-    assert checks.defines("NMDA (N-methyl-D-aspartate) receptors.", "NMDA")
-    assert checks.defines("Staff give it by IV (intravenous).", "IV")
-    assert not checks.defines("ECT (brain) helps.", "ECT")
+    assert not jargon.defines("The NMDA (anything) site matters.", "NMDA")
+    assert not jargon.defines("Doctors may use glutamate (anything).", "glutamate")
+    assert not jargon.defines("Glutamate is a long word.", "glutamate")
+    assert jargon.defines("Glutamate (a chemical messenger) helps.", "glutamate")
+    assert jargon.defines("Glutamate is the name of a chemical messenger.", "glutamate")
+    assert jargon.defines("NMDA (N-methyl-D-aspartate) receptors.", "NMDA")
+    assert jargon.defines("Staff give it by IV (intravenous).", "IV")
+    assert not jargon.defines("ECT (brain) helps.", "ECT")
     for sentence in ("It is a long word.", "It is a long word that doctors use.", "This is a big word.",
                      "It is a word doctors use a lot.", "That means it.", "It stands for nothing."):
-        assert not checks.follows_with_definition(sentence, "IV"), sentence
+        assert not jargon.follows_with_definition(sentence, "IV"), sentence
     for sentence in ("It is a chemical messenger in the brain.", "That means a clinician uses it another way.",
                      "It is a medical term for a feeling of being cut off.", "It stands for intravenous.",
                      "This is a slow drip into a vein, also called IV."):
-        assert checks.follows_with_definition(sentence, "IV"), sentence
-    assert checks.expands("CBT", "cognitive behavioral therapy") and not checks.expands("IV", "vein")
+        assert jargon.follows_with_definition(sentence, "IV"), sentence
+    assert jargon.expands("CBT", "cognitive behavioral therapy") and not jargon.expands("IV", "vein")
 
 
 def test_numbers_need_a_citation_and_percentages_get_a_hint(project):
@@ -273,7 +273,7 @@ def test_numbers_a_table_row_is_sourced_by_its_row_the_sentence_before_or_a_capt
     ("It helped 20 more people out of 100.", "20 more people out of 100"),
 ])
 def test_numbers_statistics_in_words(sentence, statistic):
-    assert checks._statistic(sentence) == statistic
+    assert numbers._statistic(sentence) == statistic
 
 
 @pytest.mark.parametrize("sentence", [
@@ -285,7 +285,7 @@ def test_numbers_statistics_in_words(sentence, statistic):
     "1 in 5,000 days.",
 ])
 def test_numbers_ordinary_phrases_are_not_statistics(sentence):
-    assert checks._statistic(sentence) is None
+    assert numbers._statistic(sentence) is None
 
 
 def test_numbers_statistics_in_words_need_a_citation_and_ordinary_phrases_do_not(project):

@@ -414,7 +414,7 @@ def test_a_link_inside_the_project_is_named_as_written_in_check_findings(tmp_pat
 
 
 def test_messages_name_files_relative_to_the_project_even_when_a_link_leads_out(tmp_path):
-    from handout.checks import _relative
+    from handout.checks.findings import relative as _relative
     from handout.errors import InputError
 
     root = tmp_path / "project"

@@ -1,0 +1,85 @@
+"""Running the checks: every rule of the registry over a loaded Book (`run_checks`, also the build's gate), and
+over a project (`check_project`, `publish.py check`), which loads the book collecting every problem
+(`book.load_book(collect=True)`) and reports those too."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Config
+from ..errors import InputError
+from .findings import Finding, exit_status, sort_findings
+from .input import rule_name_findings, warning_findings
+from .registry import REGISTRY, applied
+from .review import review_findings
+
+# What stops the book from loading at its first occurrence (the build) but `check` reports as error findings of
+# their rules, every one at its line (exit status 1); any other load problem is bad input (exit status 2).
+FINDING_CODES = frozenset({"citations.unknown-key", "images.missing", "images.no-alt", "links.unknown-target"})
+
+
+def check_date() -> dt.date:
+    """The day the review dates are checked against: SOURCE_DATE_EPOCH when set (reproducible runs and
+    tests), otherwise today."""
+    from ..config import source_date_epoch
+
+    moment = source_date_epoch()  # InputError when it is not a usable time
+    return moment.date() if moment else dt.date.today()
+
+
+def run_checks(book, today: dt.date) -> list[Finding]:
+    """Every rule over a loaded book, as publish.toml's `[check.rules]` wants it, in report order."""
+    findings: list[Finding] = []
+    for entry in REGISTRY.values():
+        findings.extend(applied(entry.name, entry.function(book, today), book.config))
+    return sort_findings(findings, book)
+
+
+@dataclass
+class CheckRun:
+    findings: list[Finding]
+    config: Config | None
+    today: dt.date | None
+    bad_input: bool
+
+    @property
+    def status(self) -> int:
+        return exit_status(self.findings, self.bad_input)
+
+
+def check_project(root: Path, today: dt.date | None = None) -> CheckRun:
+    """Load the project as the build does, collecting every problem, and run every check. Bad input (what
+    stops a build with exit status 2) becomes error findings of its own; but when the book does not load
+    because of citation keys, images or links (`FINDING_CODES`), every problem is reported, each at its
+    line, with the review date: `unloaded_run`."""
+    from ..book import BookProblems, load_book
+    from ..config import load_config
+
+    root = root.resolve()
+    config = None
+    try:
+        today = today or check_date()
+        config = load_config(root)
+        book = load_book(config, collect=True)
+        return CheckRun(run_checks(book, today), config, today, False)
+    except BookProblems as problems:
+        return unloaded_run(config, problems, today)
+    except InputError as error:
+        return CheckRun([Finding.of(error.diagnostic, root)], config, today, True)
+
+
+def unloaded_run(config: Config, problems, today: dt.date) -> CheckRun:
+    """The report when the book did not load (`book.BookProblems`): its problems as error findings; when
+    some are in FINDING_CODES, also the review date and the loader's warnings, and the rules that need the
+    loaded book say that they did not run."""
+    found = [Finding.of(diagnostic, config.root) for diagnostic in problems.diagnostics]
+    bad = [finding for finding in found if finding.code not in FINDING_CODES]
+    if len(bad) == len(found):
+        return CheckRun(sort_findings(list(dict.fromkeys(bad))), config, today, True)
+    waiting = Finding("input", "info", "chapters", 0, "reading level, jargon, numbers, structure, links and "
+                      "images are checked once the book loads: fix the errors in this report first",
+                      code="input.not-loaded")
+    findings = [*review_findings(config, today), *applied("input", [
+        *warning_findings(problems.notes, config.root), *rule_name_findings(config)], config), *found, waiting]
+    return CheckRun(sort_findings(list(dict.fromkeys(findings))), config, today, bool(bad))
