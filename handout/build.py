@@ -24,14 +24,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Callable
+from graphlib import TopologicalSorter
+from typing import Callable, Collection, NamedTuple
 
-from .cache import CACHE_DIR, BuildState, toolchain_fingerprint
-from .config import PAPERS, Clinic, Config, load_config
+from . import targets
+from .cache import BuildState, toolchain_fingerprint
+from .config import Clinic, Config, load_config
+from .editions import EDITIONS, pages_of
 from .errors import InputError
 from .outfolder import (LOCK_NAME, MANIFEST_NAME, StagingFolder, check_clinic_folder, clean_stale_staging,
                         filesystem_error, manifest_bytes, output_folder_for, read_manifest, shown_outside_staging)
 from .sandbox import Sandbox
+from .targets import PRINT, TARGETS, depends, label, output_file, post_process_job
 from .theme import theme_files
 
 WATCHED_FOLDERS = ("chapters", "layouts", "assets")
@@ -40,9 +44,10 @@ WATCHED_FOLDERS = ("chapters", "layouts", "assets")
 @dataclass
 class Output:
     path: Path
-    kind: str
+    kind: str           # the target's name
     size: int
-    pages: int | None = None
+    pages: int | None = None  # what the target and edition count (targets.unit)
+    edition: str = ""
 
 
 @dataclass
@@ -181,15 +186,10 @@ def output_folder(out_dir: Path, clinic: Clinic, clinic_count: int) -> Path:
     return out_dir / clinic.id if clinic_count > 1 else out_dir
 
 
-def pdf_name(output_name: str, edition: str, editions: tuple[str, ...]) -> str:
-    """The first edition publish.toml lists is `<name>.pdf`; any other is `<name>-<edition>.pdf`."""
-    return f"{output_name}.pdf" if edition == editions[0] else f"{output_name}-{edition}.pdf"
-
-
-def page_source_edition(editions: tuple[str, ...], paper: str = "letter") -> str:
-    """The edition whose page numbers the EPUB's page list carries: the default one (booklet and press pages
-    are the plain pages of the configured paper)."""
-    return paper if editions[0] in {"booklet", "press"} else editions[0]
+def page_source_edition(listed: tuple[str, ...], paper: str = "letter") -> str:
+    """The edition whose page numbers the EPUB's page list carries: the first one listed, or the paper's when
+    its pages are the paper's (editions.py)."""
+    return pages_of(listed[0], paper)
 
 
 # ---- what each output depends on --------------------------------------------------------------------------
@@ -227,19 +227,6 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _depends(path: str, kind: str, edition: str, paper: str = "letter") -> bool:
-    """Whether an input file can change an output (a PDF of `edition`, or the EPUB)."""
-    if path.startswith("assets/css/editions/"):
-        # Large print and press use the paper's stylesheet and their own; a booklet is the paper's pages.
-        sheets = {edition, paper} if edition not in PAPERS else {edition}
-        return kind == "pdf" and path in {f"assets/css/editions/{name}.css" for name in sheets - {"booklet"}}
-    if path == "assets/css/epub.css" or path.startswith("layouts/epub/"):
-        return kind == "epub"
-    if path in {"assets/css/print.css", "layouts/print.html"}:
-        return kind == "pdf"
-    return True
-
-
 def output_inputs(digests: dict[str, str], kind: str, edition: str, extra: str = "", paper: str = "letter") -> str:
     """One digest of everything an output is made from, the toolchain and the date rule included."""
     digest = hashlib.sha256()
@@ -247,23 +234,40 @@ def output_inputs(digests: dict[str, str], kind: str, edition: str, extra: str =
     digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
     digest.update(f"{kind}:{edition}:{paper}:{extra}".encode())
     for path, value in digests.items():
-        if _depends(path, kind, edition, paper):
+        if depends(path, kind, edition, paper):
             digest.update(f"{path}={value}\n".encode())
     return digest.hexdigest()
 
 
 @dataclass
 class Planned:
-    kind: str          # "pdf" or "epub"
-    edition: str       # the PDF edition; for the EPUB, the edition its page list maps
+    kind: str          # the target's name (targets.py)
+    edition: str       # the PDF edition; for a target made once per clinic, the edition its page list maps
     clinic: Clinic
     final: Path
     inputs: str
-    page_key: str = ""  # for the EPUB: the inputs of the PDF whose pages its page list maps
+    page_key: str = ""  # for a target with a page list: the inputs of the PDF whose pages it maps
+    language: str = ""
+
+    @property
+    def key(self) -> JobKey:
+        return JobKey(self.clinic.id, self.language, self.kind, self.edition)
 
 
-def plan_outputs(config: Config, out_dir: Path, pdf: bool, epub: bool, editions: tuple[str, ...],
+class JobKey(NamedTuple):
+    """What a job makes: for one clinic and language, a target's output (for a PDF: of one edition); `step`
+    names a job that serves others (the pages a booklet is imposed from, the first words of printed pages)."""
+    clinic: str
+    language: str
+    target: str
+    edition: str
+    step: str = ""
+
+
+def plan_outputs(config: Config, out_dir: Path, skip: Collection[str] = (), editions: tuple[str, ...] = (),
                  draft: bool = False) -> list[Planned]:
+    """Every output of the build, with the digest of what it is made from: each target not in `skip`, for
+    each clinic (and, for a target made per edition, each of `editions`)."""
     digests = input_digests(config.root)
     paper = config.print.paper
     page_source = page_source_edition(config.print.editions, paper)
@@ -273,26 +277,34 @@ def plan_outputs(config: Config, out_dir: Path, pdf: bool, epub: bool, editions:
     for clinic in config.clinics:
         folder = output_folder(out_dir, clinic, len(config.clinics))
         tag = clinic.id + (":draft" if draft else "")  # a draft and a final build make different files
-        for edition in editions if pdf else ():
-            # Names follow publish.toml, so `--edition a4` never writes the A4 pages under the Letter file's name.
-            name = pdf_name(config.output_name, edition, config.print.editions).replace(".pdf", f"{suffix}.pdf")
-            plan.append(Planned("pdf", edition, clinic, folder / name,
-                                output_inputs(digests, "pdf", edition, tag, paper)))
-        if epub:
-            # The page list maps the printed pages, so the EPUB depends on the page-source edition's inputs too.
-            source = output_inputs(digests, "pdf", page_source, tag, paper)
-            plan.append(Planned("epub", page_source, clinic, folder / f"{config.output_name}{suffix}.epub",
-                                output_inputs(digests, "epub", page_source, tag + source, paper), source))
+        for target in TARGETS.values():
+            if target.name in skip:
+                continue
+            for edition in (editions or config.print.editions) if target.per_edition else (page_source,):
+                # Names follow publish.toml, so `--edition a4` never writes the A4 pages under the Letter
+                # file's name.
+                final = folder / output_file(target.name, config.output_name, edition, config.print.editions,
+                                             suffix)
+                if not target.page_list:
+                    plan.append(Planned(target.name, edition, clinic, final,
+                                        output_inputs(digests, target.name, edition, tag, paper),
+                                        language=config.language))
+                    continue
+                # The page list maps the printed pages, so it depends on the page-source edition's inputs too.
+                source = output_inputs(digests, PRINT.name, edition, tag, paper)
+                plan.append(Planned(target.name, edition, clinic, final,
+                                    output_inputs(digests, target.name, edition, tag + source, paper), source,
+                                    language=config.language))
     return plan
 
 
 # ---- the jobs, run in worker processes (or inline) --------------------------------------------------------
 
-def _call(job: str, output: str, *args):
-    """Run a job by name for the output file `output`; errors leave a worker as InputError (the user's) or
+def _call(job: Callable, output: str, *args):
+    """Run a job for the output file `output`; errors leave a worker as InputError (the user's) or
     RuntimeError (ours), which both survive the trip back to the build, unlike some library exceptions."""
     try:
-        return globals()[job](*args)
+        return job(*args)
     except InputError:
         raise
     except Exception as error:
@@ -316,36 +328,6 @@ def job_error(error: BaseException, output: Path) -> InputError | None:
     return None
 
 
-def _pdf_job(book, clinic: Clinic, edition: str, target: str, want_starts: bool):
-    from .pdf import RenderedPdf
-    from .render import render_print
-
-    start = time.perf_counter()
-    document = RenderedPdf(render_print(book, clinic, edition), book.root, book.config.limits.render_seconds,
-                           f"laying out the {edition} edition")
-    starts = document.page_starts() if want_starts else None
-    if starts is not None and _STARTS is not None:
-        # Hand the page starts over now, so the EPUB is packed while this PDF is still being written.
-        _STARTS.put((clinic.id, starts))
-        starts = None
-    pages = document.write(Path(target)) if target else document.page_count
-    return pages, starts, time.perf_counter() - start
-
-
-def _booklet_job(letter: str, target: str):
-    from .impose import impose_booklet
-
-    start = time.perf_counter()
-    return impose_booklet(Path(letter), Path(target)), None, time.perf_counter() - start
-
-
-def _epub_job(book, clinic: Clinic, target: str, starts):
-    from .epub import write_epub
-
-    start = time.perf_counter()
-    return write_epub(book, clinic, Path(target), starts), None, time.perf_counter() - start
-
-
 class _Inline:
     """Runs jobs in this process, one after the other, with the same interface as a process pool."""
 
@@ -363,7 +345,7 @@ class _Inline:
 
 # ---- the build ----------------------------------------------------------------------------------------------
 
-def build(root: Path, out_dir: Path | None = None, pdf: bool = True, epub: bool = True,
+def build(root: Path, out_dir: Path | None = None, skip: Collection[str] = (),
           editions: tuple[str, ...] | None = None, jobs: int | None = None, force: bool = False,
           progress: Callable[[str, str], None] | None = None, draft: bool = False,
           paper: str | None = None) -> BuildReport:
@@ -372,8 +354,8 @@ def build(root: Path, out_dir: Path | None = None, pdf: bool = True, epub: bool 
     The error-level checks of `publish.py check` run first: a handout that fails them is refused
     (`checks.ChecksFailed`, exit status 2) unless `draft`, which builds it with every page marked as a draft.
 
-    Outputs whose inputs have not changed since the last good build are left alone (`force` rebuilds
-    them). `jobs` worker processes make the rest (default: one per core; 1 builds in this process).
+    Every target (targets.py) is built but those named in `skip` (`{"epub"}`: the PDFs only). Outputs whose
+    inputs have not changed since the last good build are left alone (`force` rebuilds them). `jobs` worker processes make the rest (default: one per core; 1 builds in this process).
     `progress(event, name)` hears "start", "done" and "skip" for each output. `paper` ("letter" or "a4")
     overrides `print.paper` for this build.
     """
@@ -385,7 +367,7 @@ def build(root: Path, out_dir: Path | None = None, pdf: bool = True, epub: bool 
         folder = output_folder_for(root, out_dir)
         with build_lock(folder):
             own_folder = out_dir is None or folder == (root / "dist").resolve()
-            return _build(config, folder, own_folder, pdf, epub, editions, jobs, force,
+            return _build(config, folder, own_folder, skip, editions, jobs, force,
                           progress or (lambda event, name: None), draft, paper, started)
     except RecursionError:
         raise InputError("the handout is nested too deeply to process (lists, quotes or boxes inside one "
@@ -440,15 +422,11 @@ def build_lock(out_dir: Path):
 _HELD_LOCKS: set[int] = set()
 
 
-_STARTS = None  # in a worker: where a PDF job sends the page starts of its layout (see _Pool)
-
-
 def _worker_start(starts_queue, warm) -> None:
     """In a worker: let go of the parent's build lock, die with the parent if it is killed, and import
     WeasyPrint while the parent is still reading the chapters, if it is one of the first `warm.value`
     workers (as many as there are layouts to make: an EPUB-only worker does not need it)."""
-    global _STARTS
-    _STARTS = starts_queue
+    targets.STARTS_CHANNEL = starts_queue  # where a PDF job sends the page starts of its layout (see _Pool)
     for descriptor in list(_HELD_LOCKS):
         try:
             os.close(descriptor)  # the lock belongs to the build, which ends with the parent
@@ -505,11 +483,11 @@ class _Pool(ProcessPoolExecutor):
 
 
 def _label(item: Planned, clinics: int) -> str:
-    name = f"PDF {item.edition}" if item.kind == "pdf" else "EPUB"
+    name = label(item.kind, item.edition)
     return f"{name} [{item.clinic.id}]" if clinics > 1 else name
 
 
-def _build(config: Config, out_dir: Path, own_folder: bool, pdf: bool, epub: bool,
+def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str],
            editions: tuple[str, ...] | None, jobs: int | None, force: bool, progress, draft: bool,
            paper: str | None, started: float) -> BuildReport:
     from .checks import check_date, gate, review_findings, run_checks
@@ -518,8 +496,7 @@ def _build(config: Config, out_dir: Path, own_folder: bool, pdf: bool, epub: boo
     root = config.root
     if paper:
         config = replace(config, print=replace(config.print, paper=paper))
-    editions = editions or config.print.editions
-    plan = plan_outputs(config, out_dir, pdf, epub, editions, draft)
+    plan = plan_outputs(config, out_dir, skip, editions or config.print.editions, draft)
     state = BuildState(root)
     # An output that is a link is never current: the build makes a file of its own in its place.
     todo = [item for item in plan if force or os.path.islink(item.final)
@@ -541,7 +518,7 @@ def _build(config: Config, out_dir: Path, own_folder: bool, pdf: bool, epub: boo
     from .book import load_book
     from .render import render_print  # noqa: F401  (imported before the fork, so workers share it)
 
-    layouts = sum(item.kind == "pdf" or state.page_starts(item.page_key) is None for item in todo)
+    layouts = sum(not TARGETS[item.kind].page_list or state.page_starts(item.page_key) is None for item in todo)
     cold = layouts > 0 and "weasyprint" not in sys.modules
     # A pool of workers, forked before the chapters are read: they import WeasyPrint in the meantime. A lone
     # job gets one worker too when WeasyPrint is not imported yet, unless `jobs=1` asks for one process.
@@ -604,101 +581,154 @@ def _name_max(folder: Path) -> int:
         return 255
 
 
+@dataclass
+class _Job:
+    """A node of the build's graph: one job, what it needs first, and what it makes."""
+    key: JobKey
+    name: str                    # its step in the timings
+    function: Callable
+    args: Callable[[], tuple]    # its arguments, made when it starts (what it needs exists by then)
+    needs: tuple[JobKey, ...] = ()
+    item: Planned | None = None  # the output it makes, if it makes one
+    file: Path | None = None     # the file it writes
+    serves: Path | None = None   # the output a failure is reported for
+    cost: int = 2                # among the jobs ready together, lower starts first
+
+
+def _pages_key(item: Planned) -> JobKey:
+    """The graph's node for the first words of the printed pages a page list maps: it is done when they
+    arrive (from the build state, a PDF job's early message, or a job's result), not by a job of its own."""
+    return JobKey(item.clinic.id, item.language, PRINT.name, item.edition, "pages")
+
+
+def plan_jobs(book, plan: list[Planned], todo: list[Planned], staging: Staging, state: BuildState,
+              starts: dict[JobKey, list]) -> dict[JobKey, _Job]:
+    """The jobs that make `todo`, as a graph: a PDF edition is laid out and written; a post-processed edition
+    (the booklet) is made from the paper edition's PDF (this build's, the current one, or one laid out for
+    it); a target with a page list (the EPUB) waits for the printed pages' first words (from the build
+    state, from the PDF of its edition being made, or from a layout made for them alone)."""
+    paper = book.config.print.paper
+    jobs: dict[JobKey, _Job] = {}
+    pages_needed = {_pages_key(item) for item in todo if TARGETS[item.kind].page_list} - set(starts)
+    waited_for = {paper} | {key.edition for key in pages_needed}  # editions other jobs wait for: start them soon
+    made_pdf: dict[JobKey, Path] = {}  # (clinic, language, "pdf", edition) -> its file in this build
+
+    def write_job(item: Planned, temporary: Path, want: bool) -> _Job:
+        entry = EDITIONS[item.edition]
+        cost = min(entry.cost, 1) if item.edition in waited_for else entry.cost
+        return _Job(item.key, f"write {label(item.kind, item.edition)}", TARGETS[item.kind].job,
+                    lambda: (book, item.clinic, item.edition, str(temporary), want), item=item, file=temporary,
+                    cost=cost)
+
+    for item in todo:
+        if TARGETS[item.kind].per_edition and EDITIONS[item.edition].post_process is None:
+            want = _pages_key(item) in pages_needed  # its layout gives the page list's first words
+            temporary = staging.temporary(item.final)
+            made_pdf[item.key] = temporary
+            jobs[item.key] = write_job(item, temporary, want)
+    for item in todo:
+        if not TARGETS[item.kind].page_list:
+            continue
+        pages = _pages_key(item)
+        if pages in pages_needed and item.key._replace(target=PRINT.name) not in made_pdf:
+            # Its edition is not being built: lay it out for its pages only.
+            key = pages._replace(step="lay out")
+            jobs[key] = _Job(key, f"lay out {item.edition} for the page list", PRINT.job,
+                             lambda item=item: (book, item.clinic, item.edition, "", True), serves=item.final,
+                             cost=3)
+        temporary = staging.temporary(item.final)
+        jobs[item.key] = _Job(item.key, f"write {label(item.kind, item.edition)}", TARGETS[item.kind].job,
+                              lambda item=item, temporary=temporary, pages=pages:
+                              (book, item.clinic, item.edition, str(temporary), starts[pages]),
+                              needs=(pages,) if pages in pages_needed else (), item=item, file=temporary, cost=5)
+    for item in todo:
+        entry = EDITIONS[item.edition]
+        if not TARGETS[item.kind].per_edition or entry.post_process is None:
+            continue
+        source_key = JobKey(item.clinic.id, item.language, item.kind, paper)
+        needs: tuple[JobKey, ...] = (source_key,)
+        source = made_pdf.get(source_key)
+        if source is None:  # no PDF of the paper in this build: use the current one, or make its pages
+            source = next((p.final for p in plan if p.key == source_key and p not in todo), None)
+            needs = ()
+        if source is None:
+            source = staging.scratch()
+            key = source_key._replace(step=f"for {item.edition}")
+            jobs[key] = _Job(key, f"write {label(item.kind, paper)} (for {item.edition})", PRINT.job,
+                             lambda item=item, source=source: (book, item.clinic, paper, str(source), False),
+                             file=source, serves=item.final, cost=4)
+            needs = (key,)
+        temporary = staging.temporary(item.final)
+        jobs[item.key] = _Job(item.key, entry.post_process_step, post_process_job,
+                              lambda item=item, source=source, temporary=temporary:
+                              (item.edition, str(source), str(temporary)),
+                              needs=needs, item=item, file=temporary, cost=5)
+    return jobs
+
+
 def _run(book, plan: list[Planned], todo: list[Planned], pool, staging: Staging, state: BuildState,
          report: BuildReport, progress, clinics: int) -> None:
-    """Submit every job as soon as what it needs exists: PDFs first, then booklets and EPUBs."""
-    running: dict[Future, tuple[Planned | None, str, Path | None, str, Path | None]] = {}
-    paper = book.config.print.paper    # the plain edition a booklet's pages come from
-    letters: dict[str, Path] = {}     # clinic id -> the PDF (of `paper`) a booklet is imposed from
-    letters_ready: set[str] = set()
-    starts: dict[str, list] = {}      # clinic id -> the printed pages' first words, for its EPUB
-    booklets = [item for item in todo if item.kind == "pdf" and item.edition == "booklet"]
-    epubs = [item for item in todo if item.kind == "epub"]
-    epub_of = {item.clinic.id: item for item in plan if item.kind == "epub"}
-
-    def submit(item: Planned | None, clinic: Clinic, name: str, function, *args, file: Path | None = None,
-               serves: Path | None = None):
-        if item is not None:
-            progress("start", _label(item, clinics))
-        output = item.final if item is not None else serves  # the output a failure is reported for
-        running[pool.submit(_call, function.__name__, str(output), *args)] = (item, name, file, clinic.id, output)
-
-    for item in epubs:
+    """Run the build's jobs as a graph (graphlib): each starts as soon as what it needs exists, the longest
+    first among those ready together."""
+    starts: dict[JobKey, list] = {}  # a page list's node -> the printed pages' first words
+    page_items = {_pages_key(item): item for item in plan if TARGETS[item.kind].page_list}
+    for key, item in page_items.items():
         cached = state.page_starts(item.page_key)
-        if cached is not None:
-            starts[item.clinic.id] = cached
-    # Longest first, so that no worker is left with a long job at the end: large print has the most pages; then
-    # the pages a booklet is imposed from and the EPUB's page list is taken from, which other jobs wait for.
-    def cost(item: Planned) -> int:
-        return 0 if item.edition == "large-print" else 1 if item.edition in {paper, epub_edition} else 2
+        if cached is not None and item in todo:
+            starts[key] = cached
+    jobs = plan_jobs(book, plan, todo, staging, state, starts)
+    graph = TopologicalSorter({key: job.needs for key, job in jobs.items()})
+    graph.prepare()
+    order = {key: index for index, key in enumerate(jobs)}
+    running: dict[Future, _Job | JobKey] = {}
+    handed_out: set[JobKey] = set()   # page-list nodes the graph gave: done when their pages arrive
 
-    epub_edition = next((item.edition for item in epubs), paper)
-    for item in sorted(todo, key=cost):
-        if item.kind == "pdf" and item.edition != "booklet":
-            epub = epub_of.get(item.clinic.id)
-            want = epub in epubs and epub.edition == item.edition and item.clinic.id not in starts
-            temporary = staging.temporary(item.final)
-            if item.edition == paper:
-                letters[item.clinic.id] = temporary
-            submit(item, item.clinic, f"write PDF {item.edition}", _pdf_job, book, item.clinic, item.edition,
-                   str(temporary), want, file=temporary)
-    for item in epubs:  # the page-source edition is not being built: lay it out for its pages only
-        laid_out = any(p.kind == "pdf" and p.clinic.id == item.clinic.id and p.edition == item.edition
-                       for p in todo)
-        if item.clinic.id not in starts and not laid_out:
-            submit(None, item.clinic, f"lay out {item.edition} for the page list", _pdf_job, book, item.clinic,
-                   item.edition, "", True, serves=item.final)
-    for item in booklets:  # no PDF of the paper in this build: use the current one, or make its pages
-        if item.clinic.id in letters:
-            continue
-        current = next((p.final for p in plan if p.kind == "pdf" and p.edition == paper
-                        and p.clinic.id == item.clinic.id and p not in todo), None)
-        if current is not None:
-            letters[item.clinic.id] = current
-            letters_ready.add(item.clinic.id)
-        else:
-            scratch = staging.scratch()
-            letters[item.clinic.id] = scratch
-            submit(None, item.clinic, f"write PDF {paper} (for booklet)", _pdf_job, book, item.clinic, paper,
-                   str(scratch), False, file=scratch, serves=item.final)
+    def arrived(key: JobKey, page_starts: list) -> None:
+        starts[key] = page_starts
+        state.record_page_starts(page_items[key].page_key, page_starts)
+        if key in handed_out:
+            graph.done(key)
 
-    def launch_ready():
-        for item in [e for e in epubs if e.clinic.id in starts]:
-            epubs.remove(item)
-            temporary = staging.temporary(item.final)
-            submit(item, item.clinic, "write EPUB", _epub_job, book, item.clinic, str(temporary),
-                   starts[item.clinic.id], file=temporary)
-        for item in [b for b in booklets if b.clinic.id in letters_ready]:
-            booklets.remove(item)
-            temporary = staging.temporary(item.final)
-            submit(item, item.clinic, "impose booklet", _booklet_job, str(letters[item.clinic.id]),
-                   str(temporary), file=temporary)
+    def launch() -> None:
+        while ready := sorted(graph.get_ready(), key=lambda k: (jobs[k].cost if k in jobs else 0, order.get(k, 0))):
+            for key in ready:
+                if key not in jobs:  # a page list's node
+                    handed_out.add(key)
+                    if key in starts:
+                        graph.done(key)
+                    continue
+                job = jobs[key]
+                if job.item is not None:
+                    progress("start", _label(job.item, clinics))
+                output = job.item.final if job.item is not None else job.serves  # named when it fails
+                running[pool.submit(_call, job.function, str(output), *job.args())] = job
 
     if isinstance(pool, _Pool):  # page starts a PDF job sends before it writes its file
-        for item in epubs:
-            if item.clinic.id not in starts:
-                running[pool.starts_for(item.clinic.id)] = (None, "", None, item.clinic.id, item.final)
-    launch_ready()
+        for key in {node for job in jobs.values() for node in job.needs if node not in jobs}:
+            running[pool.starts_for(key.clinic)] = key
+    launch()
     while running:
         finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
         for future in finished:
-            item, name, file, clinic_id, output = running.pop(future)
+            job = running.pop(future)
+            output = job.item.final if isinstance(job, _Job) and job.item is not None else (
+                job.serves if isinstance(job, _Job) else page_items[job].final)
             try:
                 result = future.result()  # re-raises an InputError from the worker
             except (RecursionError, OSError) as error:  # failed on the way to or from a worker
                 raise job_error(error, output) or error from None
-            if not name:  # early page starts, not a job
-                starts[clinic_id] = result
-                state.record_page_starts(epub_of[clinic_id].page_key, result)
+            if not isinstance(job, _Job):  # early page starts, not a job
+                arrived(job, result)
                 continue
-            pages, page_starts, seconds = result
+            count, page_starts, seconds = result
             if page_starts is not None:
-                starts[clinic_id] = page_starts
-                state.record_page_starts(epub_of[clinic_id].page_key, page_starts)
-            if file is not None and letters.get(clinic_id) == file:
-                letters_ready.add(clinic_id)
-            report.timings.append((f"{name} [{clinic_id}]" if clinics > 1 else name, seconds))
-            if item is not None:
-                report.outputs.append(Output(item.final, item.kind, file.stat().st_size, pages))
-                progress("done", _label(item, clinics))
-        launch_ready()
+                arrived(job.key._replace(target=PRINT.name, step="pages"), page_starts)
+            graph.done(job.key)
+            report.timings.append((f"{job.name} [{job.key.clinic}]" if clinics > 1 else job.name, seconds))
+            if job.item is not None:
+                report.outputs.append(Output(job.item.final, job.item.kind, job.file.stat().st_size, count,
+                                             job.item.edition))
+                progress("done", _label(job.item, clinics))
+        launch()
+    if graph.is_active():
+        raise RuntimeError(f"the build's graph has jobs that never ran: {sorted(graph.get_ready())}")

@@ -8,7 +8,9 @@ import time
 import traceback
 from pathlib import Path
 
-from .config import EDITIONS, PAPERS, source_date_epoch
+from .config import source_date_epoch
+from .editions import EDITIONS, PAPERS
+from .targets import TARGETS, unit
 from .errors import InputError
 from .outfolder import filesystem_error
 
@@ -43,14 +45,15 @@ def parser() -> argparse.ArgumentParser:
     for target in (top, build):
         target.add_argument("--out", type=Path, default=None,
                             help="output folder (default: dist/ in the project folder)")
-        target.add_argument("--no-pdf", action="store_true", help="skip the PDF")
-        target.add_argument("--no-epub", action="store_true", help="skip the EPUB")
-        target.add_argument("--edition", action="append", choices=EDITIONS, default=None,
+        for output in TARGETS.values():  # --no-pdf, --no-epub: one per target
+            target.add_argument(f"--no-{output.name}", action="append_const", const=output.name, dest="skip",
+                                default=[], help=output.help)
+        target.add_argument("--edition", action="append", choices=tuple(EDITIONS), default=None,
                             help="build this PDF edition instead of those in publish.toml (repeatable): "
                                  + ", ".join(EDITIONS))
         target.add_argument("--paper", choices=PAPERS, default=None,
-                            help="paper of the large-print, booklet and press editions, instead of print.paper "
-                                 "in publish.toml: " + ", ".join(PAPERS))
+                            help=f"paper of the {', '.join(n for n, e in EDITIONS.items() if not e.paper)} "
+                                 "editions, instead of print.paper in publish.toml: " + ", ".join(PAPERS))
         target.add_argument("--jobs", type=int, default=None, metavar="N",
                             help="worker processes for the editions (default: one per core; 1: no workers)")
         target.add_argument("--force", action="store_true",
@@ -122,7 +125,7 @@ def run_build(args) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise InputError("--jobs must be 1 or more")
     with progress_for() as progress:
-        report = build(args.project, args.out, pdf=not args.no_pdf, epub=not args.no_epub, editions=editions,
+        report = build(args.project, args.out, skip=set(args.skip), editions=editions,
                        jobs=args.jobs, force=args.force, progress=progress, draft=args.draft, paper=args.paper)
     if not report.outputs:
         print(f"Everything is up to date ({len(report.up_to_date)} outputs): nothing was rebuilt.")
@@ -133,9 +136,7 @@ def run_build(args) -> int:
             shown = output.path.relative_to(Path.cwd())
         except (ValueError, OSError):  # elsewhere, or the current folder was deleted
             shown = output.path
-        detail = f"{output.pages} pages" if output.kind == "pdf" else f"{output.pages} documents"
-        if output.path.name.endswith("-booklet.pdf"):
-            detail = f"{output.pages} sheet sides"
+        detail = f"{output.pages} {unit(output.kind, output.edition)}"
         print(f"wrote {shown} ({detail}, {output.size / 1024:.0f} KiB)")
     print("timings:")
     for name, seconds in report.timings:

@@ -18,14 +18,16 @@ from ebooklib import epub
 
 from dataclasses import replace
 
+from . import editions
 from .book import Book
 from .pagemap import mark_pages
 from .config import Clinic
 from .epub_images import COVER_FILE, inline_svg_figures, qr_png, raster_cover
 from .errors import InputError
 from .fonts import font_files
-from .render import EPUB_FONT_DIR, QR_FILE, STYLESHEETS, EpubPage, epub_font_name, render_epub
+from .render import QR_FILE, EpubPage, epub_font_name, render_epub
 from .sandbox import Sandbox, check_epub_stylesheet
+from .targets import EPUB
 from .theme import find
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -173,7 +175,7 @@ def build_epub(book: Book, clinic: Clinic, page_starts: list[list[str]] | None =
     if config.online_url:
         item.add_item(_asset_item("qr-code", QR_FILE, qr_png(config.online_url)))
     item.add_item(_asset_item("css-fonts", "assets/css/fonts.css", font_css.encode()))
-    for sheet in STYLESHEETS["epub"]:
+    for sheet in EPUB.stylesheets:
         if sheet.endswith("fonts.css"):
             continue
         # Through the sandbox: no @import, and url() only to data: or files inside the project.
@@ -275,9 +277,8 @@ def ncx_depth(ncx: bytes) -> int:
 
 
 def page_source_name(config) -> str:
-    edition = config.print.editions[0]
-    edition = config.print.paper if edition in {"booklet", "press"} else edition
-    return {"a4": "A4", "large-print": "large print"}.get(edition, "Letter")
+    """How the page list names the pages it maps: those of the first edition publish.toml lists."""
+    return editions.page_label(config.print.editions[0], config.print.paper)
 
 
 def write_epub(book: Book, clinic: Clinic, target: Path, page_starts: list[list[str]] | None = None) -> int:

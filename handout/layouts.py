@@ -36,6 +36,7 @@ from markupsafe import Markup
 from .cache import bytecode_cache
 from .errors import InputError
 from .sandbox import Sandbox
+from .targets import Target
 from .theme import theme_folder
 
 LAYOUTS_DIR = "layouts"
@@ -262,7 +263,7 @@ def _interrupted_template(frame, folders: list[Path]) -> tuple[Path | None, int 
 class Layouts:
     """Renders a template of layouts/ for one target, turning template mistakes into InputErrors."""
 
-    def __init__(self, root: Path, target: str, link: Callable[[str], str], seconds: int = 60):
+    def __init__(self, root: Path, target: Target, link: Callable[[str], str], seconds: int = 60):
         self.folder = root / LAYOUTS_DIR
         # The project's layouts first, then the built-in theme's (the same folder when the project is the
         # toolchain's own repository).
@@ -270,8 +271,10 @@ class Layouts:
         self.folders = [self.folder] + ([builtin] if builtin.resolve() != self.folder.resolve() else [])
         self.link = link
         self.seconds = seconds
-        self.env = _environment(self.folders, root, target)
-        self.env.globals.update(target=target, link=link)
+        self.env = _environment(self.folders, root, target.layouts)
+        # Layouts ask what the target can do (`paged`), not which it is; `target` stays for a project's own
+        # layouts written before the capabilities.
+        self.env.globals.update(target=target.layouts, link=link, **target.capabilities)
         self.env.filters["resolve_links"] = self.resolve_links
         self._plain: dict[int, tuple[Any, Any]] = {}  # id -> (object, its plain data): the book, once
 

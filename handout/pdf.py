@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import mimetypes
 import os
-import re
 import signal
 import threading
 from contextlib import contextmanager
@@ -111,11 +110,11 @@ def time_limit(seconds: float, what: str, setting: str = "limits.render_seconds"
 PRESS_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
 
 
-def pdf_options(html: str) -> dict:
-    """WeasyPrint's PDF options for an edition's HTML: PDF/X-4 (tagged) for the press edition, else PDF/UA-1."""
-    if re.search(r'<body\b[^>]*\bclass="[^"]*\bedition-press\b', html):
+def pdf_options(variant: str = "pdf/ua-1") -> dict:
+    """WeasyPrint's PDF options for an edition's variant (editions.py): PDF/UA-1, or PDF/X-4 still tagged."""
+    if variant == "pdf/x-4":
         return {"pdf_variant": "pdf/x-4", "pdf_tags": True}
-    return {"pdf_variant": "pdf/ua-1"}
+    return {"pdf_variant": variant}
 
 
 def press_profiles() -> dict:
@@ -133,7 +132,8 @@ def press_profiles() -> dict:
 class RenderedPdf:
     """A laid-out print document: written to PDF, and read for where each page starts."""
 
-    def __init__(self, html: str, root: Path, seconds: int = 300, what: str = "laying out the PDF"):
+    def __init__(self, html: str, root: Path, seconds: int = 300, what: str = "laying out the PDF",
+                 variant: str = "pdf/ua-1"):
         import weasyprint  # costly import: only when a PDF is really laid out
 
         fetcher_class, self._refused = _fetcher_class()
@@ -142,7 +142,7 @@ class RenderedPdf:
         self.seconds = seconds
         try:
             with time_limit(seconds, what):
-                self.options = pdf_options(html)
+                self.options = pdf_options(variant)
                 profiles = press_profiles() if self.options["pdf_variant"] == "pdf/x-4" else None
                 self.document = weasyprint.HTML(string=html, base_url=root.resolve().as_uri() + "/",
                                                 url_fetcher=self._fetcher).render(color_profiles=profiles,
@@ -169,11 +169,6 @@ class RenderedPdf:
         except self._refused as error:
             raise _locate(error.error, self.root) from None
         return self.page_count
-
-
-def write_pdf(html: str, root: Path, target: Path) -> int:
-    """Render `html` (base URL: the project folder) to `target`; returns the page count."""
-    return RenderedPdf(html, root).write(target)
 
 
 # Files that can ask for a URL, and whether they are stylesheets (else markup or Markdown).

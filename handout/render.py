@@ -3,28 +3,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from markupsafe import Markup
 
-from . import __version__
+from . import __version__, editions
 from .book import Book
-from .config import PAPERS, Clinic
+from .config import Clinic
 from .fonts import FontFile, font_face_css
 from .layouts import LAYOUTS_DIR, Layouts
 from .sandbox import check_svg_bytes
+from .targets import EPUB, PRINT, Target
 
 QR_FILE = "assets/qr-code.png"  # the QR code's file in the EPUB
 
-STYLESHEETS = {"print": ("assets/css/base.css", "assets/css/print.css"),
-               "epub": ("assets/css/fonts.css", "assets/css/base.css", "assets/css/epub.css")}
 EPUB_FONT_DIR = "assets/fonts"
 # Added to the print stylesheets of a draft (`publish.py build --draft`): a mark in every page's top margin.
 DRAFT_STYLESHEET = "assets/css/draft.css"
 DRAFT_MARK = "DRAFT \u2013 not for patients"
 
 
-def _context(book: Book, target: str, clinic: Clinic) -> dict:
+def _context(book: Book, target: Target, clinic: Clinic) -> dict:
     config = book.config
     return {
         "book": book,
@@ -33,7 +31,7 @@ def _context(book: Book, target: str, clinic: Clinic) -> dict:
         "chapters": book.chapters,
         "date_iso": book.date.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "version": __version__,
-        "stylesheets": STYLESHEETS[target],
+        "stylesheets": target.stylesheets,
         "draft": book.draft,          # layouts mark a draft on every page (print: DRAFT_STYLESHEET)
         "draft_mark": DRAFT_MARK,
         "qr_code": Markup(qr_svg_data_url(config.online_url)) if config.online_url else "",
@@ -49,14 +47,12 @@ def qr_svg_data_url(url: str) -> str:
 
 def render_print(book: Book, clinic: Clinic, edition: str = "letter") -> str:
     """The whole handout as one HTML document for WeasyPrint, for one clinic and edition."""
-    layouts = Layouts(book.root, "print", link=lambda anchor: f"#{anchor}",
+    layouts = Layouts(book.root, PRINT, link=lambda anchor: f"#{anchor}",
                       seconds=book.config.limits.layout_seconds)
     font_css = font_face_css(lambda face: face.path.as_uri())
-    context = _context(book, "print", clinic)
-    # Large print, booklet and press pages are on the configured paper; letter and a4 are their own size.
-    paper = book.config.print.paper
-    paper_sheet = (f"assets/css/editions/{paper}.css",) if edition not in PAPERS else ()
-    context["stylesheets"] = (*STYLESHEETS["print"], *paper_sheet, f"assets/css/editions/{edition}.css",
+    context = _context(book, PRINT, clinic)
+    # An edition without a page size of its own is on the configured paper (editions.py).
+    context["stylesheets"] = (*PRINT.stylesheets, *editions.stylesheets(edition, book.config.print.paper),
                               *((DRAFT_STYLESHEET,) if book.draft else ()))
     show_toc = len(book.chapters) > book.config.print.toc_min_chapters
     return layouts.render("print.html", font_css=Markup(font_css), edition=edition, show_toc=show_toc, **context)
@@ -95,8 +91,8 @@ def render_epub(book: Book, clinic: Clinic, page_list: list[tuple[str, str]] = (
         return owner if anchor == owner.removesuffix(".xhtml") else f"{owner}#{anchor}"
 
     owners["about"] = "back.xhtml"
-    layouts = Layouts(book.root, "epub", link=link, seconds=book.config.limits.layout_seconds)
-    context = _context(book, "epub", clinic)
+    layouts = Layouts(book.root, EPUB, link=link, seconds=book.config.limits.layout_seconds)
+    context = _context(book, EPUB, clinic)
     if book.config.online_url:
         context["qr_code"] = QR_FILE  # a packaged PNG: some reading systems drop data: URLs
     context["page_list"] = list(page_list)
@@ -119,7 +115,3 @@ def render_epub(book: Book, clinic: Clinic, page_list: list[tuple[str, str]] = (
     font_css = font_face_css(lambda face: "../fonts/" + face.path.name)
     return tuple(pages), font_css, cover
 
-
-def project_assets(book: Book) -> list[Path]:
-    """Stylesheets the targets link to, as project paths."""
-    return [book.root / sheet for target in STYLESHEETS.values() for sheet in target if "fonts.css" not in sheet]

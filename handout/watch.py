@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 from .errors import InputError
 from .fonts import FONT_DIR
 from .sandbox import Sandbox
+from .targets import PRINT, TARGETS
 
 RELOAD_SCRIPT = """<script>
 (function () {
@@ -113,17 +114,19 @@ def _handler(preview: Preview, root: Path, out_dir: Path):
 def preview_html(root: Path, out_dir: Path) -> tuple[str, str]:
     """The first clinic's default edition as HTML, with fonts served by the preview server."""
     from .book import load_book
-    from .build import output_folder, pdf_name
+    from .build import output_folder
     from .config import load_config
+    from .editions import pages_of
     from .render import render_print
+    from .targets import output_file
 
     config = load_config(root)
     book = load_book(config)
     edition = config.print.editions[0]
-    page = render_print(book, config.clinic, config.print.paper if edition in {"booklet", "press"} else edition)
+    page = render_print(book, config.clinic, pages_of(edition, config.print.paper))
     page = page.replace(FONT_DIR.as_uri() + "/", "/_fonts/")
     folder = output_folder(Path(""), config.clinic, len(config.clinics))
-    return page, (folder / pdf_name(config.output_name, edition, config.print.editions)).as_posix()
+    return page, (folder / output_file(PRINT.name, config.output_name, edition, config.print.editions)).as_posix()
 
 
 def _ignored(root: Path, out_dir: Path):
@@ -170,7 +173,7 @@ def watch(root: Path, out_dir: Path | None = None, host: str = "127.0.0.1", port
             # The PDF an editor looks at first, then everything else that changed: two builds, each atomic.
             from .config import load_config
             main = load_config(root).print.editions[:1]
-            report = build(root, requested, jobs=1, editions=main, epub=False)
+            report = build(root, requested, jobs=1, editions=main, skip=set(TARGETS) - {PRINT.name})
             page, pdf = preview_html(root, out_dir)
             preview.update(page, pdf, "")
             rest = build(root, requested, jobs=1)

@@ -376,11 +376,12 @@ TEMPLATE_PIECES = st.sampled_from([
 @given(pieces=st.lists(TEMPLATE_PIECES, min_size=1, max_size=25))
 def test_any_layout_renders_or_is_refused_never_an_internal_error(tmp_path_factory, pieces):
     from handout.layouts import Layouts
+    from handout.targets import PRINT
 
     project = _shared_project(tmp_path_factory)
     (project / "layouts" / "fuzz.html").write_text("".join(pieces))
     book = _shared_book(project)
-    layouts = Layouts(project, "print", link=lambda anchor: f"#{anchor}", seconds=5)
+    layouts = Layouts(project, PRINT, link=lambda anchor: f"#{anchor}", seconds=5)
     try:
         layouts.render("fuzz.html", book=book, config=book.config, clinic=book.config.clinic,
                        chapters=book.chapters, stylesheets=(), draft=False)
