@@ -131,6 +131,17 @@ def test_every_option_has_help_and_a_default_of_its_own_type():
             assert isinstance(option.default, kinds), dotted
 
 
+def test_the_readme_documents_every_option_and_no_other():
+    """Each option has a row of the README's table; a free-form table ([check.rules]) has its own section."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    table = readme.split("### Configuration: publish.toml", 1)[1].split("\n\n", 2)[1]
+    documented = re.findall(r"^\| `([a-z_.]+)` \|", table, re.M)
+    options = dict(_options(SCHEMA))
+    tables = [dotted for dotted, option in options.items() if option.kind is dict]
+    assert sorted(documented) == sorted(set(options) - set(tables))
+    assert all(f"[{dotted}]" in readme for dotted in tables)
+
+
 def test_defaults_fill_the_settings_and_lists_become_tuples(project):
     edit(project, "[crisis]\n", "[former_crisis]\n")
     edit(project, 'certified_by = "Handout editorial team"', 'certified_by = ""')
