@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .cache import ChapterCache
 from .config import SCHEMA, Config, Limits, Locator, read_config_text, source_date_epoch
-from .errors import (CONTROL_CHARACTER, Diagnostic, InputError, Note, SandboxError, decode_utf8, line_of,
+from .errors import (Diagnostic, InputError, Note, SandboxError, decode_utf8, line_of,
                      refuse_control_characters, shown_path)
 from .sandbox import Sandbox, check_data_image, check_image
 from .sanitize import describe_allowed, refused_markup, refused_raw_html
@@ -187,10 +187,7 @@ def read_text(path: Path, sandbox: Sandbox) -> str:
     """Read a UTF-8 text file through the sandbox, naming the line of the first bad byte otherwise."""
     text = decode_utf8(sandbox.read_bytes(path), path)
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
-    control = CONTROL_CHARACTER.search(text)
-    if control:
-        raise InputError(f"the file holds an invisible control character (U+{ord(control.group()):04X}); "
-                         "delete it (it often comes from pasted text)", path, text.count("\n", 0, control.start()) + 1)
+    refuse_control_characters(text, "the file", path, whole_file=True)
     return text
 
 
