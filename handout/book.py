@@ -19,14 +19,15 @@ from pathlib import Path
 
 from .cache import ChapterCache
 from .config import SCHEMA, Config, Limits, Locator, read_config_text, source_date_epoch
-from .errors import (Diagnostic, InputError, Note, SandboxError, decode_utf8, line_of,
-                     refuse_control_characters, shown_path)
+from .errors import Diagnostic, InputError, Note, SandboxError, decode_utf8, refuse_control_characters, shown_path
 from .sandbox import Sandbox, check_data_image, check_image
 from .sanitize import describe_allowed, refused_markup, refused_raw_html
 from .markdown_ext import CHAPTER_FILE, CITE_PLACEHOLDER, ChapterState, Image, Link, new_markdown
 from .mdguard import CONVERT_SECONDS, MAX_NESTING, check_markdown
 from .pdf import time_limit
 from .safeyaml import MAX_REFERENCES_BYTES, load_yaml
+from .sourcelines import Occurrences, line_of, line_of_any, line_of_folded
+from .weburl import is_web_address
 
 CHAPTERS_DIR = "chapters"
 REFERENCES_FILE = "references.yaml"
@@ -166,23 +167,6 @@ class Problems:
         self.found.append(error.diagnostic)
 
 
-class Occurrences:
-    """Lines of a text's needles in order: the k-th time a needle is asked for, the line of its k-th
-    occurrence (the last one when there are fewer); `first_line` when it does not occur. The first time is
-    the line of the first occurrence, as `line_of` finds it."""
-
-    def __init__(self, text: str, first_line: int):
-        self.text, self.first_line, self.asked = text, first_line, {}
-
-    def line(self, *needles: str) -> int:
-        for needle in needles:
-            starts = [m.start() for m in re.finditer(re.escape(needle), self.text)] if needle else []
-            if starts:
-                index = self.asked[needle] = self.asked.get(needle, -1) + 1
-                return self.first_line + self.text.count("\n", 0, starts[min(index, len(starts) - 1)])
-        return self.first_line
-
-
 def read_text(path: Path, sandbox: Sandbox) -> str:
     """Read a UTF-8 text file through the sandbox, naming the line of the first bad byte otherwise."""
     text = decode_utf8(sandbox.read_bytes(path), path)
@@ -219,7 +203,8 @@ def split_front_matter(text: str, path: Path) -> tuple[dict, str, int]:
 
 
 def _front_matter_line(text: str, key: str) -> int:
-    return line_of(text, f"\n{key}:", 0) or 1
+    """The line of a front matter key (the file's first line is `---`, so a key is on line 2 or after)."""
+    return line_of(text, f"\n{key}:", 2) or 1
 
 
 def split_blocks(body: str, path: Path, body_line: int) -> list[tuple[str, str, str, int]]:
@@ -255,11 +240,6 @@ def split_blocks(body: str, path: Path, body_line: int) -> list[tuple[str, str, 
     return [run for run in runs if run[0] != "markdown" or run[2].strip()]
 
 
-def _line_of_markup(source: str, needle: str, first_line: int) -> int:
-    index = source.lower().find(needle.lower())
-    return source.count("\n", 0, index) + first_line if index >= 0 else first_line
-
-
 def _check_well_formed(html: str, path: Path, line: int) -> None:
     # The EPUB needs XHTML; raw HTML typed into a chapter must not break it.
     try:
@@ -293,8 +273,7 @@ def load_chapter(path: Path, number: int, slug: str, root: Path, limits: Limits,
     at = Occurrences(chapter.body, chapter.body_line)
     for image in chapter.images:
         if image.path is None:  # a data: URL: its image is checked as a file would be, named by the chapter
-            line = line_of(chapter.body, image.src[:80], chapter.body_line) or \
-                line_of(chapter.body, "](data:", chapter.body_line)
+            line = line_of_any(chapter.body, (image.src[:80], "](data:"), chapter.body_line)
             try:
                 check_data_image(image.src, limits.image_bytes, limits.image_pixels)
             except SandboxError as error:
@@ -389,19 +368,19 @@ def _checked_html(md, state: ChapterState, html: str, source: str, first_line: i
     refused = refused_raw_html(md.htmlStash.rawHtmlBlocks)
     if refused:
         what, needle = refused
-        raise InputError(f"raw HTML not allowed: {what}", path, _line_of_markup(source, needle, first_line),
-                         code="input.raw-html")
+        raise InputError(f"raw HTML not allowed: {what}", path,
+                         line_of_folded(source, needle, first_line) or first_line, code="input.raw-html")
     refused = refused_markup(html)
     if refused:
         what, needle = refused
         raise InputError(f"raw HTML not allowed: {what} (allowed: {describe_allowed()}, with class; "
                          "web and mailto links; images inside the project)", path,
-                         _line_of_markup(source, needle, first_line), code="input.raw-html")
+                         line_of_folded(source, needle, first_line) or first_line, code="input.raw-html")
     known_images = {image.src for image in state.images} | reported
     for src in re.findall(r'<img\b[^>]*\bsrc=["\']([^"\']*)["\']', html):
         if src not in known_images:
             raise InputError(f"raw <img> '{src[:60]}' is not allowed: write images in Markdown, "
-                             "![what it shows](path)", path, _line_of_markup(source, "<img", first_line),
+                             "![what it shows](path)", path, line_of_folded(source, "<img", first_line) or first_line,
                              code="images.raw-img")
     html = VOID_TAG.sub(r"<\1\2 />", html)  # <br> typed by hand, as XHTML
     _check_well_formed(html, path, first_line)
@@ -444,7 +423,7 @@ def load_references(root: Path) -> tuple[dict[str, dict], dict[str, int], Path]:
             raise InputError(f"reference '{key}' needs a 'doi' or a 'url'", path, line,
                              code="citations.bad-reference")
         url = str(entry.get("url", ""))
-        if url and not re.fullmatch(r"https?://[^\s/]+\.[^\s]+", url):
+        if url and not is_web_address(url):
             raise InputError(f"reference '{key}' has a malformed url '{url}'", path, line,
                              code="citations.bad-reference")
     return data, lines, path

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .sourcelines import line_at, line_of  # noqa: F401 (errors.line_of: the loader's import until it switches)
+from .sourcelines import line_at
 
 LEVELS = ("error", "warning", "info")
 

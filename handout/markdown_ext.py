@@ -14,7 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 import markdown
 from markdown.extensions import Extension
@@ -26,10 +26,10 @@ from markdown.treeprocessors import Treeprocessor
 from .mdguard import MAX_CHILDREN, MAX_ELEMENTS, MAX_TREE_DEPTH
 from .tablewidth import table_id
 from .theme import find
+from .weburl import EXTERNAL_SCHEMES, WEB_SCHEMES, split
 
 CHAPTER_FILE = re.compile(r"^(\d+)-([a-z0-9][a-z0-9-]*)\.md$")
 CITATION = r"\[@([A-Za-z0-9_-]+(?:\s*;\s*@[A-Za-z0-9_-]+)*)\]"
-EXTERNAL_SCHEMES = {"http", "https", "mailto", "tel"}
 # Typographic quotes and dashes as characters: named entities are not valid XHTML in an EPUB.
 SMARTY = {"left-single-quote": "\u2018", "right-single-quote": "\u2019", "left-double-quote": "\u201c",
           "right-double-quote": "\u201d", "ndash": "\u2013", "mdash": "\u2014", "ellipsis": "\u2026",
@@ -124,14 +124,6 @@ class CitationProcessor(InlineProcessor):
         return sup, m.start(0), m.end(0)
 
 
-def _split(url: str):
-    """urlsplit, or None for a URL it cannot split (`https://example.org[`: "Invalid IPv6 URL")."""
-    try:
-        return urlsplit(url)
-    except ValueError:
-        return None
-
-
 class ChapterTreeprocessor(Treeprocessor):
     """Runs after toc and attr_list have assigned ids."""
 
@@ -182,13 +174,13 @@ class ChapterTreeprocessor(Treeprocessor):
 
     def _link(self, element):
         href = element.get("href")
-        parts = _split(href)
+        parts = split(href)
         if parts is None:
             self.state.problems.append(Problem(f"malformed address '{href}'", href, code="links.malformed"))
             return
         scheme = parts.scheme.lower()
         if scheme in EXTERNAL_SCHEMES:
-            if scheme in {"http", "https"} and not parts.netloc:
+            if scheme in WEB_SCHEMES and not parts.netloc:
                 self.state.problems.append(Problem(f"malformed web address '{href}'", href, code="links.malformed"))
             return
         if scheme or parts.netloc:
@@ -220,7 +212,7 @@ class ChapterTreeprocessor(Treeprocessor):
         if src.startswith("data:"):
             self.state.images.append(Image(src, alt, caption, None))
             return
-        parts = _split(src)
+        parts = split(src)
         if parts is None:
             self.state.problems.append(Problem(f"malformed image address '{src}'", src, code="images.malformed"))
             return

@@ -6,6 +6,8 @@ starts on (`first_line`), so the line returned is the file's.
 - `line_at(text, index)`: the line a character (or byte) offset is on.
 - `line_of(text, needle)`: the line of the first occurrence of `needle`, None when there is none;
   `line_of_any` tries several needles in turn, `line_of_folded` ignores case.
+- `Occurrences(text).line(needle)`: the line of a needle's next occurrence each time it is asked for (the
+  loader's problems, found in reading order, each at its own line).
 - `key_lines(text)`: the line of each top-level `key:` of a YAML mapping (references.yaml).
 - `TomlLocator(text).line("table.key")`: the line that sets a key of a TOML file (publish.toml).
 """
@@ -38,6 +40,24 @@ def line_of_any(text: str, needles: Iterable[str], first_line: int = 1) -> int |
 def line_of_folded(text: str, needle: str, first_line: int = 1) -> int | None:
     """`line_of` ignoring case (`<IMG` finds `<img`)."""
     return line_of(text.lower(), needle.lower(), first_line)
+
+
+class Occurrences:
+    """Lines of a text's needles in order: the k-th time a needle is asked for, the line of its k-th
+    occurrence (the last one when there are fewer); `first_line` when it does not occur. The first time is
+    the line of the first occurrence, as `line_of` finds it. The first of several needles that occurs is
+    used."""
+
+    def __init__(self, text: str, first_line: int = 1):
+        self.text, self.first_line, self.asked = text, first_line, {}
+
+    def line(self, *needles: str) -> int:
+        for needle in needles:
+            starts = [m.start() for m in re.finditer(re.escape(needle), self.text)] if needle else []
+            if starts:
+                index = self.asked[needle] = self.asked.get(needle, -1) + 1
+                return line_at(self.text, starts[min(index, len(starts) - 1)], self.first_line)
+        return self.first_line
 
 
 _YAML_KEY = re.compile(r"^['\"]?([A-Za-z0-9_-]+)['\"]?\s*:", re.M)

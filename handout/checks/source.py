@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..sourcelines import line_at, line_of_any
 from ..text import sentence_spans
 from .findings import relative
 
@@ -131,7 +132,7 @@ def sentences(unit: Unit) -> list[tuple[int, str]]:
     if unit.kind == "table":
         return [(unit.first_line + offset, row) for offset, row in enumerate(unit.lines) if row]
     text = unit.text
-    return [(unit.first_line + text.count("\n", 0, start), text[start:end].strip())
+    return [(line_at(text, start, unit.first_line), text[start:end].strip())
             for start, end in sentence_spans(text) if text[start:end].strip()]
 
 
@@ -147,7 +148,7 @@ def locate(chapter, sentence: str) -> int:
             break
         match = re.search(r"(?<!\w)" + pattern, source)
         if match:
-            return chapter.body_line + source.count("\n", 0, match.start())
+            return line_at(source, match.start(), chapter.body_line)
     return chapter.body_line
 
 
@@ -156,9 +157,7 @@ def chapter_path(chapter, book) -> str:
 
 
 def source_line(chapter, needle: str) -> int:
-    for candidate in (needle, needle.replace("&", "&amp;")):
-        index = chapter.body.find(candidate)
-        if index >= 0:
-            return chapter.body_line + chapter.body.count("\n", 0, index)
-    return chapter.body_line
+    """The line of `needle` in the chapter's source (as written, or with `&` written `&amp;`); its first line
+    when it is not there."""
+    return line_of_any(chapter.body, (needle, needle.replace("&", "&amp;")), chapter.body_line) or chapter.body_line
 
