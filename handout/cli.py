@@ -129,8 +129,6 @@ def run_build(args) -> int:
                        jobs=args.jobs, force=args.force, progress=progress, draft=args.draft, paper=args.paper)
     if not report.outputs:
         print(f"Everything is up to date ({len(report.up_to_date)} outputs): nothing was rebuilt.")
-    for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
     for output in report.outputs:
         try:
             shown = output.path.relative_to(Path.cwd())
@@ -142,7 +140,19 @@ def run_build(args) -> int:
     for name, seconds in report.timings:
         print(f"  {name:<32} {seconds:6.2f} s")
     print(f"  {'total':<32} {time.perf_counter() - started:6.2f} s")
+    sys.stdout.flush()  # the warnings come last, after every progress line and the timings
+    print_warnings(report.warnings)
     return 0
+
+
+def print_warnings(warnings) -> None:
+    """The build's warnings, at its end where they are seen, and what the unknown keys among them mean."""
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    unknown = sum(getattr(getattr(w, "diagnostic", None), "code", "") == "config.unknown-key" for w in warnings)
+    if unknown:
+        print(f"{unknown} unknown key{'s' * (unknown != 1)} in publish.toml {'were' if unknown != 1 else 'was'} "
+              "ignored: check the spelling (README.md, Configuration, lists every key)", file=sys.stderr)
 
 
 def project_folder(path: Path) -> Path:

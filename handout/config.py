@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import os
 import re
 import tomllib
@@ -55,7 +56,8 @@ class Option:
         if isinstance(value, bool) and bool not in kinds:
             ok = False
         if not ok:
-            raise InputError(f"'{dotted}' must be {_type_name(self.kind)}, not {type(value).__name__}", path, line)
+            raise InputError(f"'{dotted}' must be {_type_name(self.kind)}, not {type(value).__name__}"
+                             + _date_advice(self.kind, value, dotted), path, line)
         if self.kind is list and not all(isinstance(item, str) for item in value):
             raise InputError(f"'{dotted}' must be a list of strings", path, line)
         for text in (value if isinstance(value, list) else [value]):
@@ -67,6 +69,53 @@ class Option:
                 raise InputError(f"'{dotted}' {problem}" if problem.startswith("must") else f"'{dotted}': {problem}",
                                  path, line)
         return _held(value)
+
+
+def _date_advice(kind, value: Any, dotted: str) -> str:
+    """What to write instead when a date is given as text ("2026-10-15" in quotes, 15/10/2026)."""
+    if kind is not dt.date or not isinstance(value, str):
+        return ""
+    return f": write it without quotes, as {dotted.rsplit('.', 1)[-1]} = {_iso_guess(value)}"
+
+
+def _iso_guess(text: str) -> str:
+    """A date as TOML writes it (YYYY-MM-DD) from the ways people write dates: 2026-9-1, 15/10/2026,
+    10/15/2026 (when the day and month cannot be told apart, both readings)."""
+    text = text.strip()
+    match = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", text)
+    if match:
+        year, month, day = (int(part) for part in match.groups())
+        return _valid_iso(year, month, day) or "2026-10-15 (year, month, day)"
+    match = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", text)
+    if match:
+        first, second, year = (int(part) for part in match.groups())
+        readings = [iso for iso in (_valid_iso(year, second, first), _valid_iso(year, first, second)) if iso]
+        if readings:
+            return " or ".join(dict.fromkeys(readings)) + " (year, month, day)"
+    return "2026-10-15 (year, month, day)"
+
+
+def _valid_iso(year: int, month: int, day: int) -> str:
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return ""
+
+
+# A date as people often write it, which TOML cannot read: 15/10/2026, 10/15/2026, 2026-9-1.
+LOOSE_DATE = re.compile(r"=\s*(\d{1,2}[/.]\d{1,2}[/.]\d{4}|\d{4}[-/.]\d{1,2}[-/.]\d{1,2})\s*(?:#.*)?$")
+
+
+def _toml_advice(text: str, line: int | None) -> str:
+    """What to write instead, when the line TOML could not read holds a date written another way."""
+    lines = text.splitlines()
+    if not line or line > len(lines):
+        return ""
+    found = LOOSE_DATE.search(lines[line - 1])
+    if not found or re.fullmatch(r"\d{4}-\d{2}-\d{2}", found.group(1)):
+        return ""
+    key = lines[line - 1].split("=", 1)[0].strip() or "the key"
+    return f": write dates as YYYY-MM-DD, without quotes: {key} = {_iso_guess(found.group(1))}"
 
 
 def _held(value: Any) -> Any:
@@ -95,7 +144,8 @@ def _bcp47(value: str) -> str | None:
 
 def _urn_uuid(value: str) -> str | None:
     if not re.fullmatch(r"urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", value):
-        return f"'{value}' is not a urn:uuid: identifier"
+        return (f"'{value}' is not a urn:uuid: identifier: `publish.py new` writes a fresh one, or make one "
+                "with python -c \"import uuid; print(uuid.uuid4())\" and write identifier = \"urn:uuid:<it>\"")
     return None
 
 
@@ -164,6 +214,8 @@ SCHEMA: Table = Table("Config", {
     "keywords": Option(list, [], "Subject keywords for metadata"),
     "online_url": Option(str, "", "Where patients can get the EPUB or an online copy (printed with a QR code)",
                          check=lambda v: _web_address(v) if v else None),
+    "sample": Option(bool, False, "A sample, not for patients yet: every page says so, and the placeholders "
+                     "(555 numbers, example.org, Sample clinic names) are info findings instead of errors"),
     "review": Table("Review", {
         "last_reviewed": Option(dt.date, help="Date of the last clinical review"),
         "next_review_due": Option(dt.date, help="Date the next review is due"),
@@ -199,12 +251,15 @@ SCHEMA: Table = Table("Config", {
         "image_pixels": property(lambda self: self.image_megapixels * 1_000_000),
     }),
     "crisis": Table("Crisis", {
+        "show": Option(bool, True, "Show the crisis box (false, or an empty list of lines, leaves it out)"),
         "heading": Option(str, "If you are in crisis, get help now", "Heading of the crisis box"),
         "lines": Option(list, [
             "Call or text 988 (Suicide & Crisis Lifeline), or chat at 988lifeline.org.",
             "Call 911 or go to the nearest emergency department if you are in immediate danger.",
         ], "Lines of the crisis box shown at the start and the end"),
-    }, "The crisis box shown at the start and the end"),
+    }, "The crisis box shown at the start and the end", properties={
+        "shown": property(lambda self: self.show and bool(self.lines), doc="Whether the layouts print the box."),
+    }),
     "check": Table("CheckSettings", {
         "reading_grade_max": Option(int, 8, "Highest Flesch-Kincaid grade a chapter may read at", check=_positive),
         "section_words_max": Option(int, 300, "Most words a section may have before `check` warns",
@@ -291,14 +346,22 @@ def _type_name(kind) -> str:
 Locator = TomlLocator
 
 
-def _validate(data: dict, schema: Table, prefix: str, path: Path, where: Locator, warnings: list) -> dict:
+def _validate(data: dict, schema: Table, prefix: str, path: Path, where: Locator, warnings: list,
+              misspelt: dict[str, tuple[str, int]] | None = None) -> dict:
+    """`data` checked against `schema`; unknown keys become warnings in `warnings`, and `misspelt` maps the
+    setting each likely misspells to the unknown key and its line (for the missing-key error)."""
+    misspelt = {} if misspelt is None else misspelt
     out: dict[str, Any] = {}
     for key, value in data.items():
         if key not in schema:
             dotted = prefix + key
             line = where.line(dotted)
-            warnings.append(Note(Diagnostic("config.unknown-key", "warning", f"unknown key '{dotted}' (ignored)",
-                                            path, line or 1), path.name))
+            meant = _meant(key, schema, prefix)
+            advice = f": did you mean '{meant}'?" if meant else ""
+            if meant:
+                misspelt.setdefault(meant, (dotted, line or 1))
+            warnings.append(Note(Diagnostic("config.unknown-key", "warning",
+                                            f"unknown key '{dotted}' (ignored){advice}", path, line or 1), path.name))
     for key, option in schema.items():
         dotted = prefix + key
         if isinstance(option, Table) and option.many and isinstance(data.get(key), list):
@@ -306,22 +369,58 @@ def _validate(data: dict, schema: Table, prefix: str, path: Path, where: Locator
             if not tables or not all(isinstance(t, dict) for t in tables):
                 raise InputError(f"'{dotted}' must be a table or an array of tables ([[{dotted}]])", path,
                                  where.line(dotted))
-            out[key] = [_validate(t, option, dotted + ".", path, where, warnings) for t in tables]
+            out[key] = [_validate(t, option, dotted + ".", path, where, warnings, misspelt) for t in tables]
             continue
         if isinstance(option, Table):
             table = data.get(key, {})
             if not isinstance(table, dict):
                 raise InputError(f"'{dotted}' must be a table ([{dotted}])", path, where.line(dotted))
-            out[key] = _validate(table, option, dotted + ".", path, where, warnings)
+            out[key] = _validate(table, option, dotted + ".", path, where, warnings, misspelt)
             continue
         if key not in data:
             if option.required:
-                raise InputError(f"missing required key '{dotted}' ({option.help})", path,
-                                 where.line(prefix.rstrip(".")) if prefix else None)
+                advice, line = _misspelt(dotted, misspelt)
+                raise InputError(f"missing required key '{dotted}' ({option.help}){advice}", path,
+                                 line or (where.line(prefix.rstrip(".")) if prefix else None))
             out[key] = _held(option.default)
             continue
         out[key] = option.validate(data[key], dotted, path, where.line(dotted))
     return out
+
+
+def _option_keys(table: Table, prefix: str = "") -> dict[str, str]:
+    """Every key of `table` and the tables in it, by dotted name (`review`, `review.last_reviewed`)."""
+    keys = {}
+    for key, option in table.items():
+        keys[prefix + key] = key
+        if isinstance(option, Table):
+            keys.update(_option_keys(option, prefix + key + "."))
+    return keys
+
+
+def _meant(key: str, schema: Table, prefix: str) -> str:
+    """The setting an unknown key most likely misspells (`ouput_name`: `output_name`; `reveiw`: `review`;
+    `edition`: `print.editions`): a key of the same table first, else any key of publish.toml."""
+    near = difflib.get_close_matches(key, list(schema), n=1, cutoff=0.75)
+    if near:
+        return prefix + near[0]
+    everywhere = _option_keys(SCHEMA)
+    by_name: dict[str, str] = {}
+    for dotted, name in everywhere.items():
+        by_name.setdefault(name, dotted)
+    near = difflib.get_close_matches(key, list(by_name), n=1, cutoff=0.8)
+    return by_name[near[0]] if near else ""
+
+
+def _misspelt(dotted: str, misspelt: dict[str, tuple[str, int]]) -> tuple[str, int | None]:
+    """Beside a missing key: the unknown key that looks like it (or like the table that holds it), and its
+    line."""
+    for meant, (unknown, line) in misspelt.items():
+        if dotted == meant or dotted.startswith(meant + "."):
+            return f"; this line has the unknown key '{unknown}': did you mean '{meant}'?", line
+    return "", None
+
+
 def source_date_epoch() -> dt.datetime | None:
     """The time SOURCE_DATE_EPOCH sets (reproducible builds), None when it is not set; InputError when it is
     not a whole number of seconds since 1970 that falls in a year a date can hold (up to 9999)."""
@@ -394,7 +493,8 @@ def load_config(root: Path) -> Config:
     except tomllib.TOMLDecodeError as error:
         match = re.search(r"line (\d+)", str(error))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
-        raise InputError(f"invalid TOML: {message}", path, int(match.group(1)) if match else None) from None
+        line = int(match.group(1)) if match else None
+        raise InputError(f"invalid TOML: {message}{_toml_advice(text, line)}", path, line) from None
     except RecursionError:
         raise InputError(f"arrays or tables are nested too deeply (more than {CONFIG_DEPTH} levels): settings "
                          "are never nested like that", path) from None

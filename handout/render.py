@@ -20,6 +20,10 @@ EPUB_FONT_DIR = "assets/fonts"
 # Added to the print stylesheets of a draft (`publish.py build --draft`): a mark in every page's top margin.
 DRAFT_STYLESHEET = "assets/css/draft.css"
 DRAFT_MARK = "DRAFT \u2013 not for patients"
+# A sample (`sample = true` in publish.toml): the same mark in every print page's top margin, and its words on
+# the title page (print and EPUB: layouts/partials/title_block.html), so that screen readers say it too.
+SAMPLE_STYLESHEET = "assets/css/sample.css"
+SAMPLE_MARK = "SAMPLE \u2013 replace the clinic details before giving this to patients"
 
 
 def _context(book: Book, target: Target, clinic: Clinic) -> dict:
@@ -34,6 +38,8 @@ def _context(book: Book, target: Target, clinic: Clinic) -> dict:
         "stylesheets": target.stylesheets,
         "draft": book.draft,          # layouts mark a draft on every page (print: DRAFT_STYLESHEET)
         "draft_mark": DRAFT_MARK,
+        "sample": config.sample,      # layouts mark a sample's title page (print: SAMPLE_STYLESHEET too)
+        "sample_mark": SAMPLE_MARK,
         "qr_code": Markup(qr_svg_data_url(config.online_url)) if config.online_url else "",
     }
 
@@ -53,6 +59,7 @@ def render_print(book: Book, clinic: Clinic, edition: str = "letter") -> str:
     context = _context(book, PRINT, clinic)
     # An edition without a page size of its own is on the configured paper (editions.py).
     context["stylesheets"] = (*PRINT.stylesheets, *editions.stylesheets(edition, book.config.print.paper),
+                              *((SAMPLE_STYLESHEET,) if book.config.sample else ()),
                               *((DRAFT_STYLESHEET,) if book.draft else ()))
     show_toc = len(book.chapters) > book.config.print.toc_min_chapters
     return layouts.render("print.html", font_css=Markup(font_css), edition=edition, show_toc=show_toc, **context)

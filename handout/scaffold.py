@@ -55,11 +55,14 @@ title = {_quoted(title)}
 subtitle = ""
 language = "en-US"
 authors = ["Your name or team"]
-publisher = "Your clinic"
+publisher = "Sample Clinic"
 identifier = "{identifier}"
 description = {_quoted(f"A plain-language patient handout: {title}.")}
 rights = "You may copy and share this handout for patient education without changes."
 output_name = "{output_name_for(title)}"
+# A sample: every page says "SAMPLE" until the placeholders below (the clinic, the reviewer) are replaced. Then
+# remove this line: `publish.py check` names each placeholder left, and the build refuses to print one.
+sample = true
 # Where patients can find this handout online: printed on the last page with a QR code.
 # online_url = "https://www.example.org/handouts/{output_name_for(title)}"
 
@@ -68,10 +71,10 @@ last_reviewed = {day.isoformat()}
 # The next clinical review, {review_months} months after the last: the build refuses to print the handout
 # once this date has passed.
 next_review_due = {due.isoformat()}
-reviewed_by = "Name of the clinician who reviewed it"
+reviewed_by = "Name of the clinician who reviewed it (sample)"
 
 [clinic]
-name = "Your Clinic"
+name = "Sample Clinic"
 address = \"\"\"1 Main Street
 Your Town, ST 00000\"\"\"
 phone = "(555) 010-0100"
