@@ -2,7 +2,15 @@
 """Build the patient handout: `python publish.py --help`."""
 import sys
 
-from handout.cli import main
+try:
+    from handout.cli import main
+except ModuleNotFoundError as error:  # a Python without the toolchain's libraries (not .venv/bin/python)
+    from handout.environment import is_ours, missing_module
+
+    if is_ours(error):
+        raise
+    print(f"error: {missing_module(error.name)}", file=sys.stderr)
+    sys.exit(2)
 
 if __name__ == "__main__":
     sys.exit(main())

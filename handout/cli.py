@@ -11,6 +11,7 @@ from pathlib import Path
 from .config import source_date_epoch
 from .editions import EDITIONS, PAPERS
 from .targets import TARGETS, unit
+from .environment import is_ours, missing_module
 from .errors import InputError
 from .outfolder import filesystem_error
 
@@ -36,9 +37,7 @@ exit status: 0 no errors, 1 errors (warnings too with --strict), 2 bad input"""
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="publish.py", description=DESCRIPTION,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
-    top.add_argument("--project", type=Path, default=Path("."),
-                     help="project folder holding publish.toml (default: the current folder)")
-    top.add_argument("--debug", action="store_true", help="show the full trace of internal errors")
+    _common(top, default=True)
     commands = top.add_subparsers(dest="command", metavar="COMMAND")
     build = commands.add_parser("build", help="build the PDF and the EPUB (the default command)",
                                 description="Build the PDF and the EPUB into dist/.")
@@ -77,11 +76,25 @@ def parser() -> argparse.ArgumentParser:
                               "empty): publish.toml with a fresh identifier and today's review date, three short "
                               "sample chapters, references.yaml and jargon.txt. It builds at once with the "
                               "built-in theme; copy a file of the theme into layouts/ or assets/ to change it.")
+    for command in (build, check, watch, new):  # `publish.py check --project X` as well as `--project X check`
+        _common(command)
     new.add_argument("folder", type=Path, help="the new project's folder")
     new.add_argument("--title", default="Your Handout Title", help="the handout's title")
     new.add_argument("--review-months", type=int, default=12, metavar="N",
                      help="months from today's review to the next one due (default: 12)")
     return top
+
+
+PROJECT_HELP = "project folder holding publish.toml, or publish.toml itself (default: the current folder)"
+
+
+def _common(command: argparse.ArgumentParser, default: bool = False) -> None:
+    """--project and --debug, accepted before the command and after it. After it they leave the value given
+    before it (or the default) alone unless they are given there too."""
+    command.add_argument("--project", type=Path, default=Path(".") if default else argparse.SUPPRESS,
+                         help=PROJECT_HELP)
+    command.add_argument("--debug", action="store_true", default=False if default else argparse.SUPPRESS,
+                         help="show the full trace of internal errors")
 
 
 def run_new(args) -> int:
@@ -137,9 +150,10 @@ def run_build(args) -> int:
         detail = f"{output.pages} {unit(output.kind, output.edition)}"
         print(f"wrote {shown} ({detail}, {output.size / 1024:.0f} KiB)")
     print("timings:")
+    width = max([32, *(len(name) for name, _ in report.timings)])  # a clinic's id lengthens a step's name
     for name, seconds in report.timings:
-        print(f"  {name:<32} {seconds:6.2f} s")
-    print(f"  {'total':<32} {time.perf_counter() - started:6.2f} s")
+        print(f"  {name:<{width}} {seconds:6.2f} s")
+    print(f"  {'total':<{width}} {time.perf_counter() - started:6.2f} s")
     sys.stdout.flush()  # the warnings come last, after every progress line and the timings
     print_warnings(report.warnings)
     return 0
@@ -156,7 +170,10 @@ def print_warnings(warnings) -> None:
 
 
 def project_folder(path: Path) -> Path:
-    """The project folder as given, resolved; a loop of links or a name the system refuses is the user's."""
+    """The project folder as given, resolved (`path/to/publish.toml`: its folder); a loop of links or a name the
+    system refuses is the user's."""
+    if path.name == "publish.toml" and not path.is_dir():
+        path = path.parent
     try:
         resolved = path.resolve()
     except FileNotFoundError:
@@ -210,6 +227,11 @@ def main(argv: list[str] | None = None) -> int:
         if mapped is None or mapped.path is None:
             return internal_error(error, args.debug)
         print(f"error: {error_line(mapped, args.project)}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as error:  # a library missing in this Python: the wrong environment
+        if is_ours(error):
+            return internal_error(error, args.debug)
+        print(f"error: {missing_module(error.name)}", file=sys.stderr)
         return 2
     except Exception as error:  # anything else is our bug, not the user's input
         return internal_error(error, args.debug)
