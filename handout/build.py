@@ -278,7 +278,7 @@ def plan_outputs(config: Config, out_dir: Path, skip: Collection[str] = (), edit
         folder = output_folder(out_dir, clinic, len(config.clinics))
         tag = clinic.id + (":draft" if draft else "")  # a draft and a final build make different files
         for target in TARGETS.values():
-            if target.name in skip:
+            if target.name in skip or (target.enabled is not None and not target.enabled(config)):
                 continue
             for edition in (editions or config.print.editions) if target.per_edition else (page_source,):
                 # Names follow publish.toml, so `--edition a4` never writes the A4 pages under the Letter
@@ -616,6 +616,8 @@ def plan_jobs(book, plan: list[Planned], todo: list[Planned], staging: Staging, 
     def write_job(item: Planned, temporary: Path, want: bool) -> _Job:
         entry = EDITIONS[item.edition]
         cost = min(entry.cost, 1) if item.edition in waited_for else entry.cost
+        if not TARGETS[item.kind].per_edition:
+            cost = 5  # a page or a file made once per clinic: quick, after the layouts
         return _Job(item.key, f"write {label(item.kind, item.edition)}", TARGETS[item.kind].job,
                     lambda: (book, item.clinic, item.edition, str(temporary), want), item=item, file=temporary,
                     cost=cost)
@@ -626,6 +628,9 @@ def plan_jobs(book, plan: list[Planned], todo: list[Planned], staging: Staging, 
             temporary = staging.temporary(item.final)
             made_pdf[item.key] = temporary
             jobs[item.key] = write_job(item, temporary, want)
+    for item in todo:
+        if not TARGETS[item.kind].per_edition and not TARGETS[item.kind].page_list:  # needs nothing first
+            jobs[item.key] = write_job(item, staging.temporary(item.final), False)
     for item in todo:
         if not TARGETS[item.kind].page_list:
             continue
@@ -730,5 +735,5 @@ def _run(book, plan: list[Planned], todo: list[Planned], pool, staging: Staging,
                                              job.item.edition))
                 progress("done", _label(job.item, clinics))
         launch()
-    if graph.is_active():
+    if graph.is_active() or any(item.key not in jobs for item in todo):
         raise RuntimeError(f"the build's graph has jobs that never ran: {sorted(graph.get_ready())}")

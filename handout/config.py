@@ -260,6 +260,10 @@ SCHEMA: Table = Table("Config", {
     }, "The crisis box shown at the start and the end", properties={
         "shown": property(lambda self: self.show and bool(self.lines), doc="Whether the layouts print the box."),
     }),
+    "web": Table("WebSettings", {
+        "enabled": Option(bool, True, "Build the web edition: index.html beside the PDFs and the EPUB, to put at "
+                          "online_url"),
+    }, "The web edition"),
     "check": Table("CheckSettings", {
         "reading_grade_max": Option(int, 8, "Highest Flesch-Kincaid grade a chapter may read at", check=_positive),
         "section_words_max": Option(int, 300, "Most words a section may have before `check` warns",
@@ -290,7 +294,8 @@ def settings_class(table: Table, first: tuple = (), last: tuple = ()) -> type:
             fields.append((key, option.annotation, field(default=_held(option.default))))
     cls = dataclasses.make_dataclass(table.name, [*fields, *last], frozen=True, kw_only=True,
                                      namespace=dict(table.properties))
-    cls.__module__, cls.__doc__ = __name__, table.doc  # so that pickle finds it (a build's worker processes)
+    cls.__module__, cls.__doc__ = __name__, table.doc
+    globals()[table.name] = cls  # so that pickle finds it (a build's worker processes), for every table
     return cls
 
 
@@ -314,6 +319,7 @@ Accessibility = SETTINGS_CLASSES["Accessibility"]
 Limits = SETTINGS_CLASSES["Limits"]
 Crisis = SETTINGS_CLASSES["Crisis"]
 CheckSettings = SETTINGS_CLASSES["CheckSettings"]
+WebSettings = SETTINGS_CLASSES["WebSettings"]
 Config = SETTINGS_CLASSES["Config"]
 
 

@@ -28,6 +28,7 @@ class Edition:
     cost: int = 2                   # 0 starts first: the editions with the most pages
     unit: str = "pages"             # what the build's summary counts
     summary: str = ""               # one line for the README's table of outputs
+    download: str = ""              # how the web edition's list of downloads names it
 
     @property
     def stylesheet(self) -> str:
@@ -41,14 +42,18 @@ def _impose_booklet(source: Path, target: Path) -> int:
 
 
 EDITIONS: dict[str, Edition] = {edition.name: edition for edition in (
-    Edition("letter", label="Letter", paper=True, summary="US Letter pages, PDF/UA-1"),
-    Edition("a4", label="A4", paper=True, summary="A4 pages, PDF/UA-1"),
+    Edition("letter", label="Letter", paper=True, summary="US Letter pages, PDF/UA-1",
+            download="To print, on Letter paper"),
+    Edition("a4", label="A4", paper=True, summary="A4 pages, PDF/UA-1", download="To print, on A4 paper"),
     Edition("large-print", label="large print", cost=0,
-            summary="18 pt body text, for low-vision readers, on the paper of print.paper"),
+            summary="18 pt body text, for low-vision readers, on the paper of print.paper",
+            download="Large print, to print"),
     Edition("booklet", own_pages=False, post_process=_impose_booklet, post_process_step="impose booklet",
-            unit="sheet sides", summary="the paper's pages two-up on sheets twice as wide, saddle-stitch order"),
+            unit="sheet sides", summary="the paper's pages two-up on sheets twice as wide, saddle-stitch order",
+            download="Booklet, to print on both sides and fold"),
     Edition("press", own_pages=False, pdf_variant="pdf/x-4",
-            summary="for a print shop: PDF/X-4, CMYK, bleed and crop marks, on the paper of print.paper"),
+            summary="for a print shop: PDF/X-4, CMYK, bleed and crop marks, on the paper of print.paper",
+            download="For a print shop (with crop marks)"),
 )}
 
 def register(entry: Edition) -> Edition:

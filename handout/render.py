@@ -12,7 +12,7 @@ from .config import Clinic
 from .fonts import FontFile, font_face_css
 from .layouts import LAYOUTS_DIR, Layouts
 from .sandbox import check_svg_bytes
-from .targets import EPUB, PRINT, Target
+from .targets import EPUB, PRINT, WEB, Target
 
 QR_FILE = "assets/qr-code.png"  # the QR code's file in the EPUB
 
@@ -122,3 +122,35 @@ def render_epub(book: Book, clinic: Clinic, page_list: list[tuple[str, str]] = (
     font_css = font_face_css(lambda face: "../fonts/" + face.path.name)
     return tuple(pages), font_css, cover
 
+
+
+# ---- the web edition: one self-contained page --------------------------------------------------------------
+
+# What makes the shared layouts' XHTML into HTML: the XML namespaces and the EPUB's semantic attributes (the
+# ARIA roles beside them carry the same meaning for browsers).
+XHTML_ONLY = re.compile(r'\s(?:xmlns(?::\w+)?|xml:lang|epub:type)="[^"]*"')
+
+
+def render_web(book: Book, clinic: Clinic, downloads: list[dict]) -> str:
+    """The web edition for one clinic: the whole handout as one HTML page, its stylesheets, font and figures
+    embedded, so it makes no request and can be put on any host as it is. `downloads` lists the other
+    outputs beside it (file name, label, what it is)."""
+    from .web import embedded_images, web_stylesheet
+
+    layouts = Layouts(book.root, WEB, link=lambda anchor: f"#{anchor}", seconds=book.config.limits.layout_seconds)
+    context = _context(book, WEB, clinic)
+    context.update(stylesheets=(), qr_code="", downloads=downloads,
+                   web_css=Markup(web_stylesheet(book.root, WEB.stylesheets)))
+    html = layouts.render(WEB.templates[0], **context)
+    return XHTML_ONLY.sub("", embedded_images(_one_outline(html), book, clinic))
+
+
+def _one_outline(html: str) -> str:
+    """One page, one outline: the handout's title is its only level-1 heading, so in <main> each chapter's
+    title becomes level 2 and each heading under it one level lower (print and the EPUB keep a chapter per
+    level-1 heading, as a chapter starts a page or a document there)."""
+    start, end = html.find("<main", max(html.find("</head>"), 0)), html.rfind("</main>")
+    if start < 0 or end < start:
+        return html
+    shifted = re.sub(r"<(/?)h([1-5])\b", lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}", html[start:end])
+    return html[:start] + shifted + html[end:]

@@ -33,6 +33,8 @@ class Target:
     help: str = ""                # the --no-<name> flag's help
     summary: str = ""             # one line for the README's table of outputs
     job: Callable | None = None   # (book, clinic, edition, file, page starts) -> (count, page starts, seconds)
+    stem: str = ""                # its file's name before the extension ("": publish.toml's output_name)
+    enabled: Callable | None = None  # (config) -> whether publish.toml asks for it ("None": always)
 
     def reads(self, path: str) -> bool:
         return any(path == own or (own.endswith("/") and path.startswith(own)) for own in self.own_inputs)
@@ -62,6 +64,16 @@ def _epub_job(book, clinic, edition: str, target: str, starts):
     return write_epub(book, clinic, Path(target), starts), None, time.perf_counter() - start
 
 
+def _web_job(book, clinic, edition: str, target: str, starts):
+    from .render import render_web
+    from .web import downloads
+
+    start = time.perf_counter()
+    html = render_web(book, clinic, downloads(book.config, "-draft" if book.draft else ""))
+    Path(target).write_bytes(html.encode("utf-8"))
+    return 1, None, time.perf_counter() - start
+
+
 def post_process_job(edition: str, source: str, target: str):
     """Make a post-processed edition (the booklet) from the paper edition's PDF."""
     start = time.perf_counter()
@@ -84,10 +96,16 @@ TARGETS: dict[str, Target] = {target.name: target for target in (
            per_edition=False, own_inputs=("assets/css/epub.css", "layouts/epub/"), capabilities={"paged": False},
            page_list=True, unit="documents", help="skip the EPUB", job=_epub_job,
            summary="EPUB 3, with a page list mapping the first edition's printed pages"),
+    Target("web", "web page", "web", ("web/index.html",), ("assets/css/base.css", "assets/css/web.css"), ".html",
+           per_edition=False, own_inputs=("assets/css/web.css", "layouts/web/"), capabilities={"paged": False},
+           unit="page", help="skip the web edition", job=_web_job, stem="index",
+           enabled=lambda config: config.web.enabled,
+           summary="the online copy: one accessible page, everything embedded, linking to the files beside it"),
 )}
 
 PRINT = TARGETS["pdf"]
 EPUB = TARGETS["epub"]
+WEB = TARGETS["web"]
 
 
 def target(name: str) -> Target:
@@ -107,7 +125,8 @@ def output_file(target_name: str, output_name: str, edition: str, listed: tuple[
     `<name>-<edition>.pdf`; a target made once per clinic is `<name>.<extension>`. `suffix` (`-draft`) goes
     before the extension."""
     entry = TARGETS[target_name]
-    stem = output_name if not entry.per_edition or edition == listed[0] else f"{output_name}-{edition}"
+    stem = entry.stem or output_name
+    stem = stem if not entry.per_edition or edition == listed[0] else f"{stem}-{edition}"
     return f"{stem}{suffix}{entry.extension}"
 
 
@@ -121,7 +140,8 @@ def outputs_table(output_name: str = "<output_name>") -> str:
     rows = ["| Output | File in dist/ | What it is |", "| --- | --- | --- |"]
     for entry in TARGETS.values():
         if not entry.per_edition:
-            rows.append(f"| {entry.label} | `{output_file(entry.name, output_name, '', ('',))}` | {entry.summary} |")
+            rows.append(f"| {entry.label[0].upper()}{entry.label[1:]} | `{output_file(entry.name, output_name, '', ('',))}` "
+                        f"| {entry.summary} |")
             continue
         for name, edition in editions.EDITIONS.items():
             rows.append(f"| {entry.label} `{name}` | `{output_file(entry.name, output_name, name, ('',))}` "

@@ -21,7 +21,9 @@ from urllib.parse import unquote, urlsplit
 from .errors import InputError
 from .fonts import FONT_DIR
 from .sandbox import Sandbox
-from .targets import PRINT, TARGETS
+from .targets import PRINT, TARGETS, WEB
+
+WEB_PAGE = WEB.stem + WEB.extension  # the web edition's page in a clinic's folder of the outputs
 
 RELOAD_SCRIPT = """<script>
 (function () {
@@ -58,14 +60,19 @@ class Preview:
             self.error = error
             self.version += 1
 
-    def page(self) -> str:
+    def page(self, web_page: str | None = None) -> str:
+        """The print preview, or with `web_page` the web edition as built: either with the banner, the last
+        error and the script that reloads it after each build."""
         with self.lock:
             banner = (f'<div id="preview-banner" style="{BANNER_STYLE}">Live preview (build {self.version}) · '
-                      f'<a style="color:#fff" href="/dist/{html.escape(self.pdf_name)}">latest PDF</a></div>')
+                      f'<a style="color:#fff" href="/dist/{html.escape(self.pdf_name)}">latest PDF</a> · '
+                      f'<a style="color:#fff" href="{"/" if web_page else "/web/"}">'
+                      f'{"print preview" if web_page else "web edition"}</a></div>')
             error = (f'<pre id="preview-error" style="{ERROR_STYLE}">Build failed: {html.escape(self.error)}\n'
                      "The preview and dist/ still show the last good build.</pre>" if self.error else "")
-            body_at = self.html.find(">", self.html.find("<body")) + 1
-            return (self.html[:body_at] + banner + error + self.html[body_at:]).replace(
+            shown = self.html if web_page is None else web_page
+            body_at = shown.find(">", shown.find("<body")) + 1
+            return (shown[:body_at] + banner + error + shown[body_at:]).replace(
                 "</body>", RELOAD_SCRIPT % self.version + "</body>")
 
 
@@ -85,6 +92,14 @@ def _handler(preview: Preview, root: Path, out_dir: Path):
                 return self._file(FONT_DIR / Path(path).name, FONT_DIR)
             if path.startswith("/dist/"):
                 return self._file(out_dir / path.removeprefix("/dist/"), out_dir)
+            if path.startswith("/web/"):  # the web edition as built, and the files beside it that it links to
+                folder = (out_dir / preview.pdf_name).parent
+                name = path.removeprefix("/web/") or WEB_PAGE
+                page = folder / name
+                if name == WEB_PAGE and page.is_file():
+                    return self._send(preview.page(page.read_text(encoding="utf-8")).encode(),
+                                      "text/html; charset=utf-8")
+                return self._file(page, out_dir)
             return self._file(root / path.lstrip("/"), root, sandbox)
 
         def _file(self, file: Path, base: Path, check: Sandbox | None = None):
@@ -191,7 +206,7 @@ def watch(root: Path, out_dir: Path | None = None, host: str = "127.0.0.1", port
         made = ", ".join(output.path.name for output in report.outputs) or "nothing changed"
         log(f"{reason}: {made} ({time.perf_counter() - started:.2f} s)")
 
-    log(f"preview: {address}  (Ctrl-C to stop)")
+    log(f"preview: {address}  (the web edition: {address}web/; Ctrl-C to stop)")
     rebuild("first build")
     try:
         for changes in watchfiles.watch(root, watch_filter=_ignored(root, out_dir), stop_event=stop,

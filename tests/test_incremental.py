@@ -13,7 +13,7 @@ from conftest import REPO, TEST_EPOCH, run_publish, snapshot
 
 NAMES = {"letter": "ketamine-handout.pdf", "a4": "ketamine-handout-a4.pdf",
          "large-print": "ketamine-handout-large-print.pdf", "booklet": "ketamine-handout-booklet.pdf",
-         "epub": "ketamine-handout.epub"}
+         "epub": "ketamine-handout.epub", "web": "index.html"}
 
 
 @pytest.fixture
@@ -37,10 +37,10 @@ def test_an_unchanged_rebuild_renders_nothing_and_keeps_the_bytes(project):
             "'handout.book' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
                             env={**os.environ, "SOURCE_DATE_EPOCH": TEST_EPOCH})
-    assert result.stdout.split() == ["0", "5", "False", "False"], result.stderr
+    assert result.stdout.split() == ["0", str(len(NAMES)), "False", "False"], result.stderr
     assert snapshot(project / "dist") == before
     cli = run_publish(project)
-    assert cli.returncode == 0 and "Everything is up to date (5 outputs)" in cli.stdout
+    assert cli.returncode == 0 and f"Everything is up to date ({len(NAMES)} outputs)" in cli.stdout
 
 
 def test_editing_one_chapter_rebuilds_every_output(project):
@@ -84,6 +84,15 @@ def test_an_epub_stylesheet_change_rebuilds_only_the_epub(project):
     assert result.returncode == 0, result.stderr
     assert rebuilt(result) == {"epub"}
     assert "lay out" not in result.stdout  # the printed pages' first words came from the cache
+
+
+def test_a_web_stylesheet_change_rebuilds_only_the_web_edition(project):
+    css = project / "assets" / "css" / "web.css"
+    css.write_text(css.read_text() + "\n.summary { font-style: normal; }\n")
+    result = run_publish(project)
+    assert result.returncode == 0, result.stderr
+    assert rebuilt(result) == {"web"}
+    assert "lay out" not in result.stdout
 
 
 def test_an_edition_stylesheet_change_rebuilds_only_that_edition(project):
@@ -131,7 +140,7 @@ def re_search(pattern, text):
 def test_the_build_state_lives_in_the_git_ignored_cache(project):
     signature, payload = (project / ".cache" / "build.json").read_text().split("\n", 1)  # signed JSON
     state = json.loads(payload)
-    assert len([path for path in state["outputs"] if path.startswith(str(project))]) == 5
+    assert len([path for path in state["outputs"] if path.startswith(str(project))]) == len(NAMES)
     assert ".cache/" in (REPO / ".gitignore").read_text().split()
 
 

@@ -28,7 +28,7 @@ def test_a_css_only_edition_is_one_entry_and_a_stylesheet(tmp_path, monkeypatch)
     _editions(project, '["letter", "tabloid"]')
     monkeypatch.setitem(editions.EDITIONS, "tabloid", Edition("tabloid", label="tabloid"))
 
-    report = build(project, jobs=1, skip={"epub"})
+    report = build(project, jobs=1, skip={"epub", "web"})
 
     made = {output.path.name: output for output in report.outputs}
     assert set(made) == {"ketamine-handout.pdf", "ketamine-handout-tabloid.pdf"}
@@ -86,8 +86,8 @@ def test_every_target_has_a_flag_and_the_plan_follows_the_registry(tmp_path):
     assert [(item.kind, item.final.name) for item in plan] == [
         *(("pdf", targets.output_file("pdf", config.output_name, edition, config.print.editions))
           for edition in config.print.editions),
-        ("epub", "ketamine-handout.epub")]
-    assert [item.kind for item in plan_outputs(config, project / "dist", skip={"pdf"})] == ["epub"]
+        ("epub", "ketamine-handout.epub"), ("web", "index.html")]
+    assert [item.kind for item in plan_outputs(config, project / "dist", skip={"pdf"})] == ["epub", "web"]
     # Each output's key names its clinic, language, target and edition: the scheduler's graph is keyed so.
     assert {item.key.target for item in plan} == set(targets.TARGETS)
     assert all(item.key.language == config.language for item in plan)

@@ -84,7 +84,7 @@ def test_preview_reloads_after_a_save_and_survives_a_broken_edit(project):
             page = browser.new_page()
             page.goto(watcher.url)
             assert page.locator("h1.chapter-title", has_text="The steps to follow").count() == 1
-            assert page.locator("#preview-banner a").get_attribute("href") == "/dist/ketamine-handout.pdf"
+            assert page.locator("#preview-banner a").first.get_attribute("href") == "/dist/ketamine-handout.pdf"
             page.evaluate("window.beforeReload = true")
 
             # A save: the page reloads by itself and shows the new text.

@@ -2,7 +2,6 @@
 text, and the hardest sentences of a chapter over the limit."""
 from __future__ import annotations
 
-from ..readability import measure, plain_text_from_html
 from .findings import Finding
 from .registry import rule
 from .source import chapter_path, locate
@@ -15,6 +14,8 @@ from .source import chapter_path, locate
 def check_reading_level(book, today) -> list[Finding]:
     """Flesch-Kincaid grade of each chapter's rendered text (SMOG and Coleman-Liau beside it); over the
     limit is an error, and the chapter's hardest sentences are listed at their lines."""
+    from ..readability import measure, plain_text_from_html  # costly import: only when chapters are read
+
     limit = book.config.check.reading_grade_max
     found = []
     for chapter in book.chapters:

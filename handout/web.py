@@ -1,0 +1,116 @@
+"""What the web edition embeds: its stylesheets with the font as WOFF2 data, its figures (SVG drawn inline, so
+their labels use the page's font; other images as data: URLs), the clinic's logo; and its list of downloads.
+
+Everything is read through the sandbox (project files, or the built-in theme's): the page makes no request
+of its own, so it works from any static host, from a file on a phone, and with JavaScript off.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import mimetypes
+import re
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote
+
+from .editions import EDITIONS, page_label
+from .epub_images import inline_svg_figures
+from .errors import InputError, SandboxError
+from .fonts import FontFile, font_face_css, font_files
+from .sandbox import Sandbox, check_epub_stylesheet, check_svg_bytes, css_references
+from .targets import EPUB, PRINT, output_file
+from .theme import find
+
+IMAGE_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")')
+
+
+def data_url(data: bytes, media_type: str) -> str:
+    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+@lru_cache(maxsize=None)
+def _woff2(path: Path) -> bytes:
+    """A face of the font as WOFF2 (about half the TrueType's size), the same bytes every time."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(path), recalcTimestamp=False)
+    font.flavor = "woff2"
+    out = io.BytesIO()
+    font.save(out, reorderTables=True)
+    return out.getvalue()
+
+
+def _font_url(face: FontFile) -> str:
+    return data_url(_woff2(face.path), "font/woff2")
+
+
+def web_stylesheet(root: Path, sheets: tuple[str, ...]) -> str:
+    """The page's one stylesheet: the font's faces, then each of `sheets` (the project's file, else the
+    theme's), checked as the EPUB's are, with each `url()` to a project file embedded as a data: URL."""
+    parts = [font_face_css(_font_url).replace('format("truetype")', 'format("woff2")')]
+    sandbox = Sandbox(root)
+    for sheet in sheets:
+        path = find(root, sheet)
+        text = check_epub_stylesheet(path, root)
+        for kind, url, line in css_references(text):
+            written = url.strip()
+            if written.startswith("#") or written.lower().startswith("data:"):
+                continue
+            target = (path.parent / unquote(written.split("#", 1)[0])).resolve()
+            if not sandbox.allows(target):
+                raise SandboxError(f"refused: url({written}) is outside the project", path, line, written)
+            media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+            data = sandbox.read_bytes(target)
+            if media_type == "image/svg+xml":
+                check_svg_bytes(data, target)
+            text = text.replace(url, data_url(data, media_type))
+        parts.append(f"/* {sheet} */\n{text}")
+    # Closing a <style> element early is the only way CSS text could break out of it.
+    css = "\n".join(parts)
+    if re.search(r"</style", css, re.I):
+        raise InputError("a web stylesheet holds '</style': remove it", root / sheets[-1])
+    return css
+
+
+def embedded_images(html: str, book, clinic) -> str:
+    """The page with its figures' SVG drawn inline and every other image (a PNG figure, the logo) as a data:
+    URL. Every file was checked when the book was read; it is checked again here, as the EPUB does."""
+    sandbox = Sandbox(book.root)
+    files = {image.src: image.path for image in book.images if image.path is not None}
+    if clinic.logo:
+        files[clinic.logo] = book.root / clinic.logo
+    for src, path in files.items():
+        if not sandbox.allows(path):
+            raise InputError(f"refused to embed '{path}' in the web edition: it is outside the project", path)
+    svg = {src: path for src, path in files.items() if path.suffix.lower() == ".svg"}
+    html = inline_svg_figures(html.encode("utf-8"), svg, "figure").decode("utf-8")
+
+    def embed(match: re.Match) -> str:
+        src = match.group(2).replace("&amp;", "&")
+        path = files.get(src)
+        if path is None:
+            return match.group(0)
+        data = sandbox.read_bytes(path)
+        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if media_type == "image/svg+xml":
+            check_svg_bytes(data, path)
+        return match.group(1) + data_url(data, media_type) + match.group(3)
+
+    return IMAGE_SRC.sub(embed, html)
+
+
+def downloads(config, suffix: str = "") -> list[dict]:
+    """The other outputs the page offers, as publish.toml lists them (they are built beside the page, in the
+    same folder): each print edition, then the EPUB."""
+    listed = config.print.editions
+    files = []
+    for name in listed:
+        edition = EDITIONS[name]
+        files.append({"href": output_file(PRINT.name, config.output_name, name, listed, suffix),
+                      "label": edition.download or f"PDF, {page_label(name, config.print.paper)} pages",
+                      "kind": "PDF"})
+    files.append({"href": output_file(EPUB.name, config.output_name, listed[0], listed, suffix),
+                  "label": "E-book, for an e-reader or a reading app", "kind": "EPUB"})
+    return files
+
