@@ -529,7 +529,7 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
         with report.step("read chapters"):
             book = load_book(config)
         with report.step("check"):
-            refused = gate(run_checks(book, today), draft)  # error-level findings stop here unless a draft
+            refused = gate(run_checks(book, today, layout=False), draft)  # error-level findings stop here unless a draft
         report.warnings = (*book.warnings, *refused)
         if draft:
             book = replace(book, draft=True)

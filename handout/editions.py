@@ -29,6 +29,12 @@ class Edition:
     unit: str = "pages"             # what the build's summary counts
     summary: str = ""               # one line for the README's table of outputs
     download: str = ""              # how the web edition's list of downloads names it
+    # What it holds: its top layout (the whole handout, or the desk sheet's marked parts: handout/sheet.py),
+    # the pages it may take at most (0: any; more is an error naming the marked parts) and the editions whose
+    # stylesheets it adds before its own (the large-print sheet: large print's).
+    layout: str = "print.html"
+    max_pages: int = 0
+    layers: tuple[str, ...] = ()
 
     @property
     def stylesheet(self) -> str:
@@ -54,6 +60,12 @@ EDITIONS: dict[str, Edition] = {edition.name: edition for edition in (
     Edition("press", own_pages=False, pdf_variant="pdf/x-4",
             summary="for a print shop: PDF/X-4, CMYK, bleed and crop marks, on the paper of print.paper",
             download="For a print shop (with crop marks)"),
+    Edition("sheet", cost=3, layout="sheet.html", max_pages=2,
+            summary="the desk sheet: the parts marked {sheet}, on one sheet (2 pages) of the paper of print.paper",
+            download="One-sheet summary, to print on both sides"),
+    Edition("large-print-sheet", cost=3, layout="sheet.html", max_pages=4, layers=("large-print", "sheet"),
+            summary="the desk sheet at 18 pt, on two sheets (4 pages) at most",
+            download="One-sheet summary in large print"),
 )}
 
 def register(entry: Edition) -> Edition:
@@ -78,7 +90,8 @@ def stylesheets(name: str, paper: str) -> tuple[str, ...]:
     entry = EDITIONS[name]
     if entry.post_process is not None:
         return stylesheets(paper, paper)
-    return (*(() if entry.paper else (EDITIONS[paper].stylesheet,)), entry.stylesheet)
+    return (*(() if entry.paper else (EDITIONS[paper].stylesheet,)),
+            *(EDITIONS[layer].stylesheet for layer in entry.layers), entry.stylesheet)
 
 
 def pages_of(name: str, paper: str) -> str:

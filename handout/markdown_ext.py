@@ -10,6 +10,7 @@ their code; book.py turns them into `file:line` errors (or, collecting, into Dia
 from __future__ import annotations
 
 import html
+import os
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 from .mdguard import MAX_CHILDREN, MAX_ELEMENTS, MAX_TREE_DEPTH
+from .pasted import ForeignMarkdown
 from .tablewidth import table_id
 from .theme import find
 from .weburl import EXTERNAL_SCHEMES, WEB_SCHEMES, split
@@ -75,6 +77,10 @@ class ChapterState:
     role: str = "chapter"
     elements: int = 0  # block elements so far, over all the chapter's Markdown parts
     tables: int = 0
+    sheet_parts: int = 0         # parts marked for the desk sheet so far (handout/sheet.py)
+    sheet_section: tuple[int, int] | None = None  # (part, heading level) of a marked section still open
+    sheet_key_points: bool = False  # `sheet: true` in the front matter: its key-points boxes are marked
+    sheet: list = field(default_factory=list)     # the marked parts' blocks, in order (book.py)
     _seen: set[str] = field(default_factory=set, repr=False)
     _synced: int = field(default=0, repr=False)
     _counters: dict[str, int] = field(default_factory=dict, repr=False)
@@ -132,6 +138,7 @@ class ChapterTreeprocessor(Treeprocessor):
         self.state = state
 
     def run(self, root):
+        self._sheet_marks(root)
         self._figures(root)
         self._hug_citations(root)
         for element in root.iter():
@@ -159,6 +166,40 @@ class ChapterTreeprocessor(Treeprocessor):
                 self.state.glossary_terms.append((term, element.get("id")))
             elif element.tag == "dd" and self.state.role == "glossary":
                 element.set("epub:type", "glossdef")
+
+    def _sheet_marks(self, root):
+        """Parts marked for the desk sheet (handout/sheet.py) get a `data-sheet="<part>"` attribute, which the
+        loader takes out again: a `{sheet}` paragraph marks the element before it (and goes), a heading with
+        `{sheet}` its section, up to the next heading of the same or a higher level (in later runs too)."""
+        state = self.state
+        previous = None
+        for child in list(root):
+            if child.tag == "p" and not len(child) and (child.text or "").strip() == "{sheet}":
+                root.remove(child)
+                if previous is None:
+                    state.problems.append(Problem("'{sheet}' marks the table, list or paragraph right before it, "
+                                                  "and there is none: put it on its own line after a blank line, "
+                                                  "right after what goes on the sheet", "{sheet}", code="sheet.mark"))
+                elif previous.get("data-sheet") is None:
+                    state.sheet_parts += 1
+                    previous.set("data-sheet", str(state.sheet_parts))
+                continue
+            level = int(child.tag[1]) if re.fullmatch(r"h[1-6]", child.tag) else 0
+            if state.sheet_section and level and level <= state.sheet_section[1]:
+                state.sheet_section = None
+            # `{sheet}` right under a list's last line lands on that item: it marks the whole list.
+            marked = [element for element in child.iter() if "sheet" in element.attrib]  # attr_list: value None
+            for element in marked:
+                del element.attrib["sheet"]
+            if marked and not state.sheet_section:
+                state.sheet_parts += 1
+                if level:
+                    state.sheet_section = (state.sheet_parts, level)
+                else:
+                    child.set("data-sheet", str(state.sheet_parts))
+            if state.sheet_section:
+                child.set("data-sheet", str(state.sheet_section[0]))
+            previous = child
 
     def _text(self, element) -> str:
         """Plain text of an element, with Markdown's placeholders (smart quotes, entities) put back."""
@@ -194,7 +235,8 @@ class ChapterTreeprocessor(Treeprocessor):
             name = Path(unquote(parts.path)).name
             match = CHAPTER_FILE.match(name)
             if not match:
-                self.state.problems.append(Problem(f"link '{href}' does not point to a chapter (NN-slug.md)", href,
+                self.state.problems.append(Problem(f"link '{href}' does not point to a chapter (NN-slug.md)"
+                                                   f"{_web_address_advice(href)}", href,
                                                    code="links.not-a-chapter"))
                 return
             slug = match.group(2)
@@ -231,10 +273,23 @@ class ChapterTreeprocessor(Treeprocessor):
         if not resolved.exists() and not (root / relative).is_symlink():
             resolved = find(root, relative)  # a figure of the built-in theme, which the project does not override
         if not resolved.is_file():
-            self.state.problems.append(Problem(f"image '{src}' not found", src, code="images.missing"))
+            self.state.problems.append(Problem(f"image '{src}' not found{self._image_path_advice(parts.path)}", src,
+                                               code="images.missing"))
             return
         element.set("src", relative)
         self.state.images.append(Image(relative, alt, caption, resolved))
+
+    def _image_path_advice(self, path: str) -> str:
+        """When an image path names a file of the project but is written from the project's folder rather than
+        from the chapter's (`assets/x.png` in chapters/01-a.md): the path to write."""
+        root = self.state.root.resolve()
+        meant = (root / unquote(path)).resolve()
+        if not meant.is_relative_to(root):
+            return ""
+        if not meant.is_file() and not find(root, meant.relative_to(root).as_posix()).is_file():  # nor the theme's
+            return ""
+        written = Path(os.path.relpath(meant, self.state.chapter_path.parent.resolve())).as_posix()
+        return f": image paths are relative to the chapter's file, so write '{written}'"
 
     def _figures(self, root):
         """A paragraph holding only an image with a title becomes a figure with a caption."""
@@ -322,10 +377,23 @@ class ChapterExtension(Extension):
         md.treeprocessors.register(ShapeTreeprocessor(md, self.state), "shape", 25)  # before "inline" (20)
 
 
+# A web address written without its scheme: `www.nhs.uk/sleep`, `nhs.uk`, `cdc.gov/sleep/index.html`.
+_BARE_WEB_ADDRESS = re.compile(r"(?:www\.)?(?:[A-Za-z0-9-]+\.)+(?:com|org|net|gov|edu|uk|ca|au|nz|ie|int|info|health|"
+                               r"nhs|us|eu|de|fr|[a-z]{2})(?:[/?#].*)?", re.IGNORECASE)
+
+
+def _web_address_advice(href: str) -> str:
+    """Beside a link that is no chapter: when it looks like a web address without https://, what to write."""
+    if href.lower().endswith(".md") or not _BARE_WEB_ADDRESS.fullmatch(href):
+        return ""
+    return f": for a web address, write it with https:// in front: [...](https://{href})"
+
+
 def new_markdown(state: ChapterState) -> markdown.Markdown:
     """A Markdown converter configured with the chapter dialect."""
     return markdown.Markdown(
         output_format="xhtml",
-        extensions=["tables", "attr_list", "def_list", "toc", "sane_lists", "smarty", ChapterExtension(state)],
+        extensions=["tables", "attr_list", "def_list", "toc", "sane_lists", "smarty", ChapterExtension(state),
+                    ForeignMarkdown(state)],
         extension_configs={"smarty": {"substitutions": SMARTY}, "toc": {"permalink": False}},
     )

@@ -53,16 +53,20 @@ def qr_svg_data_url(url: str) -> str:
 
 def render_print(book: Book, clinic: Clinic, edition: str = "letter") -> str:
     """The whole handout as one HTML document for WeasyPrint, for one clinic and edition."""
-    layouts = Layouts(book.root, PRINT, link=lambda anchor: f"#{anchor}",
-                      seconds=book.config.limits.layout_seconds)
+    entry = editions.edition(edition)
+    link, extra = (lambda anchor: f"#{anchor}"), {}
+    if entry.layout != "print.html":  # the desk sheet: its marked parts (handout/sheet.py)
+        from .sheet import layout_context
+        link, extra = layout_context(book)
+    layouts = Layouts(book.root, PRINT, link=link, seconds=book.config.limits.layout_seconds)
     font_css = font_face_css(lambda face: face.path.as_uri())
-    context = _context(book, PRINT, clinic)
+    context = {**_context(book, PRINT, clinic), **extra}
     # An edition without a page size of its own is on the configured paper (editions.py).
     context["stylesheets"] = (*PRINT.stylesheets, *editions.stylesheets(edition, book.config.print.paper),
                               *((SAMPLE_STYLESHEET,) if book.config.sample else ()),
                               *((DRAFT_STYLESHEET,) if book.draft else ()))
     show_toc = len(book.chapters) > book.config.print.toc_min_chapters
-    return layouts.render("print.html", font_css=Markup(font_css), edition=edition, show_toc=show_toc, **context)
+    return layouts.render(entry.layout, font_css=Markup(font_css), edition=edition, show_toc=show_toc, **context)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,12 @@ def _pdf_job(book, clinic, edition: str, target: str, want_starts: bool):
     start = time.perf_counter()
     document = RenderedPdf(render_print(book, clinic, edition), book.root, book.config.limits.render_seconds,
                            f"laying out the {edition} edition", editions.edition(edition).pdf_variant)
+    if editions.edition(edition).max_pages:  # the desk sheet: its marked parts must fit (handout/sheet.py)
+        from .sheet import fit_problem
+
+        problem = fit_problem(book, editions.edition(edition), document.document)
+        if problem is not None:
+            raise problem
     starts = document.page_starts() if want_starts else None
     if starts is not None and STARTS_CHANNEL is not None:
         # Hand the page starts over now, so the EPUB is packed while this PDF is still being written.

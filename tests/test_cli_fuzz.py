@@ -25,7 +25,7 @@ def places(tmp_path_factory):
     scratch = tmp_path_factory.mktemp("fuzz")
     good = make_project(scratch / "good")
     toml = good / "publish.toml"
-    toml.write_text(toml.read_text().replace('editions = ["letter", "a4", "large-print", "booklet"]',
+    toml.write_text(toml.read_text().replace('editions = ["letter", "a4", "large-print", "booklet", "sheet", "large-print-sheet"]',
                                              'editions = ["letter"]'))
     environment = {**os.environ, "SOURCE_DATE_EPOCH": TEST_EPOCH}
     built = subprocess.run([sys.executable, str(REPO / "publish.py"), "--project", str(good)], cwd=scratch,

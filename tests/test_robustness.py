@@ -199,7 +199,7 @@ def test_generated_chapters_build_or_fail_cleanly(base_project, tmp_path_factory
     project = tmp_path_factory.mktemp("case")
     shutil.copytree(base_project, project, dirs_exist_ok=True)
     toml = project / "publish.toml"
-    toml.write_text(toml.read_text().replace('editions = ["letter", "a4", "large-print", "booklet"]',
+    toml.write_text(toml.read_text().replace('editions = ["letter", "a4", "large-print", "booklet", "sheet", "large-print-sheet"]',
                                              'editions = ["letter"]'))
     (project / "chapters" / "05-generated.md").write_text(_front_matter(front) + "\n\n".join(blocks) + "\n")
     result = run_publish(project)

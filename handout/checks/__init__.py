@@ -12,13 +12,13 @@ references.yaml's lines, its jargon list).
 - `project`: running the rules over a Book or a project (the loader's problems, all of them, as findings);
 - `report`: the text and JSON reports;
 - one module per rule, in report order: input, reading_level, jargon, numbers, citations, structure, links,
-  images, review, placeholders.
+  images, review, placeholders, sheet.
 """
 from __future__ import annotations
 
 # The rules register themselves in this order, the order of the README's table and of the JSON's list.
 from . import (input, reading_level, jargon, numbers, citations, structure, links, images, review,  # noqa: F401
-               placeholders)
+               placeholders, sheet)
 from .findings import ChecksFailed, Finding, counts, exit_status, gate, sort_findings, strict
 from .project import FINDING_CODES, CheckRun, check_date, check_project, run_checks, unloaded_run
 from .registry import REGISTRY, Rule, rule, rule_table

@@ -28,10 +28,13 @@ def check_date() -> dt.date:
     return moment.date() if moment else dt.date.today()
 
 
-def run_checks(book, today: dt.date) -> list[Finding]:
-    """Every rule over a loaded book, as publish.toml's `[check.rules]` wants it, in report order."""
+def run_checks(book, today: dt.date, layout: bool = True) -> list[Finding]:
+    """Every rule over a loaded book, as publish.toml's `[check.rules]` wants it, in report order; without
+    `layout`, not the rules that lay out a print edition (the build's gate: the build lays them out itself)."""
     findings: list[Finding] = []
     for entry in REGISTRY.values():
+        if entry.layout and not layout:
+            continue
         findings.extend(applied(entry.name, entry.function(book, today), book.config))
     return sort_findings(findings, book)
 

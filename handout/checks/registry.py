@@ -25,6 +25,7 @@ class Rule:
     doc: str
     settings: tuple[str, ...]
     function: Callable
+    layout: bool = False   # it lays out a print edition (slow): the build's gate skips it (it lays them out itself)
 
     @property
     def level(self) -> str:
@@ -43,7 +44,7 @@ class Rule:
 REGISTRY: dict[str, Rule] = {}
 
 
-def rule(name: str, *, levels: tuple[str, ...], doc: str, settings: tuple[str, ...] = ()):
+def rule(name: str, *, levels: tuple[str, ...], doc: str, settings: tuple[str, ...] = (), layout: bool = False):
     """Register a rule function `(book, today) -> list[Finding]` under `name` (in report order)."""
     if name in REGISTRY:
         raise ValueError(f"rule {name!r} is registered twice")
@@ -52,7 +53,7 @@ def rule(name: str, *, levels: tuple[str, ...], doc: str, settings: tuple[str, .
         raise ValueError(f"rule {name!r}: unknown levels or settings {unknown}")
 
     def register(function: Callable) -> Callable:
-        REGISTRY[name] = Rule(name, tuple(levels), " ".join(doc.split()), tuple(settings), function)
+        REGISTRY[name] = Rule(name, tuple(levels), " ".join(doc.split()), tuple(settings), function, layout)
         return function
 
     return register
