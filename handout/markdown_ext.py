@@ -10,7 +10,6 @@ their code; book.py turns them into `file:line` errors (or, collecting, into Dia
 from __future__ import annotations
 
 import html
-import os
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -25,7 +24,6 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 from .mdguard import MAX_CHILDREN, MAX_ELEMENTS, MAX_TREE_DEPTH
-from .pasted import ForeignMarkdown
 from .tablewidth import table_id
 from .theme import find
 from .weburl import EXTERNAL_SCHEMES, WEB_SCHEMES, split
@@ -77,12 +75,12 @@ class ChapterState:
     role: str = "chapter"
     elements: int = 0  # block elements so far, over all the chapter's Markdown parts
     tables: int = 0
+    _seen: set[str] = field(default_factory=set, repr=False)
+    _synced: int = field(default=0, repr=False)
     sheet_parts: int = 0         # parts marked for the desk sheet so far (handout/sheet.py)
     sheet_section: tuple[int, int] | None = None  # (part, heading level) of a marked section still open
     sheet_key_points: bool = False  # `sheet: true` in the front matter: its key-points boxes are marked
     sheet: list = field(default_factory=list)     # the marked parts' blocks, in order (book.py)
-    _seen: set[str] = field(default_factory=set, repr=False)
-    _synced: int = field(default=0, repr=False)
     _counters: dict[str, int] = field(default_factory=dict, repr=False)
 
     def anchor(self, local: str) -> str:
@@ -138,9 +136,9 @@ class ChapterTreeprocessor(Treeprocessor):
         self.state = state
 
     def run(self, root):
-        self._sheet_marks(root)
         self._figures(root)
         self._hug_citations(root)
+        self._sheet_marks(root)
         for element in root.iter():
             self._ids(element)
             if element.tag == "a" and "href" in element.attrib and "noteref" not in element.get("class", ""):
@@ -167,6 +165,8 @@ class ChapterTreeprocessor(Treeprocessor):
             elif element.tag == "dd" and self.state.role == "glossary":
                 element.set("epub:type", "glossdef")
 
+    def _text(self, element) -> str:
+        """Plain text of an element, with Markdown's placeholders (smart quotes, entities) put back."""
     def _sheet_marks(self, root):
         """Parts marked for the desk sheet (handout/sheet.py) get a `data-sheet="<part>"` attribute, which the
         loader takes out again: a `{sheet}` paragraph marks the element before it (and goes), a heading with
@@ -201,8 +201,6 @@ class ChapterTreeprocessor(Treeprocessor):
                 child.set("data-sheet", str(state.sheet_section[0]))
             previous = child
 
-    def _text(self, element) -> str:
-        """Plain text of an element, with Markdown's placeholders (smart quotes, entities) put back."""
         return html.unescape(strip_tags(render_inner_html(element, self.md)))
 
     def _unique(self, wanted: str) -> str:
@@ -235,8 +233,7 @@ class ChapterTreeprocessor(Treeprocessor):
             name = Path(unquote(parts.path)).name
             match = CHAPTER_FILE.match(name)
             if not match:
-                self.state.problems.append(Problem(f"link '{href}' does not point to a chapter (NN-slug.md)"
-                                                   f"{_web_address_advice(href)}", href,
+                self.state.problems.append(Problem(f"link '{href}' does not point to a chapter (NN-slug.md)", href,
                                                    code="links.not-a-chapter"))
                 return
             slug = match.group(2)
@@ -273,23 +270,10 @@ class ChapterTreeprocessor(Treeprocessor):
         if not resolved.exists() and not (root / relative).is_symlink():
             resolved = find(root, relative)  # a figure of the built-in theme, which the project does not override
         if not resolved.is_file():
-            self.state.problems.append(Problem(f"image '{src}' not found{self._image_path_advice(parts.path)}", src,
-                                               code="images.missing"))
+            self.state.problems.append(Problem(f"image '{src}' not found", src, code="images.missing"))
             return
         element.set("src", relative)
         self.state.images.append(Image(relative, alt, caption, resolved))
-
-    def _image_path_advice(self, path: str) -> str:
-        """When an image path names a file of the project but is written from the project's folder rather than
-        from the chapter's (`assets/x.png` in chapters/01-a.md): the path to write."""
-        root = self.state.root.resolve()
-        meant = (root / unquote(path)).resolve()
-        if not meant.is_relative_to(root):
-            return ""
-        if not meant.is_file() and not find(root, meant.relative_to(root).as_posix()).is_file():  # nor the theme's
-            return ""
-        written = Path(os.path.relpath(meant, self.state.chapter_path.parent.resolve())).as_posix()
-        return f": image paths are relative to the chapter's file, so write '{written}'"
 
     def _figures(self, root):
         """A paragraph holding only an image with a title becomes a figure with a caption."""
@@ -377,23 +361,10 @@ class ChapterExtension(Extension):
         md.treeprocessors.register(ShapeTreeprocessor(md, self.state), "shape", 25)  # before "inline" (20)
 
 
-# A web address written without its scheme: `www.nhs.uk/sleep`, `nhs.uk`, `cdc.gov/sleep/index.html`.
-_BARE_WEB_ADDRESS = re.compile(r"(?:www\.)?(?:[A-Za-z0-9-]+\.)+(?:com|org|net|gov|edu|uk|ca|au|nz|ie|int|info|health|"
-                               r"nhs|us|eu|de|fr|[a-z]{2})(?:[/?#].*)?", re.IGNORECASE)
-
-
-def _web_address_advice(href: str) -> str:
-    """Beside a link that is no chapter: when it looks like a web address without https://, what to write."""
-    if href.lower().endswith(".md") or not _BARE_WEB_ADDRESS.fullmatch(href):
-        return ""
-    return f": for a web address, write it with https:// in front: [...](https://{href})"
-
-
 def new_markdown(state: ChapterState) -> markdown.Markdown:
     """A Markdown converter configured with the chapter dialect."""
     return markdown.Markdown(
         output_format="xhtml",
-        extensions=["tables", "attr_list", "def_list", "toc", "sane_lists", "smarty", ChapterExtension(state),
-                    ForeignMarkdown(state)],
+        extensions=["tables", "attr_list", "def_list", "toc", "sane_lists", "smarty", ChapterExtension(state)],
         extension_configs={"smarty": {"substitutions": SMARTY}, "toc": {"permalink": False}},
     )
