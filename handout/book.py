@@ -194,12 +194,27 @@ def split_front_matter(text: str, path: Path) -> tuple[dict, str, int]:
             break
     else:
         raise InputError("front matter is not closed: add a '---' line after it", path, 1)
-    data, _ = load_yaml("\n".join(lines[1:end]), path, 2, "invalid YAML front matter")
+    try:
+        data, _ = load_yaml("\n".join(lines[1:end]), path, 2, "invalid YAML front matter")
+    except InputError as error:
+        raise _colon_advice(lines[1:end], path) or error from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise InputError("front matter must be 'key: value' lines", path, 2)
     return data, "\n".join(lines[end + 1:]), end + 2
+
+
+def _colon_advice(lines: list[str], path: Path) -> InputError | None:
+    """When front matter does not read because a value holds ': ' (`title: Sleep: what helps`), what to write."""
+    for number, line in enumerate(lines, 2):
+        match = re.match(r"([A-Za-z_][\w-]*):[ \t]+([^'\"\s\[{|>].*?:(?=[ \t]|$).*?)\s*$", line)
+        if match:
+            key, value = match.groups()
+            quoted = value.replace("\\", "\\\\").replace('"', '\\"')
+            return InputError(f"the value of '{key}' holds a colon, which YAML reads as a new key: put the value in "
+                              f"quotes, {key}: \"{quoted}\"", path, number, code="input.front-matter")
+    return None
 
 
 def _front_matter_line(text: str, key: str) -> int:
@@ -429,6 +444,21 @@ def load_references(root: Path) -> tuple[dict[str, dict], dict[str, int], Path]:
     return data, lines, path
 
 
+def references_advice(root: Path) -> str:
+    """Beside a citation with no entry, when chapters/references.yaml is missing: what was found instead."""
+    folder = root / CHAPTERS_DIR
+    if (folder / REFERENCES_FILE).exists():
+        return ""
+    found = sorted(p.name for p in folder.glob("*") if p.stem.lower() in {"references", "reference", "refs",
+                                                                            "bibliography", "sources"}
+                   and p.suffix.lower() in {".yml", ".yaml", ".json", ".bib", ".txt", ".md"} and not p.name[:1].isdigit())
+    if found:
+        instead = (f"rename it to {REFERENCES_FILE}" if found[0].lower().endswith((".yml", ".yaml"))
+                   else f"write its entries in chapters/{REFERENCES_FILE}, in YAML")
+        return f" (there is no chapters/{REFERENCES_FILE}; found chapters/{found[0]}: {instead})"
+    return f" (there is no chapters/{REFERENCES_FILE}: make it, with one entry per source, as `publish.py new` does)"
+
+
 def check_jargon_file(config: Config) -> None:
     """The jargon list must be a file of the project, not a link leading out of it. (A name outside the
     project, or a missing list, `load_jargon` reports.)"""
@@ -583,8 +613,9 @@ def load_book(config: Config, use_cache: bool = True, collect: bool = False) -> 
             if entries is None:
                 continue
             if key not in entries:
-                problems.add(InputError(f"citation '@{key}' has no entry in chapters/references.yaml", chapter.path,
-                                        line, code="citations.unknown-key"))
+                problems.add(InputError(f"citation '@{key}' has no entry in chapters/references.yaml"
+                                        f"{references_advice(root)}", chapter.path, line,
+                                        code="citations.unknown-key"))
                 continue
             if key not in order:
                 order.append(key)

@@ -10,6 +10,7 @@ their code; book.py turns them into `file:line` errors (or, collecting, into Dia
 from __future__ import annotations
 
 import html
+import os
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -233,7 +234,8 @@ class ChapterTreeprocessor(Treeprocessor):
             name = Path(unquote(parts.path)).name
             match = CHAPTER_FILE.match(name)
             if not match:
-                self.state.problems.append(Problem(f"link '{href}' does not point to a chapter (NN-slug.md)", href,
+                self.state.problems.append(Problem(f"link '{href}' does not point to a chapter (NN-slug.md)"
+                                                   f"{_web_address_advice(href)}", href,
                                                    code="links.not-a-chapter"))
                 return
             slug = match.group(2)
@@ -270,10 +272,23 @@ class ChapterTreeprocessor(Treeprocessor):
         if not resolved.exists() and not (root / relative).is_symlink():
             resolved = find(root, relative)  # a figure of the built-in theme, which the project does not override
         if not resolved.is_file():
-            self.state.problems.append(Problem(f"image '{src}' not found", src, code="images.missing"))
+            self.state.problems.append(Problem(f"image '{src}' not found{self._image_path_advice(parts.path)}", src,
+                                               code="images.missing"))
             return
         element.set("src", relative)
         self.state.images.append(Image(relative, alt, caption, resolved))
+
+    def _image_path_advice(self, path: str) -> str:
+        """When an image path names a file of the project but is written from the project's folder rather than
+        from the chapter's (`assets/x.png` in chapters/01-a.md): the path to write."""
+        root = self.state.root.resolve()
+        meant = (root / unquote(path)).resolve()
+        if not meant.is_relative_to(root):
+            return ""
+        if not meant.is_file() and not find(root, meant.relative_to(root).as_posix()).is_file():  # nor the theme's
+            return ""
+        written = Path(os.path.relpath(meant, self.state.chapter_path.parent.resolve())).as_posix()
+        return f": image paths are relative to the chapter's file, so write '{written}'"
 
     def _figures(self, root):
         """A paragraph holding only an image with a title becomes a figure with a caption."""
@@ -359,6 +374,18 @@ class ChapterExtension(Extension):
         md.inlinePatterns.register(CitationProcessor(CITATION, md, self.state), "citation", 175)
         md.treeprocessors.register(ChapterTreeprocessor(md, self.state), "chapter", 3)
         md.treeprocessors.register(ShapeTreeprocessor(md, self.state), "shape", 25)  # before "inline" (20)
+
+
+# A web address written without its scheme: `www.nhs.uk/sleep`, `nhs.uk`, `cdc.gov/sleep/index.html`.
+_BARE_WEB_ADDRESS = re.compile(r"(?:www\.)?(?:[A-Za-z0-9-]+\.)+(?:com|org|net|gov|edu|uk|ca|au|nz|ie|int|info|health|"
+                               r"nhs|us|eu|de|fr|[a-z]{2})(?:[/?#].*)?", re.IGNORECASE)
+
+
+def _web_address_advice(href: str) -> str:
+    """Beside a link that is no chapter: when it looks like a web address without https://, what to write."""
+    if href.lower().endswith(".md") or not _BARE_WEB_ADDRESS.fullmatch(href):
+        return ""
+    return f": for a web address, write it with https:// in front: [...](https://{href})"
 
 
 def new_markdown(state: ChapterState) -> markdown.Markdown:
