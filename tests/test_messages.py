@@ -170,3 +170,65 @@ def test_a_missing_module_of_our_own_is_still_our_bug(project, capsys, monkeypat
     monkeypatch.setattr(cli, "run_check", missing)
     assert cli.main(["--project", str(project), "check"]) == 1
     assert "internal error" in capsys.readouterr().err
+
+
+# ---- chapters ----------------------------------------------------------------------------------------------
+
+def test_a_front_matter_title_with_a_colon_says_to_quote_it(project, capsys):
+    edit(project, r"^title: What to do$", "title: What to do: before and after", "chapters/02-what-to-do.md")
+    status, out, _ = check(project, capsys)
+    assert status == 2
+    assert "chapters/02-what-to-do.md:2: error: [input] the value of 'title' holds a colon, which YAML reads as a " \
+           "new key: put the value in quotes, title: \"What to do: before and after\"" in out
+
+
+@pytest.mark.parametrize("found,instead", [
+    ("references.yml", "found chapters/references.yml: rename it to references.yaml"),
+    ("references.json", "found chapters/references.json: write its entries in chapters/references.yaml, in YAML"),
+    (None, "there is no chapters/references.yaml: make it, with one entry per source"),
+])
+def test_a_references_file_under_another_name_or_none_says_which_file_is_expected(project, capsys, found, instead):
+    references = project / "chapters" / "references.yaml"
+    if found:
+        references.rename(references.with_name(found))
+    else:
+        references.unlink()
+    status, out, _ = check(project, capsys)
+    assert status == 1
+    assert "citation '@example' has no entry in chapters/references.yaml" in out and instead in out
+
+
+def test_an_image_path_written_from_the_project_folder_says_the_path_from_the_chapter(project, capsys):
+    (project / "assets").mkdir()
+    (project / "assets" / "plan.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+    chapter = project / "chapters" / "02-what-to-do.md"
+    chapter.write_text(chapter.read_text() + "\n![The plan](assets/plan.svg)\n")
+    status, out, _ = check(project, capsys)
+    assert status == 1
+    assert "error: [images] image 'assets/plan.svg' not found: image paths are relative to the chapter's file, " \
+           "so write '../assets/plan.svg'" in out
+    # The theme's figures too: the project has none of its own.
+    chapter.write_text(chapter.read_text().replace("assets/plan.svg", "assets/figures/treatment-timeline.svg"))
+    status, out, _ = check(project, capsys)
+    assert "so write '../assets/figures/treatment-timeline.svg'" in out
+    # A file that exists nowhere gets no guess.
+    chapter.write_text(chapter.read_text().replace("treatment-timeline.svg", "none.svg"))
+    status, out, _ = check(project, capsys)
+    assert "image 'assets/figures/none.svg' not found\n" in out
+
+
+@pytest.mark.parametrize("href", ["www.nhs.uk/sleep", "nhs.uk", "cdc.gov/sleep/index.html"])
+def test_a_web_link_without_https_says_to_add_it(project, capsys, href):
+    chapter = project / "chapters" / "02-what-to-do.md"
+    chapter.write_text(chapter.read_text() + f"\nRead [more about sleep]({href}).\n")
+    status, out, _ = check(project, capsys)
+    assert status == 2
+    assert f"link '{href}' does not point to a chapter (NN-slug.md): for a web address, write it with https:// " \
+           f"in front: [...](https://{href})" in out
+
+
+def test_a_link_to_a_file_that_is_no_chapter_gets_no_web_advice(project, capsys):
+    chapter = project / "chapters" / "02-what-to-do.md"
+    chapter.write_text(chapter.read_text() + "\nRead [the notes](notes.md).\n")
+    status, out, _ = check(project, capsys)
+    assert "link 'notes.md' does not point to a chapter (NN-slug.md)\n" in out
