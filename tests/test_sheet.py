@@ -102,7 +102,7 @@ def test_marking_too_much_fails_with_exit_2_naming_the_edition_the_pages_and_the
     assert found and int(found.group(1)) > 2
     order = ["chapters/01-key-points.md:7 key-points box", 'chapters/02-treatments.md:6 section "Antidepressant '
              'tablets"', 'section "What the FDA has approved"', "icon-array box", 'section "A visit day for '
-             'esketamine"', 'section "Dissociation"', "table", "checklist box \"Do not use esketamine",
+             'esketamine"', "chapters/05-side-effects.md:15 table (", 'section "Dissociation"', "checklist box \"Do not use esketamine",
              "checklist box \"Questions to ask your clinician\"", 'section "Warning signs: get help right away"']
     places = [message.find(part) for part in order]
     assert -1 not in places and places == sorted(places), list(zip(order, places))
