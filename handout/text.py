@@ -1,11 +1,14 @@
-"""Words and sentences of English prose: one policy for the checks and the readability scores.
+"""Words and sentences of prose, in any language written in an alphabet: one policy for the checks and the
+readability scores.
 
-A word is letters or digits, possibly joined by an apostrophe, a hyphen, a slash or an inner full stop, so
-"0.5", "mg/kg", "U.S", "week-long" and "don't" each count as one word, as a reader sees them.
+A word is letters (of any alphabet, accents included, precomposed or combining: "sueño", "Acuéstese") or
+digits, possibly joined by an apostrophe, a hyphen, a slash or an inner full stop, so "0.5", "mg/kg", "U.S",
+"week-long", "cognitivo-conductual" and "don't" each count as one word, as a reader sees them.
 
 A sentence ends at ".", "!", "?" or "…" (with closing quotes, brackets or Markdown emphasis marks after it)
-followed by white space and a capital letter or a digit (after opening quotes, brackets or marks). Full stops
-in abbreviations ("e.g.", "Dr.", "U.S."), initials ("J. Smith") and decimals ("0.5") end no sentence.
+followed by white space and a capital letter or a digit (after opening quotes, brackets, marks, or Spanish
+"¿" and "¡"). Full stops in abbreviations ("e.g.", "Dr.", "U.S.", "Sra.", "EE. UU."), initials ("J. Smith")
+and decimals ("0.5") end no sentence.
 
 This module imports nothing from the rest of the ``handout`` package.
 """
@@ -15,21 +18,30 @@ import re
 
 __all__ = ["ABBREVIATIONS", "WORD", "is_abbreviation", "sentence_spans", "split_sentences", "words"]
 
-WORD = re.compile(r"[A-Za-z0-9]+(?:['’./\-][A-Za-z0-9]+)*")
+# A letter or a digit of any script (not "_"), or a combining accent (a decomposed "é" is "e" and U+0301).
+_ALNUM = r"(?:[^\W_]|[\u0300-\u036f])"
+WORD = re.compile(rf"{_ALNUM}+(?:['’./\-]{_ALNUM}+)*")
 
 # Abbreviations whose full stop does not end a sentence. Compared in lower case, without the final full stop.
 ABBREVIATIONS = frozenset(
     """
     e.g i.e a.m p.m u.s u.k al dr mr mrs ms prof st vs approx fig no vol
     ca cf inc ltd jr sr dept est
+    sra srta dra ud uds ee uu núm pág
     """.split()
 )
 
 # A candidate sentence end: terminal punctuation, optional closing quotes, brackets or emphasis marks, then
 # white space. Decimals ("0.5") and "mg/kg" have no white space after their full stop, so they never match.
-_SENTENCE_END = re.compile(r"([.!?…]+)([\"'”’)\]*_]*)(\s+)")
-# What may start a new sentence: a capital, a digit, after opening punctuation or marks.
-_SENTENCE_START = re.compile(r"[\"'“‘(\[*_]*[A-Z0-9]")
+_SENTENCE_END = re.compile(r"([.!?…]+)([\"'”’»)\]*_]*)(\s+)")
+# What may start a new sentence: a capital (of any alphabet) or a digit, after opening punctuation or marks.
+_SENTENCE_START = re.compile(r"[\"'“‘«(\[*_¿¡]*(\w)")
+
+
+def _starts_sentence(rest: str) -> bool:
+    """Whether text starts as a sentence does: a capital letter or a digit, after opening punctuation."""
+    match = _SENTENCE_START.match(rest)
+    return bool(match) and (match.group(1).isupper() or match.group(1) in "0123456789")
 
 
 def words(text: str) -> list[str]:
@@ -59,7 +71,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     start = 0
     for match in _SENTENCE_END.finditer(text):
         rest = text[match.end():]
-        if rest and not _SENTENCE_START.match(rest):
+        if rest and not _starts_sentence(rest):
             continue
         if match.group(1) == "." and is_abbreviation(text[start:match.start(1)]):
             continue
