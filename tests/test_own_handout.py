@@ -114,3 +114,26 @@ def test_the_crisis_box_can_be_left_out_of_every_output(tmp_path):
                 if name.endswith(".xhtml"):
                     document = archive.read(name).decode()
                     assert "crisis" not in document and "988" not in document, (setting, name)
+
+
+def test_large_print_keeps_the_crisis_box_on_the_title_page_with_a_logo_and_a_full_address(tmp_path):
+    from PIL import Image
+
+    assert publish(tmp_path, "new", "clinic", "--title", "Ketamine, Esketamine and Antidepressants").returncode == 0
+    project = tmp_path / "clinic"
+    (project / "assets" / "images").mkdir(parents=True)
+    Image.new("RGB", (600, 240), "#1f4e79").save(project / "assets" / "images" / "logo.png")
+    config = project / "publish.toml"
+    config.write_text(config.read_text()
+                      .replace('subtitle = ""', 'subtitle = "How they compare for depression"')
+                      .replace('address = """1 Main Street\nYour Town, ST 00000"""',
+                               'address = """Riverside Health Centre, Building B\n1200 North Main Street, Suite 400\n'
+                               'Springfield Heights\nSpringfield, IL 62704"""')
+                      .replace('website = "www.example.org"', 'website = "www.example.org"\nlogo = "assets/images/logo.png"'))
+    built = publish(project, "build", "--edition", "large-print", "--no-epub", "--no-web")
+    assert built.returncode == 0, built.stderr
+    first = PdfReader(project / "dist" / "ketamine-esketamine-and-antidepressants-large-print.pdf").pages[0].extract_text()
+    first = " ".join(first.split())
+    for words in ("Springfield, IL 62704", "Next review due", "If you are in crisis, get help now",
+                  "Call 911 or go to the nearest emergency department if you are in immediate danger."):
+        assert words in first, words
