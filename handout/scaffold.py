@@ -174,6 +174,7 @@ def next_steps(folder: Path) -> str:
     shown = os.path.relpath(folder)
     shown = shown if not shown.startswith("..") else str(folder)
     return (f"Made a new handout in {shown}/. Next:\n"
-            f"  1. Edit {shown}/publish.toml (title, clinic, reviewer) and the chapters in {shown}/chapters/.\n"
+            f"  1. Edit {shown}/publish.toml (title, clinic, reviewer) and the chapters in {shown}/chapters/;\n"
+            f"     until you delete its `sample = true` line, every page says SAMPLE.\n"
             f"  2. Check it:  handout --project {shown} check\n"
             f"  3. Build it:  handout --project {shown} build    (or `watch` for a live preview)")

@@ -137,3 +137,29 @@ def test_large_print_keeps_the_crisis_box_on_the_title_page_with_a_logo_and_a_fu
     for words in ("Springfield, IL 62704", "Next review due", "If you are in crisis, get help now",
                   "Call 911 or go to the nearest emergency department if you are in immediate danger."):
         assert words in first, words
+
+
+def test_with_several_clinics_the_timings_stay_aligned_and_the_warnings_come_last(tmp_path):
+    assert publish(tmp_path, "new", "two").returncode == 0
+    project = tmp_path / "two"
+    config = project / "publish.toml"
+    text = config.read_text()
+    start, end = text.index("[clinic]"), text.index("[print]")
+    clinic = text[start:end]
+    text = (text[:start] + clinic.replace("[clinic]", '[[clinic]]\nid = "north"')
+            + clinic.replace("[clinic]", '[[clinic]]\nid = "south-side-community-clinic"') + text[end:])
+    config.write_text(text.replace("editions = ", "edition = "))  # a misspelt key: a warning
+    environment = {**os.environ, "SOURCE_DATE_EPOCH": TEST_EPOCH}
+    built = subprocess.run([sys.executable, str(REPO / "publish.py"), "build", "--no-pdf", "--no-web"], cwd=project,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment, timeout=600)
+    assert built.returncode == 0, built.stdout
+    lines = built.stdout.splitlines()
+    assert "building EPUB [south-side-community-clinic] ..." in " ".join(lines)
+    timings = lines[lines.index("timings:") + 1:]
+    table = [line for line in timings if line.endswith(" s")]
+    assert any("[south-side-community-clinic]" in line for line in table)
+    assert len({len(line) for line in table}) == 1, table  # one column of seconds
+    # After the table: the warning, and what the unknown key means.
+    after = timings[len(table):]
+    assert after[0].startswith("warning: publish.toml:") and "did you mean 'print.editions'?" in after[0]
+    assert after[-1].startswith("1 unknown key in publish.toml was ignored: check the spelling")
