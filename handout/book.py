@@ -21,20 +21,25 @@ from .cache import ChapterCache
 from .config import SCHEMA, Config, Limits, Locator, read_config_text, source_date_epoch
 from .errors import Diagnostic, InputError, Note, SandboxError, decode_utf8, refuse_control_characters, shown_path
 from .sandbox import Sandbox, check_data_image, check_image
-from .sanitize import describe_allowed, refused_markup, refused_raw_html
+from .sanitize import all_refused_markup, all_refused_raw_html, describe_allowed
+from . import iconarray
 from .markdown_ext import CHAPTER_FILE, CITE_PLACEHOLDER, ChapterState, Image, Link, new_markdown
 from .mdguard import CONVERT_SECONDS, MAX_NESTING, check_markdown
+from .pasted import (CITATION_SYNTAX, ENTITY, LEVELS, UNREAD_CITATION_MESSAGE, Remark, named_entities_as_characters,
+                     normalise, unknown_entity, unread_citation_line)
 from .pdf import time_limit
 from .safeyaml import MAX_REFERENCES_BYTES, load_yaml
+from .sheet import mark_lines, part_name, split_marked
 from .sourcelines import Occurrences, line_of, line_of_any, line_of_folded
 from .weburl import is_web_address
 
 CHAPTERS_DIR = "chapters"
 REFERENCES_FILE = "references.yaml"
 ROLES = {"chapter", "glossary", "sources"}
-FRONT_MATTER_KEYS = {"title", "short_title", "summary", "role"}
-COMPONENTS = {"key-points", "callout", "warning", "checklist", "crisis"}
-CONTAINER_OPEN = re.compile(r'^:::\s*([A-Za-z][\w-]*)\s*(?:"([^"]*)")?\s*$')
+FRONT_MATTER_KEYS = {"title", "short_title", "summary", "role", "sheet", "source"}  # source: translations.py
+COMPONENTS = {"key-points", "callout", "warning", "checklist", "crisis", "icon-array"}
+# `::: kind "title"`, and `{sheet}` after it for a box on the desk sheet (handout/sheet.py).
+CONTAINER_OPEN = re.compile(r'^:::\s*([A-Za-z][\w-]*)\s*(?:"([^"]*)")?\s*(\{\s*sheet\s*\})?\s*$')
 VOID_TAG = re.compile(r"<(br|wbr|hr)(\s[^<>]*?)?\s*/?>", re.I)
 REFERENCE_FIELDS = {"authors": True, "title": True, "publisher": True, "year": True,
                     "details": False, "doi": False, "url": False, "accessed": False}
@@ -45,7 +50,9 @@ class Block:
     """A run of chapter content: plain Markdown, or a component a layout partial draws."""
     kind: str            # "markdown" or one of COMPONENTS
     html: str
-    title: str = ""
+    title: str = ""      # a box's title; for a marked part of Markdown on the sheet, how messages name it
+    part: int = 0        # on the desk sheet: the chapter's part it belongs to (handout/sheet.py); 0: not on it
+    line: int = 0        # the line its box (or its marked part) starts on
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,9 @@ class Chapter:
     links: tuple[Link, ...] = ()                  # in-book links, checked against the whole book
     citations: tuple[tuple[str, str], ...] = ()   # (reference key, note reference id), in reading order
     unknown_keys: tuple[tuple[str, int], ...] = ()  # front matter keys that are not ours, and their lines
+    # (code, level, line, message): what was made of pasted or foreign text (handout/pasted.py), no errors
+    notes: tuple[tuple[str, str, int, str], ...] = ()
+    sheet: tuple[Block, ...] = ()  # the parts marked for the desk sheet, in order (Block.part numbers them)
 
     @property
     def file_name(self) -> str:
@@ -129,6 +139,7 @@ class Book:
     uncited: tuple[str, ...]
     date: dt.datetime
     warnings: tuple[str, ...] = field(default=(), compare=False)  # errors.Note: each carries its Diagnostic
+    infos: tuple[str, ...] = field(default=(), compare=False)  # errors.Note at info level: for check, not printed
     draft: bool = False  # built with --draft despite failed checks: the layouts mark every page
     source: SourceMap | None = field(default=None, compare=False)
     jargon: tuple[str, ...] = ()     # the terms of the jargon list (check.jargon_file), in its order
@@ -188,7 +199,11 @@ def split_front_matter(text: str, path: Path) -> tuple[dict, str, int]:
     """Return (front matter, body, line number of the body's first line)."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
-        raise InputError("missing YAML front matter: start the file with a '---' line, then 'title: ...'", path, 1)
+        heading = re.match(r"#[ \t]+(.+?)[ \t#]*$", lines[0].strip()) if lines else None
+        instead = (f" (here: in place of '{lines[0].strip()}', write three lines: '---', 'title: {heading.group(1)}' "
+                   "and '---')") if heading else ""
+        raise InputError(f"missing YAML front matter: start the file with a '---' line, then 'title: ...'{instead}",
+                         path, 1)
     for end in range(1, len(lines)):
         if lines[end].strip() in {"---", "..."}:
             break
@@ -222,11 +237,12 @@ def _front_matter_line(text: str, key: str) -> int:
     return line_of(text, f"\n{key}:", 2) or 1
 
 
-def split_blocks(body: str, path: Path, body_line: int) -> list[tuple[str, str, str, int]]:
-    """Split a body into (kind, title, markdown, first line) runs at `::: kind "title"` fences."""
-    runs: list[tuple[str, str, str, int]] = []
+def split_blocks(body: str, path: Path, body_line: int) -> list[tuple[str, str, str, int, bool]]:
+    """Split a body into (kind, title, markdown, first line, marked for the sheet) runs at `::: kind "title"`
+    fences."""
+    runs: list[tuple[str, str, str, int, bool]] = []
     current: list[str] = []
-    kind, title, start = "markdown", "", body_line
+    kind, title, start, marked = "markdown", "", body_line, False
     for offset, line in enumerate(body.split("\n")):
         number = body_line + offset
         stripped = line.strip()
@@ -238,20 +254,21 @@ def split_blocks(body: str, path: Path, body_line: int) -> list[tuple[str, str, 
             if opened.group(1) not in COMPONENTS:
                 raise InputError(f"unknown box '::: {opened.group(1)}' (use one of: {', '.join(sorted(COMPONENTS))})",
                                  path, number)
-            runs.append((kind, title, "\n".join(current), start))
+            runs.append((kind, title, "\n".join(current), start, marked))
             kind, title, current, start = opened.group(1), opened.group(2) or "", [], number + 1
+            marked = bool(opened.group(3))
         elif stripped == ":::" and line.startswith(":::"):
             if kind == "markdown":
                 raise InputError("':::' closes a box that was never opened", path, number)
-            runs.append((kind, title, "\n".join(current), start))
-            kind, title, current, start = "markdown", "", [], number + 1
+            runs.append((kind, title, "\n".join(current), start, marked))
+            kind, title, current, start, marked = "markdown", "", [], number + 1, False
         elif line.startswith(":::"):
             raise InputError(f"malformed box line '{stripped}': write '::: kind \"Title\"' or ':::'", path, number)
         else:
             current.append(line)
     if kind != "markdown":
         raise InputError(f"'::: {kind}' is never closed: add a ':::' line", path, start - 1)
-    runs.append((kind, title, "\n".join(current), start))
+    runs.append((kind, title, "\n".join(current), start, marked))
     return [run for run in runs if run[0] != "markdown" or run[2].strip()]
 
 
@@ -331,13 +348,18 @@ def convert_chapter(path: Path, number: int, slug: str, root: Path, seconds: flo
     if role not in ROLES:
         raise InputError(f"front matter 'role' must be one of {', '.join(sorted(ROLES))}, not '{role}'",
                          path, _front_matter_line(text, "role"), code="input.front-matter")
-    state = ChapterState(slug=slug, chapter_path=path, root=root, role=role)
+    if "sheet" in meta and not isinstance(meta["sheet"], bool):
+        raise InputError("front matter 'sheet' must be true or false (true: the chapter's key-points box goes on "
+                         "the desk sheet)", path, _front_matter_line(text, "sheet"), code="input.front-matter")
+    state = ChapterState(slug=slug, chapter_path=path, root=root, role=role, sheet_key_points=bool(meta.get("sheet")))
     state.ids.extend([slug, f"{slug}--title"])
     check_markdown(body, path, body_line)  # shapes that would convert too slowly or recurse too deep
     md = new_markdown(state)
     try:
         with time_limit(seconds, "converting the chapter's Markdown", "limits.markdown_seconds"):
-            blocks = _convert_blocks(md, state, split_blocks(body, path, body_line), path, problems)
+            notes: list[Remark] = []
+            blocks = _convert_blocks(md, state, split_blocks(body, path, body_line), path, problems,
+                                     (meta["title"], body_line, notes))
     except RecursionError:
         raise InputError(f"the chapter nests too deeply to convert (lists, quotes or HTML at most {MAX_NESTING} "
                          "deep): flatten it", path, code="input.too-complex") from None
@@ -347,59 +369,162 @@ def convert_chapter(path: Path, number: int, slug: str, root: Path, seconds: flo
         raise InputError(f"converting the chapter's Markdown took longer than {seconds:g} s "
                          "(limits.markdown_seconds in publish.toml): split the chapter, or simplify its longest "
                          "paragraphs", path, code="input.too-complex") from None
+    if state.sheet_key_points and not any(block.kind == "key-points" for block in blocks):
+        problems.add(InputError("'sheet: true' puts the chapter's key-points box on the desk sheet, and the chapter "
+                                "has none: add a '::: key-points' box, or mark parts with {sheet}", path,
+                                _front_matter_line(text, "sheet"), code="sheet.mark"))
     return Chapter(
         path=path, number=number, slug=slug, title=meta["title"].strip(),
         short_title=(meta.get("short_title") or meta["title"]).strip(), summary=(meta.get("summary") or "").strip(),
         role=role, blocks=tuple(blocks),
         headings=tuple(Heading(*h) for h in state.headings), images=tuple(state.images), ids=tuple(state.ids),
         glossary_terms=tuple(state.glossary_terms), body=body, body_line=body_line,
-        links=tuple(state.links), citations=tuple(state.citations), unknown_keys=unknown,
+        links=tuple(state.links), citations=tuple(state.citations), unknown_keys=unknown, sheet=tuple(state.sheet),
+        notes=tuple(notes),
     )
 
 
-def _convert_blocks(md, state: ChapterState, runs, path: Path, problems: Problems) -> list[Block]:
+def _convert_blocks(md, state: ChapterState, runs, path: Path, problems: Problems,
+                    chapter: tuple[str, int, list[Remark]] = ("", 0, [])) -> list[Block]:
     """Each (kind, title, markdown, first line) run of a chapter -> a Block of checked XHTML. Each problem the
-    Markdown dialect found goes to `problems`; markup that is refused ends its block's checks."""
+    Markdown dialect found goes to `problems`; markup that is refused ends its block's checks. `chapter`: its
+    title, its body's first line, and the list its notes go to (what was made of pasted or foreign text, as
+    `pasted.normalise` and the dialect found it)."""
+    chapter_title, body_line, notes = chapter
     blocks = []
-    for kind, title, source, first_line in runs:
+    for kind, title, source, first_line, marked in runs:
         md.reset()
         before = len(state.problems)
-        html = md.convert(source)
-        at = Occurrences(source, first_line)
+        if kind == "icon-array":
+            _icon_array(md, state, blocks, (title, source, first_line, marked), path, problems)
+            continue
+        text = _read_pasted(source, first_line, chapter_title if (kind, first_line) == ("markdown", body_line) else "",
+                            path, problems, notes)
+        html, parts = split_marked(md.convert(text))
+        at = Occurrences(source, first_line)  # lines are looked for in the run as written
         for problem in state.problems[before:]:
+            if problem.code in LEVELS:
+                notes.append(Remark(problem.code, LEVELS[problem.code], at.line(problem.needle), problem.message))
+                continue
             error = SandboxError if problem.sandbox else InputError
             problems.add(error(problem.message, path, at.line(problem.needle), code=problem.code))
+        if "[@" in html:  # a citation the dialect did not read: never printed as typed
+            problems.add(InputError(UNREAD_CITATION_MESSAGE, path, unread_citation_line(source, first_line),
+                                    code=CITATION_SYNTAX))
         reported = {problem.needle for problem in state.problems[before:]}  # images already refused
         try:
-            blocks.append(Block(kind, _checked_html(md, state, html, source, first_line, path, reported), title))
+            blocks.append(Block(kind, _checked_html(md, state, html, source, first_line, path, reported, problems),
+                                title, line=first_line - (kind != "markdown")))
         except InputError as error:
             problems.add(error)
+            continue
+        _mark_for_sheet(state, blocks, marked, parts, source, first_line)
     return blocks
 
 
+def _mark_for_sheet(state: ChapterState, blocks: list[Block], marked: bool, parts: dict[int, str], source: str,
+                    first_line: int) -> None:
+    """The desk sheet's share of the block just converted (handout/sheet.py): its marked parts of Markdown, or
+    the box itself when it is marked, or inside a marked section."""
+    block = blocks[-1]
+    if block.kind != "markdown":
+        if state.sheet_section:
+            number = state.sheet_section[0]
+        elif marked or (block.kind == "key-points" and state.sheet_key_points):
+            state.sheet_parts += 1
+            number = state.sheet_parts
+        else:
+            return
+        blocks[-1] = replace(block, part=number)
+        state.sheet.append(blocks[-1])
+        return
+    known = {b.part for b in state.sheet}
+    lines = iter(mark_lines(source, first_line))
+    for number, html in parts.items():
+        html = VOID_TAG.sub(r"<\1\2 />", html)
+        line = next(lines, first_line) if number not in known else next(b.line for b in state.sheet if b.part == number)
+        name = next((b.title for b in state.sheet if b.part == number), "") or part_name("markdown", "", html)
+        state.sheet.append(Block("markdown", html, name, part=number, line=line))
+
+
+def _icon_array(md, state: ChapterState, blocks: list[Block], run, path: Path, problems: Problems) -> None:
+    """An `::: icon-array` box (handout/iconarray.py) -> its figure: the numbers in words are Markdown (their
+    citations too), checked as any block; the SVG is drawn from the numbers."""
+    title, source, first_line, marked = run
+    try:
+        outcome, groups = iconarray.parse(source, title)
+    except iconarray.IconArrayError as error:
+        problems.add(InputError(error.message, path, first_line + error.offset, code="input.icon-array"))
+        return
+    words = iconarray.numbers_markdown(outcome, groups)
+    before = len(state.problems)
+    html = md.convert(words)
+    for problem in state.problems[before:]:
+        error = SandboxError if problem.sandbox else InputError
+        problems.add(error(problem.message, path, first_line + groups[0].offset, code=problem.code))
+    try:
+        html = _checked_html(md, state, html, words, first_line, path, set())
+    except InputError as error:
+        problems.add(error)
+        return
+    ident = state.unique(state.anchor("icon-array"))
+    figure = iconarray.figure(outcome, groups, title, html, ident)
+    blocks.append(Block("icon-array", figure, title, line=first_line - 1))
+    _mark_for_sheet(state, blocks, marked, {}, "", first_line)
+
+
+def _read_pasted(source: str, first_line: int, title: str, path: Path, problems: Problems,
+                 notes: list[Remark]) -> str:
+    """A run as the converter reads it (`pasted.normalise`): what it refuses goes to `problems`, what it made
+    of pasted or foreign lines to `notes`."""
+    text, remarks = normalise(source, first_line, title)
+    for remark in remarks:
+        if remark.level == "error":
+            problems.add(InputError(remark.message, path, remark.line, code=remark.code))
+        else:
+            notes.append(remark)
+    return text
+
+
 def _checked_html(md, state: ChapterState, html: str, source: str, first_line: int, path: Path,
-                  reported: set[str]) -> str:
-    """A block's HTML, as XHTML, once no raw HTML in it is refused."""
-    refused = refused_raw_html(md.htmlStash.rawHtmlBlocks)
-    if refused:
-        what, needle = refused
-        raise InputError(f"raw HTML not allowed: {what}", path,
-                         line_of_folded(source, needle, first_line) or first_line, code="input.raw-html")
-    refused = refused_markup(html)
-    if refused:
-        what, needle = refused
-        raise InputError(f"raw HTML not allowed: {what} (allowed: {describe_allowed()}, with class; "
-                         "web and mailto links; images inside the project)", path,
-                         line_of_folded(source, needle, first_line) or first_line, code="input.raw-html")
-    known_images = {image.src for image in state.images} | reported
-    for src in re.findall(r'<img\b[^>]*\bsrc=["\']([^"\']*)["\']', html):
-        if src not in known_images:
-            raise InputError(f"raw <img> '{src[:60]}' is not allowed: write images in Markdown, "
-                             "![what it shows](path)", path, line_of_folded(source, "<img", first_line) or first_line,
-                             code="images.raw-img")
+                  reported: set[str], problems: Problems | None = None) -> str:
+    """A block's HTML, as XHTML, once no raw HTML in it is refused. What is refused raises InputError; with
+    `problems`, every refusal of the block goes there (the last one raised, so that they keep their order)."""
+    refusals = _refusals(md, state, html, source, first_line, path, reported)
+    if refusals:
+        for error in refusals[:-1] if problems is not None else ():
+            problems.add(error)
+        raise refusals[-1] if problems is not None else refusals[0]
     html = VOID_TAG.sub(r"<\1\2 />", html)  # <br> typed by hand, as XHTML
+    html = named_entities_as_characters(html)  # &nbsp; as the character: XHTML knows only the XML five
+    unknown = unknown_entity(html)
+    if unknown:
+        raise InputError(f"'{unknown}' is not a character HTML knows: type the character itself, or write '&amp;' "
+                         "for an '&'", path, line_of(source, unknown, first_line) or first_line, code=ENTITY)
     _check_well_formed(html, path, first_line)
     return html
+
+
+def _refusals(md, state: ChapterState, html: str, source: str, first_line: int, path: Path,
+              reported: set[str]) -> list[InputError]:
+    """Every piece of a block's raw HTML that is not allowed, in the order found."""
+    def at(needle: str) -> int:
+        return lines.line(needle.lower())
+
+    lines = Occurrences(source.lower(), first_line)
+    found = [InputError(f"raw HTML not allowed: {what}", path, at(needle), code="input.raw-html")
+             for what, needle in all_refused_raw_html(md.htmlStash.rawHtmlBlocks)]
+    # An attribute refused there, or a link the dialect refused (`reported`), is not refused twice.
+    raw = " ".join(error.message for error in found)
+    found += [InputError(f"raw HTML not allowed: {what} (allowed: {describe_allowed()}, with class; web and mailto "
+                         "links; images inside the project)", path, at(needle), code="input.raw-html")
+              for what, needle in all_refused_markup(html)
+              if what.removeprefix("attribute ") not in raw and not any(n.startswith(needle) for n in reported)]
+    known_images = {image.src for image in state.images} | reported
+    found += [InputError(f"raw <img> '{src[:60]}' is not allowed: write images in Markdown, ![what it shows](path)",
+                         path, at("<img"), code="images.raw-img")
+              for src in re.findall(r'<img\b[^>]*\bsrc=["\']([^"\']*)["\']', html) if src not in known_images]
+    return found
 
 
 def load_references(root: Path) -> tuple[dict[str, dict], dict[str, int], Path]:
@@ -484,7 +609,7 @@ def load_jargon(config: Config, source: SourceMap) -> tuple[tuple[str, ...], str
         raise InputError(f"'check.jargon_file' points outside the project: {name}", config.path, where,
                          code="input.jargon-list")
     if not path.is_file():
-        if name == DEFAULT_JARGON_FILE:
+        if name in (DEFAULT_JARGON_FILE, f"{config.chapters_dir}/jargon.txt"):  # the default, or a translation's
             return (), None
         raise InputError(f"'check.jargon_file' file not found: {name}", config.path, where, code="input.jargon-list")
     sandbox = Sandbox(root)
@@ -500,10 +625,11 @@ def load_jargon(config: Config, source: SourceMap) -> tuple[tuple[str, ...], str
     return tuple(dict.fromkeys(term for term in terms if term)), shown_path(path, root)
 
 
-def discover_chapters(root: Path) -> list[tuple[int, str, Path]]:
-    folder = root / CHAPTERS_DIR
+def discover_chapters(root: Path, chapters_dir: str = CHAPTERS_DIR) -> list[tuple[int, str, Path]]:
+    """The chapter files of `chapters_dir` (chapters/, or a translation's translations/<tag>/chapters/)."""
+    folder = root / chapters_dir
     if not folder.is_dir():
-        raise InputError("no chapters/ folder", folder, code="input.chapters")
+        raise InputError(f"no {chapters_dir}/ folder", folder, code="input.chapters")
     sandbox = Sandbox(root)
     found, numbers = [], {}
     for path in sorted(folder.iterdir()):
@@ -530,11 +656,11 @@ def discover_chapters(root: Path) -> list[tuple[int, str, Path]]:
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn", ".mdtxt", ".mdtext", ".txt", ".text"}
 
 
-def stray_chapter_files(root: Path, keep: tuple[Path, ...] = ()) -> list[Note]:
+def stray_chapter_files(root: Path, keep: tuple[Path, ...] = (), chapters_dir: str = CHAPTERS_DIR) -> list[Note]:
     """Warnings (`errors.Note`: "path:line: text" and its Diagnostic) for files in chapters/ that look like chapters but are not read as one: a
     Markdown or text extension other than `.md` (`11-extra.MD`, `.markdown`, `notes.txt`), or a numbered name
     (`12-more.rst`). `keep` are files the project names for another use (the jargon list)."""
-    folder = root / CHAPTERS_DIR
+    folder = root / chapters_dir
     if not folder.is_dir():
         return []  # discover_chapters says so
     warnings = []
@@ -560,6 +686,7 @@ def load_book(config: Config, use_cache: bool = True, collect: bool = False) -> 
     root = config.root
     problems = Problems(collect)
     warnings = list(config.warnings)
+    infos: list[Note] = []
     try:
         config_text = read_config_text(root)
     except InputError:  # read a moment ago by load_config; gone since
@@ -574,10 +701,10 @@ def load_book(config: Config, use_cache: bool = True, collect: bool = False) -> 
         problems.add(error)
         entries, reference_lines, references_path = None, {}, root / CHAPTERS_DIR / REFERENCES_FILE
     source = SourceMap(config_text, tuple(reference_lines.items()), references_path)
-    warnings.extend(stray_chapter_files(root, (root / config.check.jargon_file,)))
+    warnings.extend(stray_chapter_files(root, (root / config.check.jargon_file,), config.chapters_dir))
     cache = ChapterCache(root) if use_cache else None
     try:
-        found = discover_chapters(root)
+        found = discover_chapters(root, config.chapters_dir)
     except InputError as error:
         problems.add(error)
         found = []
@@ -595,6 +722,8 @@ def load_book(config: Config, use_cache: bool = True, collect: bool = False) -> 
         shown = shown_path(path, root)
         warnings.extend(Note(Diagnostic("input.front-matter-key", "warning", f"unknown front matter key '{key}' "
                                         "(ignored)", path, line), shown) for key, line in chapter.unknown_keys)
+        for code, level, line, message in chapter.notes:
+            (infos if level == "info" else warnings).append(Note(Diagnostic(code, level, message, path, line), shown))
     for clinic in config.clinics:
         if clinic.logo:
             try:
@@ -643,10 +772,13 @@ def load_book(config: Config, use_cache: bool = True, collect: bool = False) -> 
         warnings.append(Note(Diagnostic("citations.uncited", "warning", f"reference '{key}' is never cited",
                                         references_path, reference_lines.get(key, 1)), shown))
     if problems.found:
-        raise BookProblems(problems.found, warnings)
+        raise BookProblems(problems.found, [*warnings, *infos])
     numbers = {key: str(n) for n, key in enumerate(order, 1)}
-    chapters = [replace(c, blocks=tuple(replace(b, html=CITE_PLACEHOLDER.sub(lambda m: numbers[m.group(1)], b.html))
-                                        for b in c.blocks)) if c.citations else c for c in chapters]
+    def numbered(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
+        return tuple(replace(b, html=CITE_PLACEHOLDER.sub(lambda m: numbers[m.group(1)], b.html)) for b in blocks)
+
+    chapters = [replace(c, blocks=numbered(c.blocks), sheet=numbered(c.sheet)) if c.citations else c
+                for c in chapters]
     references = tuple(
         Reference(key=key, number=n, authors=str(entries[key]["authors"]), title=str(entries[key]["title"]),
                   publisher=str(entries[key]["publisher"]), year=str(entries[key]["year"]),
@@ -656,4 +788,4 @@ def load_book(config: Config, use_cache: bool = True, collect: bool = False) -> 
         for n, key in enumerate(order, 1))
     return Book(root=root, config=config, chapters=tuple(chapters), references=references, uncited=uncited,
                 date=build_date(config), warnings=tuple(warnings), source=source, jargon=jargon,
-                jargon_list=jargon_list)
+                jargon_list=jargon_list, infos=tuple(infos))

@@ -25,6 +25,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 from .mdguard import MAX_CHILDREN, MAX_ELEMENTS, MAX_TREE_DEPTH
+from .pasted import ForeignMarkdown
 from .tablewidth import table_id
 from .theme import find
 from .weburl import EXTERNAL_SCHEMES, WEB_SCHEMES, split
@@ -76,12 +77,12 @@ class ChapterState:
     role: str = "chapter"
     elements: int = 0  # block elements so far, over all the chapter's Markdown parts
     tables: int = 0
-    _seen: set[str] = field(default_factory=set, repr=False)
-    _synced: int = field(default=0, repr=False)
     sheet_parts: int = 0         # parts marked for the desk sheet so far (handout/sheet.py)
     sheet_section: tuple[int, int] | None = None  # (part, heading level) of a marked section still open
     sheet_key_points: bool = False  # `sheet: true` in the front matter: its key-points boxes are marked
     sheet: list = field(default_factory=list)     # the marked parts' blocks, in order (book.py)
+    _seen: set[str] = field(default_factory=set, repr=False)
+    _synced: int = field(default=0, repr=False)
     _counters: dict[str, int] = field(default_factory=dict, repr=False)
 
     def anchor(self, local: str) -> str:
@@ -137,9 +138,9 @@ class ChapterTreeprocessor(Treeprocessor):
         self.state = state
 
     def run(self, root):
+        self._sheet_marks(root)
         self._figures(root)
         self._hug_citations(root)
-        self._sheet_marks(root)
         for element in root.iter():
             self._ids(element)
             if element.tag == "a" and "href" in element.attrib and "noteref" not in element.get("class", ""):
@@ -166,8 +167,6 @@ class ChapterTreeprocessor(Treeprocessor):
             elif element.tag == "dd" and self.state.role == "glossary":
                 element.set("epub:type", "glossdef")
 
-    def _text(self, element) -> str:
-        """Plain text of an element, with Markdown's placeholders (smart quotes, entities) put back."""
     def _sheet_marks(self, root):
         """Parts marked for the desk sheet (handout/sheet.py) get a `data-sheet="<part>"` attribute, which the
         loader takes out again: a `{sheet}` paragraph marks the element before it (and goes), a heading with
@@ -202,6 +201,8 @@ class ChapterTreeprocessor(Treeprocessor):
                 child.set("data-sheet", str(state.sheet_section[0]))
             previous = child
 
+    def _text(self, element) -> str:
+        """Plain text of an element, with Markdown's placeholders (smart quotes, entities) put back."""
         return html.unescape(strip_tags(render_inner_html(element, self.md)))
 
     def _unique(self, wanted: str) -> str:
@@ -392,6 +393,7 @@ def new_markdown(state: ChapterState) -> markdown.Markdown:
     """A Markdown converter configured with the chapter dialect."""
     return markdown.Markdown(
         output_format="xhtml",
-        extensions=["tables", "attr_list", "def_list", "toc", "sane_lists", "smarty", ChapterExtension(state)],
+        extensions=["tables", "attr_list", "def_list", "toc", "sane_lists", "smarty", ChapterExtension(state),
+                    ForeignMarkdown(state)],
         extension_configs={"smarty": {"substitutions": SMARTY}, "toc": {"permalink": False}},
     )

@@ -55,7 +55,8 @@ VOID_ELEMENTS = {"br", "hr", "wbr", "img", "input", "meta", "link", "col", "area
                  "track", "param"}
 
 
-def _indent(line: str) -> int:
+def indent_width(line: str) -> int:
+    """The columns of a line's leading spaces and tabs (a tab to the next multiple of four, as Markdown reads it)."""
     width = 0
     for char in line:
         if char == " ":
@@ -75,7 +76,7 @@ def container_depth(line: str) -> int:
         match = _CONTAINER.match(line, position)
         if not match or match.end() == position:
             return depth
-        depth += 1 + (_indent(line[position:match.end()]) // 4 if depth == 0 else 0)
+        depth += 1 + (indent_width(line[position:match.end()]) // 4 if depth == 0 else 0)
         position = match.end()
 
 

@@ -80,10 +80,12 @@ def _tags(html: str):
     return _parsed(html).tags
 
 
-def refused_markup(html: str) -> tuple[str, str] | None:
-    """None when `html` is within the safe subset; else (what was refused, text to find it by in the source)."""
+def all_refused_markup(html: str) -> list[tuple[str, str]]:
+    """What in `html` is outside the safe subset, in order: (what was refused, text to find it by in the
+    source) for each element and attribute nh3 would remove."""
     before, after = _tags(html), _tags(_clean(html))
     after_index = 0
+    found = []
     for tag, attrs in before:
         if after_index < len(after) and after[after_index][0] == tag:
             kept = dict(after[after_index][1])
@@ -91,16 +93,23 @@ def refused_markup(html: str) -> tuple[str, str] | None:
             for name, value in attrs:
                 if name not in kept:
                     shown = f'{name}="{value[:40]}"'
-                    return f"attribute {shown} on <{tag}>", value[:30] or name
+                    found.append((f"attribute {shown} on <{tag}>", value[:30] or name))
             continue
-        return f"<{tag}> element", f"<{tag}"
-    return None
+        found.append((f"<{tag}> element", f"<{tag}"))
+    return found
 
 
-def refused_raw_html(fragments: list) -> tuple[str, str] | None:
-    """What the raw HTML typed into a chapter (Markdown's stash of it) may not hold, beyond what nh3 judges:
-    a style attribute, or a link anywhere but the web, email, phone or an #anchor. None when it is fine;
-    else (what was refused, text to find it by in the source)."""
+def refused_markup(html: str) -> tuple[str, str] | None:
+    """None when `html` is within the safe subset; else the first (what was refused, text to find it by in the
+    source)."""
+    return next(iter(all_refused_markup(html)), None)
+
+
+def all_refused_raw_html(fragments: list) -> list[tuple[str, str]]:
+    """What the raw HTML typed into a chapter (Markdown's stash of it) may not hold, beyond what nh3 judges,
+    in order: a style attribute, or a link anywhere but the web, email, phone or an #anchor; each as (what was
+    refused, text to find it by in the source)."""
+    found = []
     for fragment in fragments:
         if not isinstance(fragment, str):
             continue
@@ -108,13 +117,18 @@ def refused_raw_html(fragments: list) -> tuple[str, str] | None:
         for (tag, attrs), written in zip(parsed.tags, parsed.written):
             values = dict(attrs)
             if "style" in values:
-                return (f'attribute style="{values["style"][:40]}" on <{tag}>: raw HTML may not carry style '
-                        "attributes (use a class the stylesheets define)", written)
+                found.append((f'attribute style="{values["style"][:40]}" on <{tag}>: raw HTML may not carry style '
+                              "attributes (use a class the stylesheets define)", written))
             if tag == "a" and "href" in values and not raw_link_allowed(values["href"]):
-                return (f'link href="{values["href"][:60]}" on <a>: raw HTML links may only go to https:, http:, '
-                        "mailto: or tel: addresses or an #anchor; link another chapter in Markdown: "
-                        "[text](02-steps.md#anchor)", written)
-    return None
+                found.append((f'link href="{values["href"][:60]}" on <a>: raw HTML links may only go to https:, '
+                              "http:, mailto: or tel: addresses or an #anchor; link another chapter in Markdown: "
+                              "[text](02-steps.md#anchor)", written))
+    return found
+
+
+def refused_raw_html(fragments: list) -> tuple[str, str] | None:
+    """None when the raw HTML typed into a chapter is fine; else its first refusal (`all_refused_raw_html`)."""
+    return next(iter(all_refused_raw_html(fragments)), None)
 
 
 def describe_allowed() -> str:

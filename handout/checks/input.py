@@ -1,5 +1,6 @@
 """input: the loader's own warnings (unknown keys in publish.toml and in front matter, files in chapters/ that
-are no chapter) and rule names in `[check.rules]` that are no rule. What stops the book from loading is
+are no chapter, pasted or foreign Markdown printed otherwise than typed), its info findings (what it made of
+pasted text: `handout/pasted.py`) and rule names in `[check.rules]` that are no rule. What stops the book from loading is
 reported from the loader's Diagnostics (`project.check_project`)."""
 from __future__ import annotations
 
@@ -8,12 +9,20 @@ from .findings import Finding
 from .registry import REGISTRY, rule, unknown_rules
 
 
-@rule("input", levels=("error", "warning"), doc="""whatever else stops the book from loading (bad input, exit
-      2); unknown keys in `publish.toml` or in front matter (warning)""")
+@rule("input", levels=("error", "warning", "info"), doc="""whatever else stops the book from loading (bad input,
+      exit 2), such as footnotes (`input.footnote`), `~~strikethrough~~` (`input.strikethrough`), a citation it
+      cannot read (`citations.syntax`) or an unknown `&name;` (`input.entity`); unknown keys in `publish.toml` or
+      in front matter (warning); text Markdown would print as code, indented (`input.indented-text`) or fenced
+      (`input.code-fence`), printed as paragraphs, and a level-1 heading (`input.heading-level-1`) printed as a
+      section, or left out when it repeats the title (`input.title-repeated`) (warning); pasted bullets and
+      `1)<tab>` numbering read as lists (`input.pasted-list`), `[@a, @b]` read as `[@a; @b]`
+      (`input.citation-commas`), inline code printed as text (`input.inline-code`) (info)""")
 def check_input_warnings(book, today) -> list[Finding]:
-    """Unknown keys in publish.toml and in front matter: the loader warns; so does the report. (Uncited
-    references, also a loader warning, are reported by the citations rule.)"""
-    return [*warning_findings(book.warnings, book.root), *rule_name_findings(book.config, book.source)]
+    """Unknown keys in publish.toml and in front matter, and what the loader made of pasted or foreign text:
+    the loader warns (or notes it, at info level); so does the report. (Uncited references, also a loader
+    warning, are reported by the citations rule.)"""
+    return [*warning_findings((*book.warnings, *book.infos), book.root),
+            *rule_name_findings(book.config, book.source)]
 
 
 def warning_findings(warnings, root) -> list[Finding]:
