@@ -31,6 +31,7 @@ from . import targets
 from .cache import BuildState, toolchain_fingerprint
 from .config import Clinic, Config, load_config
 from .editions import EDITIONS, pages_of
+from .languages import TRANSLATIONS_DIR, language_config, languages, output_subfolder, review_problem
 from .errors import InputError
 from .outfolder import (LOCK_NAME, MANIFEST_NAME, StagingFolder, check_clinic_folder, clean_stale_staging,
                         filesystem_error, manifest_bytes, output_folder_for, read_manifest, shown_outside_staging)
@@ -38,7 +39,7 @@ from .sandbox import Sandbox
 from .targets import PRINT, TARGETS, depends, label, output_file, post_process_job
 from .theme import theme_files
 
-WATCHED_FOLDERS = ("chapters", "layouts", "assets")
+WATCHED_FOLDERS = ("chapters", "translations", "layouts", "assets")
 
 
 @dataclass
@@ -265,37 +266,52 @@ class JobKey(NamedTuple):
 
 
 def plan_outputs(config: Config, out_dir: Path, skip: Collection[str] = (), editions: tuple[str, ...] = (),
-                 draft: bool = False) -> list[Planned]:
-    """Every output of the build, with the digest of what it is made from: each target not in `skip`, for
-    each clinic (and, for a target made per edition, each of `editions`)."""
+                 draft: bool = False, only: Collection[str] = ()) -> list[Planned]:
+    """Every output of the build, with the digest of what it is made from: for each language (`only`: those
+    languages), each clinic and each target not in `skip` (a target made per edition: each of `editions`).
+    A translation's outputs go in its own folder (handout/languages.py)."""
     digests = input_digests(config.root)
     paper = config.print.paper
     page_source = page_source_edition(config.print.editions, paper)
     plan = []
     # A draft is written beside the final files, never over them: `<name>-draft.pdf`, `<name>-a4-draft.pdf`.
     suffix = "-draft" if draft else ""
-    for clinic in config.clinics:
-        folder = output_folder(out_dir, clinic, len(config.clinics))
-        tag = clinic.id + (":draft" if draft else "")  # a draft and a final build make different files
-        for target in TARGETS.values():
-            if target.name in skip or (target.enabled is not None and not target.enabled(config)):
-                continue
-            for edition in (editions or config.print.editions) if target.per_edition else (page_source,):
-                # Names follow publish.toml, so `--edition a4` never writes the A4 pages under the Letter
-                # file's name.
-                final = folder / output_file(target.name, config.output_name, edition, config.print.editions,
-                                             suffix)
-                if not target.page_list:
-                    plan.append(Planned(target.name, edition, clinic, final,
-                                        output_inputs(digests, target.name, edition, tag, paper),
-                                        language=config.language))
+    for language in languages(config):
+        if only and language not in only:
+            continue
+        own = language_config(config, language)
+        mine = {name: value for name, value in digests.items() if _reads(name, language, config.language)}
+        for clinic in own.clinics:
+            folder = output_folder(out_dir / output_subfolder(config, language), clinic, len(own.clinics))
+            # A draft and a final build make different files; so do two languages.
+            tag = clinic.id + (f":{language}" if language != config.language else "") + (":draft" if draft else "")
+            for target in TARGETS.values():
+                if target.name in skip or (target.enabled is not None and not target.enabled(own)):
                     continue
-                # The page list maps the printed pages, so it depends on the page-source edition's inputs too.
-                source = output_inputs(digests, PRINT.name, edition, tag, paper)
-                plan.append(Planned(target.name, edition, clinic, final,
-                                    output_inputs(digests, target.name, edition, tag + source, paper), source,
-                                    language=config.language))
+                for edition in (editions or own.print.editions) if target.per_edition else (page_source,):
+                    # Names follow publish.toml, so `--edition a4` never writes the A4 pages under the Letter
+                    # file's name.
+                    final = folder / output_file(target.name, own.output_name, edition, own.print.editions,
+                                                 suffix)
+                    if not target.page_list:
+                        plan.append(Planned(target.name, edition, clinic, final,
+                                            output_inputs(mine, target.name, edition, tag, paper),
+                                            language=language))
+                        continue
+                    # The page list maps the printed pages, so it depends on the page-source edition's inputs.
+                    source = output_inputs(mine, PRINT.name, edition, tag, paper)
+                    plan.append(Planned(target.name, edition, clinic, final,
+                                        output_inputs(mine, target.name, edition, tag + source, paper), source,
+                                        language=language))
     return plan
+
+
+def _reads(name: str, language: str, source_language: str) -> bool:
+    """Whether a language's outputs read the input file `name`: a translation's files only its own language
+    (the source's chapters are read by every language: a translation is checked against them)."""
+    if not name.startswith(f"{TRANSLATIONS_DIR}/"):
+        return True
+    return language != source_language and name.startswith(f"{TRANSLATIONS_DIR}/{language}/")
 
 
 # ---- the jobs, run in worker processes (or inline) --------------------------------------------------------
@@ -346,7 +362,7 @@ class _Inline:
 # ---- the build ----------------------------------------------------------------------------------------------
 
 def build(root: Path, out_dir: Path | None = None, skip: Collection[str] = (),
-          editions: tuple[str, ...] | None = None, jobs: int | None = None, force: bool = False,
+          editions: tuple[str, ...] | None = None, languages_: Collection[str] = (), jobs: int | None = None, force: bool = False,
           progress: Callable[[str, str], None] | None = None, draft: bool = False,
           paper: str | None = None) -> BuildReport:
     """Build the handout in project folder `root` into `out_dir` (default: root/dist).
@@ -354,8 +370,8 @@ def build(root: Path, out_dir: Path | None = None, skip: Collection[str] = (),
     The error-level checks of `publish.py check` run first: a handout that fails them is refused
     (`checks.ChecksFailed`, exit status 2) unless `draft`, which builds it with every page marked as a draft.
 
-    Every target (targets.py) is built but those named in `skip` (`{"epub"}`: the PDFs only). Outputs whose
-    inputs have not changed since the last good build are left alone (`force` rebuilds them). `jobs` worker processes make the rest (default: one per core; 1 builds in this process).
+    Every target (targets.py) is built but those named in `skip` (`{"epub"}`: the PDFs only), in every language
+    of the project, or those of `languages_` (handout/languages.py). Outputs whose inputs have not changed since the last good build are left alone (`force` rebuilds them). `jobs` worker processes make the rest (default: one per core; 1 builds in this process).
     `progress(event, name)` hears "start", "done" and "skip" for each output. `paper` ("letter" or "a4")
     overrides `print.paper` for this build.
     """
@@ -367,7 +383,7 @@ def build(root: Path, out_dir: Path | None = None, skip: Collection[str] = (),
         folder = output_folder_for(root, out_dir)
         with build_lock(folder):
             own_folder = out_dir is None or folder == (root / "dist").resolve()
-            return _build(config, folder, own_folder, skip, editions, jobs, force,
+            return _build(config, folder, own_folder, skip, editions, tuple(languages_), jobs, force,
                           progress or (lambda event, name: None), draft, paper, started)
     except RecursionError:
         raise InputError("the handout is nested too deeply to process (lists, quotes or boxes inside one "
@@ -458,7 +474,7 @@ class _Pool(ProcessPoolExecutor):
                          initargs=(self.starts_queue, context.Value("i", layouts)))
         super().submit(_nothing)  # forks the workers now: they import WeasyPrint while the chapters are read
         self.busy = False
-        self.early_starts: dict[str, Future] = {}
+        self.early_starts: dict[tuple[str, str], Future] = {}  # (language, clinic id) -> its page starts
         self._listener = threading.Thread(target=self._listen, daemon=True)
         self._listener.start()
 
@@ -466,37 +482,42 @@ class _Pool(ProcessPoolExecutor):
         self.busy = True
         return super().submit(function, *args, **kwargs)
 
-    def starts_for(self, clinic_id: str) -> Future:
-        return self.early_starts.setdefault(clinic_id, Future())
+    def starts_for(self, language: str, clinic_id: str) -> Future:
+        return self.early_starts.setdefault((language, clinic_id), Future())
 
     def _listen(self) -> None:
         while True:
             message = self.starts_queue.get()
             if message is None:
                 return
-            clinic_id, starts = message
-            self.starts_for(clinic_id).set_result(starts)
+            (language, clinic_id), starts = message
+            self.starts_for(language, clinic_id).set_result(starts)
 
     def shutdown(self, wait=True, cancel_futures=False):
         super().shutdown(wait=wait, cancel_futures=cancel_futures)
         self.starts_queue.put(None)
 
 
-def _label(item: Planned, clinics: int) -> str:
+def _label(item: Planned, clinics: int, source_language: str = "") -> str:
+    """"PDF letter", with the clinic when there are several, and the language when it is a translation."""
     name = label(item.kind, item.edition)
-    return f"{name} [{item.clinic.id}]" if clinics > 1 else name
+    where = [*([item.clinic.id] if clinics > 1 else []),
+             *([item.language] if source_language and item.language != source_language else [])]
+    return f"{name} [{' '.join(where)}]" if where else name
 
 
 def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str],
-           editions: tuple[str, ...] | None, jobs: int | None, force: bool, progress, draft: bool,
+           editions: tuple[str, ...] | None, only: tuple[str, ...], jobs: int | None, force: bool, progress, draft: bool,
            paper: str | None, started: float) -> BuildReport:
-    from .checks import check_date, gate, review_findings, run_checks
+    from .checks import check_date, gate, review_findings
 
     report = BuildReport()
     root = config.root
     if paper:
         config = replace(config, print=replace(config.print, paper=paper))
-    plan = plan_outputs(config, out_dir, skip, editions or config.print.editions, draft)
+    for language in only:
+        language_config(config, language)  # a language publish.toml does not list is refused, naming it
+    plan = plan_outputs(config, out_dir, skip, editions or config.print.editions, draft, only)
     state = BuildState(root)
     # An output that is a link is never current: the build makes a file of its own in its place.
     todo = [item for item in plan if force or os.path.islink(item.final)
@@ -508,7 +529,7 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
     for item in plan:
         if item not in todo:
             report.up_to_date.append(item.final)
-            progress("skip", _label(item, clinics))
+            progress("skip", _label(item, clinics, config.language))
     today = check_date()
     if not todo:
         # Nothing changed: no chapter read, no WeasyPrint imported. Only the review date can have passed since.
@@ -527,23 +548,72 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
     staging = Staging(out_dir, record=not own_folder)
     try:
         with report.step("read chapters"):
-            book = load_book(config)
+            wanted = tuple(dict.fromkeys(item.language for item in todo))
+            books, refused = {}, {}
+            for language in wanted:
+                try:
+                    books[language] = load_book(language_config(config, language))
+                except InputError as error:  # that language is not built; the others are
+                    if len(wanted) == 1:
+                        raise
+                    refused[language] = error
         with report.step("check"):
-            refused = gate(run_checks(book, today, layout=False), draft)  # error-level findings stop here unless a draft
-        report.warnings = (*book.warnings, *refused)
-        if draft:
-            book = replace(book, draft=True)
-        _run(book, plan, todo, pool, staging, state, report, progress, clinics)
+            books, warnings, not_ready = _gate(books, today, draft, refused)
+            refused.update(not_ready)
+        report.warnings = tuple(warnings)
+        todo = [item for item in todo if item.language in books]
+        _run(books, plan, todo, pool, staging, state, report, progress, clinics)
         staging.commit()
         for item in todo:
             state.record(item.final, item.inputs)
         state.save()
+        if refused:  # the other languages are built; these are not
+            raise InputError("\n".join(f"the {language} handout was not built: {error.format(config.root)}"
+                                        for language, error in refused.items()), code="build.language-refused")
     finally:
         # Wait for jobs that may still write; workers that only imported WeasyPrint (the chapters were
         # refused) are left to exit on their own, and die with this process anyway.
         pool.shutdown(wait=getattr(pool, "busy", True), cancel_futures=True)
         staging.discard()
     return report
+
+
+def _gate(books: dict, today, draft: bool, refused: dict) -> tuple[dict, list[str], dict]:
+    """The checks of each language's Book: error-level findings (and, for a translation, a missing reviewer
+    or a translation behind its source) stop that language, unless a draft; the others still build. With
+    one language, its refusal is the build's error, as it always was."""
+    from .checks import gate, run_checks
+
+    kept, warnings, not_ready = {}, [], {}
+    for language, book in books.items():
+        try:
+            found = run_checks(book, today, layout=False)
+            found += _translation_findings(book)
+            marks = gate(found, draft)  # error-level findings stop here unless a draft
+            problem = None if draft else review_problem(book.config)
+            if problem is not None:
+                raise problem
+        except InputError as error:
+            if len(books) == 1 and not refused:
+                raise
+            not_ready[language] = error
+            continue
+        warnings += [*book.warnings, *marks]
+        kept[language] = replace(book, draft=True) if draft else book
+    if not kept:
+        raise next(iter((*refused.values(), *not_ready.values())))
+    return kept, warnings, not_ready
+
+
+def _translation_findings(book) -> list:
+    """A translation's chapters that are out of date with their source, or missing (handout/translations.py)."""
+    if not book.config.source_language:
+        return []
+    try:
+        from .checks.translations import translation_problems
+    except ImportError:
+        return []
+    return list(translation_problems(book.config.root, book.config.language))
 
 
 def check_targets(root: Path, out_dir: Path, own_folder: bool, plan: list[Planned], todo: list[Planned],
@@ -601,13 +671,13 @@ def _pages_key(item: Planned) -> JobKey:
     return JobKey(item.clinic.id, item.language, PRINT.name, item.edition, "pages")
 
 
-def plan_jobs(book, plan: list[Planned], todo: list[Planned], staging: Staging, state: BuildState,
+def plan_jobs(books: dict, plan: list[Planned], todo: list[Planned], staging: Staging, state: BuildState,
               starts: dict[JobKey, list]) -> dict[JobKey, _Job]:
     """The jobs that make `todo`, as a graph: a PDF edition is laid out and written; a post-processed edition
     (the booklet) is made from the paper edition's PDF (this build's, the current one, or one laid out for
     it); a target with a page list (the EPUB) waits for the printed pages' first words (from the build
     state, from the PDF of its edition being made, or from a layout made for them alone)."""
-    paper = book.config.print.paper
+    paper = next(iter(books.values())).config.print.paper
     jobs: dict[JobKey, _Job] = {}
     pages_needed = {_pages_key(item) for item in todo if TARGETS[item.kind].page_list} - set(starts)
     waited_for = {paper} | {key.edition for key in pages_needed}  # editions other jobs wait for: start them soon
@@ -619,7 +689,7 @@ def plan_jobs(book, plan: list[Planned], todo: list[Planned], staging: Staging, 
         if not TARGETS[item.kind].per_edition:
             cost = 5  # a page or a file made once per clinic: quick, after the layouts
         return _Job(item.key, f"write {label(item.kind, item.edition)}", TARGETS[item.kind].job,
-                    lambda: (book, item.clinic, item.edition, str(temporary), want), item=item, file=temporary,
+                    lambda: (books[item.language], item.clinic, item.edition, str(temporary), want), item=item, file=temporary,
                     cost=cost)
 
     for item in todo:
@@ -639,12 +709,12 @@ def plan_jobs(book, plan: list[Planned], todo: list[Planned], staging: Staging, 
             # Its edition is not being built: lay it out for its pages only.
             key = pages._replace(step="lay out")
             jobs[key] = _Job(key, f"lay out {item.edition} for the page list", PRINT.job,
-                             lambda item=item: (book, item.clinic, item.edition, "", True), serves=item.final,
+                             lambda item=item: (books[item.language], item.clinic, item.edition, "", True), serves=item.final,
                              cost=3)
         temporary = staging.temporary(item.final)
         jobs[item.key] = _Job(item.key, f"write {label(item.kind, item.edition)}", TARGETS[item.kind].job,
                               lambda item=item, temporary=temporary, pages=pages:
-                              (book, item.clinic, item.edition, str(temporary), starts[pages]),
+                              (books[item.language], item.clinic, item.edition, str(temporary), starts[pages]),
                               needs=(pages,) if pages in pages_needed else (), item=item, file=temporary, cost=5)
     for item in todo:
         entry = EDITIONS[item.edition]
@@ -660,7 +730,8 @@ def plan_jobs(book, plan: list[Planned], todo: list[Planned], staging: Staging, 
             source = staging.scratch()
             key = source_key._replace(step=f"for {item.edition}")
             jobs[key] = _Job(key, f"write {label(item.kind, paper)} (for {item.edition})", PRINT.job,
-                             lambda item=item, source=source: (book, item.clinic, paper, str(source), False),
+                             lambda item=item, source=source: (books[item.language], item.clinic, paper, str(source),
+                                                                False),
                              file=source, serves=item.final, cost=4)
             needs = (key,)
         temporary = staging.temporary(item.final)
@@ -671,7 +742,7 @@ def plan_jobs(book, plan: list[Planned], todo: list[Planned], staging: Staging, 
     return jobs
 
 
-def _run(book, plan: list[Planned], todo: list[Planned], pool, staging: Staging, state: BuildState,
+def _run(books: dict, plan: list[Planned], todo: list[Planned], pool, staging: Staging, state: BuildState,
          report: BuildReport, progress, clinics: int) -> None:
     """Run the build's jobs as a graph (graphlib): each starts as soon as what it needs exists, the longest
     first among those ready together."""
@@ -681,7 +752,9 @@ def _run(book, plan: list[Planned], todo: list[Planned], pool, staging: Staging,
         cached = state.page_starts(item.page_key)
         if cached is not None and item in todo:
             starts[key] = cached
-    jobs = plan_jobs(book, plan, todo, staging, state, starts)
+    jobs = plan_jobs(books, plan, todo, staging, state, starts)
+    first = next(iter(books.values())).config
+    source_language = first.source_language or first.language
     graph = TopologicalSorter({key: job.needs for key, job in jobs.items()})
     graph.prepare()
     order = {key: index for index, key in enumerate(jobs)}
@@ -704,13 +777,13 @@ def _run(book, plan: list[Planned], todo: list[Planned], pool, staging: Staging,
                     continue
                 job = jobs[key]
                 if job.item is not None:
-                    progress("start", _label(job.item, clinics))
+                    progress("start", _label(job.item, clinics, source_language))
                 output = job.item.final if job.item is not None else job.serves  # named when it fails
                 running[pool.submit(_call, job.function, str(output), *job.args())] = job
 
     if isinstance(pool, _Pool):  # page starts a PDF job sends before it writes its file
         for key in {node for job in jobs.values() for node in job.needs if node not in jobs}:
-            running[pool.starts_for(key.clinic)] = key
+            running[pool.starts_for(key.language, key.clinic)] = key
     launch()
     while running:
         finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
@@ -729,11 +802,13 @@ def _run(book, plan: list[Planned], todo: list[Planned], pool, staging: Staging,
             if page_starts is not None:
                 arrived(job.key._replace(target=PRINT.name, step="pages"), page_starts)
             graph.done(job.key)
-            report.timings.append((f"{job.name} [{job.key.clinic}]" if clinics > 1 else job.name, seconds))
+            where = [*([job.key.clinic] if clinics > 1 else []),
+                     *([job.key.language] if job.key.language != source_language else [])]
+            report.timings.append((f"{job.name} [{' '.join(where)}]" if where else job.name, seconds))
             if job.item is not None:
                 report.outputs.append(Output(job.item.final, job.item.kind, job.file.stat().st_size, count,
                                              job.item.edition))
-                progress("done", _label(job.item, clinics))
+                progress("done", _label(job.item, clinics, source_language))
         launch()
     if graph.is_active() or any(item.key not in jobs for item in todo):
         raise RuntimeError(f"the build's graph has jobs that never ran: {sorted(graph.get_ready())}")

@@ -53,6 +53,9 @@ def parser() -> argparse.ArgumentParser:
         target.add_argument("--paper", choices=PAPERS, default=None,
                             help=f"paper of the {', '.join(n for n, e in EDITIONS.items() if not e.paper)} "
                                  "editions, instead of print.paper in publish.toml: " + ", ".join(PAPERS))
+        target.add_argument("--language", action="append", default=None, metavar="TAG",
+                            help="build only this language of the handout (repeatable; default: the source "
+                                 "language and every translation publish.toml lists)")
         target.add_argument("--jobs", type=int, default=None, metavar="N",
                             help="worker processes for the editions (default: one per core; 1: no workers)")
         target.add_argument("--force", action="store_true",
@@ -139,7 +142,7 @@ def run_build(args) -> int:
         raise InputError("--jobs must be 1 or more")
     with progress_for() as progress:
         report = build(args.project, args.out, skip=set(args.skip), editions=editions,
-                       jobs=args.jobs, force=args.force, progress=progress, draft=args.draft, paper=args.paper)
+                       languages_=tuple(dict.fromkeys(args.language or ())), jobs=args.jobs, force=args.force, progress=progress, draft=args.draft, paper=args.paper)
     if not report.outputs:
         print(f"Everything is up to date ({len(report.up_to_date)} outputs): nothing was rebuilt.")
     for output in report.outputs:

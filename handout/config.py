@@ -167,6 +167,42 @@ def _web_address(value: str) -> str | None:
     return None if is_web_address(value) else f"'{value}' is not a web address (https://...)"
 
 
+# What `[languages.<tag>]` may give, for one translation: the settings that are words, its online address,
+# and its own review record (handout/languages.py uses them).
+LANGUAGE_WORDS = {"title": str, "subtitle": str, "description": str, "rights": str, "online_url": str,
+                  "crisis_heading": str, "crisis_lines": list, "clinic_address": (str, dict),
+                  "translated_by": str, "reviewed_by": str, "reviewed_on": dt.date}
+
+
+def _language_list(value: list) -> str | None:
+    for tag in value:
+        problem = _bcp47(tag)
+        if problem:
+            return problem
+    return "lists a language twice" if len(set(value)) != len(value) else None
+
+
+def _check_languages(languages: tuple, path: Path, where: Locator) -> None:
+    """`[languages.<tag>]`: per translation, only the keys of LANGUAGE_WORDS, each of its type; the error names
+    the key's line."""
+    for tag, settings in languages:
+        if _bcp47(tag) or not isinstance(settings, dict):
+            raise InputError(f"'languages.{tag}' must be a table named by a language tag ([languages.es-US])",
+                             path, where.line(f"languages.{tag}") or where.line("languages"))
+        for key, setting in settings.items():
+            line = where.line(f"languages.{tag}.{key}") or where.line(f"languages.{tag}")
+            kind = LANGUAGE_WORDS.get(key)
+            if kind is None:
+                raise InputError(f"[languages.{tag}] has the unknown key '{key}' (choose from "
+                                 f"{', '.join(LANGUAGE_WORDS)})", path, line)
+            if not isinstance(setting, kind) or (kind is list and not all(isinstance(x, str) for x in setting)):
+                raise InputError(f"'languages.{tag}.{key}' must be {_type_name(kind)}", path, line)
+            if isinstance(setting, str):
+                refuse_control_characters(setting, f"'languages.{tag}.{key}'", path, line)
+            if key == "online_url" and _web_address(setting):
+                raise InputError(f"'languages.{tag}.online_url': {_web_address(setting)}", path, line)
+
+
 def _rule_settings(value: dict) -> str | None:
     """`[check.rules]`: each value true, false or a level (the rule names are the checks' to know)."""
     for name, setting in value.items():
@@ -204,6 +240,11 @@ SCHEMA: Table = Table("Config", {
     "title": Option(str, help="Title of the handout", check=_nonempty),
     "subtitle": Option(str, "", "Subtitle shown under the title"),
     "language": Option(str, help="BCP 47 language tag, e.g. en-US", check=_bcp47),
+    "translations": Option(list, [], "Languages the handout is translated into (BCP 47 tags, e.g. es-US); each "
+                           "has its chapters in translations/<tag>/chapters/", check=_language_list),
+    "languages": Option(dict, {}, "Per translation ([languages.es-US]): its title, subtitle, description, "
+                        "rights, online_url, crisis_heading, crisis_lines, clinic_address, and its review record "
+                        "(translated_by, reviewed_by, reviewed_on)"),
     "authors": Option(list, help="List of authors (strings)", check=_nonempty),
     "publisher": Option(str, help="Who publishes the handout"),
     "identifier": Option(str, help="Stable urn:uuid: identifier", check=_urn_uuid),
@@ -306,7 +347,11 @@ def _classes(table: Table) -> dict[str, type]:
         if isinstance(option, Table):
             classes.update(_classes(option))
     first = (("path", Path),) if table is SCHEMA else ()
-    last = (("warnings", "tuple[str, ...]", field(default=(), compare=False)),) if table is SCHEMA else ()
+    # Beside the settings: the warnings, and for a translation's Config (handout/languages.py) where its
+    # chapters are, the source's language and its review record.
+    last = (("warnings", "tuple[str, ...]", field(default=(), compare=False)),
+            ("chapters_dir", str, field(default="chapters")), ("source_language", str, field(default="")),
+            ("translation", "tuple", field(default=()))) if table is SCHEMA else ()
     classes[table.name] = settings_class(table, first, last)
     return classes
 
@@ -518,6 +563,7 @@ def load_config(root: Path) -> Config:
 
 def _check_together(values: dict, root: Path, path: Path, where: Locator) -> None:
     """What no single option can check: the review dates' order, the logo's file, the clinics' ids."""
+    _check_languages(values["languages"], path, where)
     if values["review"]["next_review_due"] < values["review"]["last_reviewed"]:
         raise InputError("'review.next_review_due' is before 'review.last_reviewed'", path,
                          where.line("review.next_review_due"))

@@ -27,8 +27,13 @@ def make_project(destination: Path, fixture: str | None = "mini") -> Path:
             shutil.copy2(source, destination / name)
     if fixture is None:
         shutil.copytree(REPO / "chapters", destination / "chapters")
+        if (REPO / "translations").is_dir():
+            shutil.copytree(REPO / "translations", destination / "translations")
     else:
         shutil.copytree(FIXTURES / fixture, destination, dirs_exist_ok=True)
+        # The fixture's chapters have no translation: it is built in its source language only.
+        config = destination / "publish.toml"
+        config.write_text(re.sub(r"(?m)^translations = \[.*\]\n", "", config.read_text()))
     return destination
 
 
