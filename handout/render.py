@@ -12,12 +12,14 @@ from .config import Clinic
 from .fonts import FontFile, font_face_css
 from .layouts import LAYOUTS_DIR, Layouts
 from .sandbox import check_svg_bytes
+from .strings import strings_for
 from .targets import EPUB, PRINT, WEB, Target
 
 QR_FILE = "assets/qr-code.png"  # the QR code's file in the EPUB
 
 EPUB_FONT_DIR = "assets/fonts"
 # Added to the print stylesheets of a draft (`publish.py build --draft`): a mark in every page's top margin.
+# The marks' words are the layout strings' (marks.draft, marks.sample: layouts/i18n/); these are the English.
 DRAFT_STYLESHEET = "assets/css/draft.css"
 DRAFT_MARK = "DRAFT \u2013 not for patients"
 # A sample (`sample = true` in publish.toml): the same mark in every print page's top margin, and its words on
@@ -28,6 +30,7 @@ SAMPLE_MARK = "SAMPLE \u2013 replace the clinic details before giving this to pa
 
 def _context(book: Book, target: Target, clinic: Clinic) -> dict:
     config = book.config
+    strings = strings_for(book)
     return {
         "book": book,
         "config": config,
@@ -37,9 +40,9 @@ def _context(book: Book, target: Target, clinic: Clinic) -> dict:
         "version": __version__,
         "stylesheets": target.stylesheets,
         "draft": book.draft,          # layouts mark a draft on every page (print: DRAFT_STYLESHEET)
-        "draft_mark": DRAFT_MARK,
+        "draft_mark": strings["marks.draft"],
         "sample": config.sample,      # layouts mark a sample's title page (print: SAMPLE_STYLESHEET too)
-        "sample_mark": SAMPLE_MARK,
+        "sample_mark": strings["marks.sample"],
         "qr_code": Markup(qr_svg_data_url(config.online_url)) if config.online_url else "",
     }
 
@@ -58,7 +61,8 @@ def render_print(book: Book, clinic: Clinic, edition: str = "letter") -> str:
     if entry.layout != "print.html":  # the desk sheet: its marked parts (handout/sheet.py)
         from .sheet import layout_context
         link, extra = layout_context(book)
-    layouts = Layouts(book.root, PRINT, link=link, seconds=book.config.limits.layout_seconds)
+    layouts = Layouts(book.root, PRINT, link=link, seconds=book.config.limits.layout_seconds,
+                      strings=strings_for(book))
     font_css = font_face_css(lambda face: face.path.as_uri())
     context = {**_context(book, PRINT, clinic), **extra}
     # An edition without a page size of its own is on the configured paper (editions.py).
@@ -102,7 +106,8 @@ def render_epub(book: Book, clinic: Clinic, page_list: list[tuple[str, str]] = (
         return owner if anchor == owner.removesuffix(".xhtml") else f"{owner}#{anchor}"
 
     owners["about"] = "back.xhtml"
-    layouts = Layouts(book.root, EPUB, link=link, seconds=book.config.limits.layout_seconds)
+    strings = strings_for(book)
+    layouts = Layouts(book.root, EPUB, link=link, seconds=book.config.limits.layout_seconds, strings=strings)
     context = _context(book, EPUB, clinic)
     if book.config.online_url:
         context["qr_code"] = QR_FILE  # a packaged PNG: some reading systems drop data: URLs
@@ -113,14 +118,14 @@ def render_epub(book: Book, clinic: Clinic, page_list: list[tuple[str, str]] = (
     check_svg_bytes(cover, book.root / LAYOUTS_DIR / "epub" / "cover.svg")
     context["cover_svg"] = Markup(re.sub(r"^\s*<\?xml[^>]*\?>\s*", "", cover.decode()))
     pages = [
-        EpubPage("cover.xhtml", "Cover", layouts.render("epub/cover.xhtml", **context).encode(), "cover"),
+        EpubPage("cover.xhtml", strings["labels.cover"], layouts.render("epub/cover.xhtml", **context).encode(), "cover"),
         EpubPage("title.xhtml", book.config.title, layouts.render("epub/title.xhtml", **context).encode(), "title"),
-        EpubPage("nav.xhtml", "Contents", layouts.render("epub/nav.xhtml", **context).encode(), "nav"),
+        EpubPage("nav.xhtml", strings["headings.contents"], layouts.render("epub/nav.xhtml", **context).encode(), "nav"),
     ]
     for chapter in book.chapters:
         html = layouts.render("epub/chapter.xhtml", chapter=chapter, **context)
         pages.append(EpubPage(chapter.file_name, chapter.title, html.encode(), "chapter"))
-    pages.append(EpubPage("back.xhtml", "About this handout",
+    pages.append(EpubPage("back.xhtml", strings["headings.about"],
                           layouts.render("epub/back.xhtml", **context).encode(), "back"))
     # Fonts sit in assets/fonts/, the CSS in assets/css/.
     font_css = font_face_css(lambda face: "../fonts/" + face.path.name)
@@ -135,15 +140,16 @@ def render_epub(book: Book, clinic: Clinic, page_list: list[tuple[str, str]] = (
 XHTML_ONLY = re.compile(r'\s(?:xmlns(?::\w+)?|xml:lang|epub:type)="[^"]*"')
 
 
-def render_web(book: Book, clinic: Clinic, downloads: list[dict]) -> str:
+def render_web(book: Book, clinic: Clinic, downloads: list[dict], language_links: list[dict] = ()) -> str:
     """The web edition for one clinic: the whole handout as one HTML page, its stylesheets, font and figures
     embedded, so it makes no request and can be put on any host as it is. `downloads` lists the other
     outputs beside it (file name, label, what it is)."""
     from .web import embedded_images, web_stylesheet
 
-    layouts = Layouts(book.root, WEB, link=lambda anchor: f"#{anchor}", seconds=book.config.limits.layout_seconds)
+    layouts = Layouts(book.root, WEB, link=lambda anchor: f"#{anchor}", seconds=book.config.limits.layout_seconds,
+                      strings=strings_for(book))
     context = _context(book, WEB, clinic)
-    context.update(stylesheets=(), qr_code="", downloads=downloads,
+    context.update(stylesheets=(), qr_code="", downloads=downloads, language_links=list(language_links),
                    web_css=Markup(web_stylesheet(book.root, WEB.stylesheets)))
     html = layouts.render(WEB.templates[0], **context)
     return XHTML_ONLY.sub("", embedded_images(_one_outline(html), book, clinic))
