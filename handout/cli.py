@@ -79,7 +79,21 @@ def parser() -> argparse.ArgumentParser:
                               "empty): publish.toml with a fresh identifier and today's review date, three short "
                               "sample chapters, references.yaml and jargon.txt. It builds at once with the "
                               "built-in theme; copy a file of the theme into layouts/ or assets/ to change it.")
-    for command in (build, check, watch, new):  # `publish.py check --project X` as well as `--project X check`
+    translations = commands.add_parser(
+        "translations", help="which translated chapters are out of date, missing or extra; mark them as updated",
+        description="Print, per language of publish.toml's translations, each translated chapter's status: up to "
+        "date, out of date (with the paragraphs of the source that changed since it was translated), missing or "
+        "extra. `translations mark es-US 03` records that the translation of chapter 03 is up to date with its "
+        "source: run it after updating the translation.", formatter_class=argparse.RawDescriptionHelpFormatter)
+    marking = translations.add_subparsers(dest="action", metavar="ACTION")
+    mark = marking.add_parser("mark", help="record that translated chapters translate their sources as they are now",
+                              description="Write the source chapter's digest into each named translated chapter's "
+                              "front matter (source: NN-slug.md@digest, the rest of the file unchanged) and keep a "
+                              "copy of the source in translations/<tag>/.sources/ for the next diff.")
+    mark.add_argument("language", help="the translation's language tag, as in publish.toml (es-US)")
+    mark.add_argument("chapters", nargs="*", help="chapters by number (03) or file name (03-how-well.md)")
+    mark.add_argument("--all", action="store_true", help="every translated chapter")
+    for command in (build, check, watch, new, translations, mark):  # `publish.py check --project X` as well
         _common(command)
     new.add_argument("folder", type=Path, help="the new project's folder")
     new.add_argument("--title", default="Your Handout Title", help="the handout's title")
@@ -129,6 +143,29 @@ def run_check(args) -> int:
     else:
         print(report_text(findings, run.today, args.strict))
     return status
+
+
+def run_translations(args) -> int:
+    from .config import config_line, load_config
+    from .translations import chapter_names, mark, report
+
+    config = load_config(args.project)
+    tags = tuple(getattr(config, "translations", ()))
+    if getattr(args, "action", None) != "mark":
+        print(report(args.project, tags) if tags else "no translations: publish.toml lists none "
+              "(translations = [\"es-US\"] names one)")
+        return 0
+    if args.language not in tags:
+        raise InputError(f"'{args.language}' is not a translation of this handout (publish.toml lists "
+                         f"{', '.join(tags) or 'none'} in translations)", config.path,
+                         config_line(config, "translations"))
+    if bool(args.chapters) == args.all:
+        raise InputError("name the chapters to mark (by number, 03, or file name) or give --all, not both")
+    for name in chapter_names(args.project, args.language, tuple(args.chapters), args.all):
+        before, now = mark(args.project, args.language, name)
+        change = f"{before} -> {now}" if before and before != now else f"{now}, unchanged" if before else now
+        print(f"marked {args.language} {name}: source {name}@{change}")
+    return 0
 
 
 def run_build(args) -> int:
@@ -215,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_new(args)
         if args.command == "watch":
             return run_watch(args)
+        if args.command == "translations":
+            return run_translations(args)
         return run_check(args) if args.command == "check" else run_build(args)
     except InputError as error:
         print(f"error: {error_line(error, args.project)}", file=sys.stderr)

@@ -12,18 +12,19 @@ references.yaml's lines, its jargon list).
 - `project`: running the rules over a Book or a project (the loader's problems, all of them, as findings);
 - `report`: the text and JSON reports;
 - one module per rule, in report order: input, reading_level, jargon, numbers, citations, structure, links,
-  images, review, placeholders, sheet.
+  images, review, placeholders, sheet, translations.
 """
 from __future__ import annotations
 
 # The rules register themselves in this order, the order of the README's table and of the JSON's list.
 from . import (input, reading_level, jargon, numbers, citations, structure, links, images, review,  # noqa: F401
-               placeholders, sheet)
+               placeholders, sheet, translations)
 from .findings import ChecksFailed, Finding, counts, exit_status, gate, sort_findings, strict
 from .project import FINDING_CODES, CheckRun, check_date, check_project, run_checks, unloaded_run
 from .registry import REGISTRY, Rule, rule, rule_table
 from .report import JSON_VERSION, report_json, report_text
 from .review import review_findings
+from .translations import translation_problems
 from ..errors import LEVELS
 from ..weburl import url_problem
 
@@ -31,5 +32,5 @@ RULES = tuple(REGISTRY)
 
 __all__ = ["CheckRun", "ChecksFailed", "FINDING_CODES", "Finding", "JSON_VERSION", "LEVELS", "REGISTRY", "RULES",
            "Rule", "check_date", "check_project", "counts", "exit_status", "gate", "report_json", "report_text",
-           "review_findings", "rule", "rule_table", "run_checks", "sort_findings", "strict", "unloaded_run",
-           "url_problem"]
+           "review_findings", "rule", "rule_table", "run_checks", "sort_findings", "strict", "translation_problems",
+           "unloaded_run", "url_problem"]
