@@ -72,10 +72,11 @@ def _epub_job(book, clinic, edition: str, target: str, starts):
 
 def _web_job(book, clinic, edition: str, target: str, starts):
     from .render import render_web
-    from .web import downloads
+    from .web import downloads, language_links
 
     start = time.perf_counter()
-    html = render_web(book, clinic, downloads(book.config, "-draft" if book.draft else ""))
+    suffix = "-draft" if book.draft else ""
+    html = render_web(book, clinic, downloads(book.config, suffix), language_links(book.config, clinic, suffix))
     Path(target).write_bytes(html.encode("utf-8"))
     return 1, None, time.perf_counter() - start
 

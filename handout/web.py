@@ -19,7 +19,9 @@ from .epub_images import inline_svg_figures
 from .errors import InputError, SandboxError
 from .fonts import FontFile, font_face_css, font_files
 from .sandbox import Sandbox, check_epub_stylesheet, check_svg_bytes, css_references
-from .targets import EPUB, PRINT, output_file
+from .targets import EPUB, PRINT, WEB, output_file
+
+WEB_STEM = WEB.stem
 from .theme import find
 
 IMAGE_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")')
@@ -98,6 +100,23 @@ def embedded_images(html: str, book, clinic) -> str:
         return match.group(1) + data_url(data, media_type) + match.group(3)
 
     return IMAGE_SRC.sub(embed, html)
+
+
+def language_links(config, clinic, suffix: str = "") -> list[dict]:
+    """The web edition's links to its other languages: each language's page, by a relative link from this
+    one's folder (`dist/`, `dist/es-US/`, with a clinic's folder inside when there are several)."""
+    import os
+
+    from .languages import languages, output_subfolder, own_name
+
+    def folder(tag: str) -> Path:
+        return output_subfolder(config, tag) / (clinic.id if len(config.clinics) > 1 else "")
+
+    here = folder(config.language)
+    page = f"{WEB_STEM}{suffix}.html"
+    return [{"tag": tag, "name": own_name(tag), "current": tag == config.language,
+             "href": Path(os.path.relpath(folder(tag) / page, here if str(here) != "." else ".")).as_posix()}
+            for tag in languages(config)]
 
 
 def downloads(config, suffix: str = "") -> list[dict]:

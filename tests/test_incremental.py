@@ -13,6 +13,7 @@ from conftest import REPO, TEST_EPOCH, run_publish, snapshot
 
 NAMES = {"letter": "ketamine-handout.pdf", "a4": "ketamine-handout-a4.pdf",
          "large-print": "ketamine-handout-large-print.pdf", "booklet": "ketamine-handout-booklet.pdf",
+         "sheet": "ketamine-handout-sheet.pdf", "large-print-sheet": "ketamine-handout-large-print-sheet.pdf",
          "epub": "ketamine-handout.epub", "web": "index.html"}
 
 

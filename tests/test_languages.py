@@ -36,6 +36,11 @@ def _translated(tmp_path, words: str = WORDS, tag: str = "en-GB"):
     text = text.replace('language = "en-US"\n', f'language = "en-US"\ntranslations = ["{tag}"]\n', 1)
     assert f'translations = ["{tag}"]' in text
     config.write_text(text + words)
+    if (project / "publish.toml").read_text().count(f"[languages.{tag}]"):
+        from handout.translations import mark
+
+        for chapter in sorted((project / "chapters").glob("*.md")):  # each translates its source as it is
+            mark(project, tag, chapter.name)
     return project
 
 
@@ -126,6 +131,10 @@ def test_both_languages_build_each_with_its_own_language_and_identifier(tmp_path
         assert f"<dc:language>{tag}</dc:language>" in opf
         assert f'lang="{tag}"' in (folder / "index.html").read_text()
     assert "Sleep after surgery (UK)" in (dist / "en-GB" / "index.html").read_text()
+    # Each web edition links to the other language's page by a relative link, with hreflang and its own name.
+    assert re.search(r'<a href="en-GB/index.html" hreflang="en-GB" lang="en-GB">', (dist / "index.html").read_text())
+    assert re.search(r'<a href="../index.html" hreflang="en-US" lang="en-US">',
+                     (dist / "en-GB" / "index.html").read_text())
     with zipfile.ZipFile(dist / "en-GB" / "ketamine-handout.epub") as epub:
         opf = epub.read("EPUB/content.opf").decode()
     assert re.search(r"<dc:identifier[^>]*>urn:uuid:[0-9a-f-]{36}</dc:identifier>", opf)
