@@ -93,6 +93,13 @@ def test_preview_reloads_after_a_save_and_survives_a_broken_edit(project):
             watcher.wait_for(r"^changed chapters/02-steps\.md: .*ketamine-handout\.pdf", start=mark)
             page.wait_for_selector("text=A sentence added while the preview was open.", timeout=30_000)
             assert page.evaluate("window.beforeReload === undefined"), "the page itself reloaded"
+            # The web edition as built, at /web/, with the same banner, after the same save.
+            web = browser.new_page()
+            web.goto(watcher.url + "web/")
+            web.wait_for_selector("text=A sentence added while the preview was open.", timeout=60_000)
+            assert web.locator("h2.chapter-title", has_text="The steps to follow").count() == 1
+            assert web.locator("#preview-banner").count() == 1
+            web.close()
             good = snapshot(project / "dist")
 
             # A broken edit: the error shows in the terminal and on the page; dist/ keeps the last good build.
