@@ -390,9 +390,11 @@ def test_crisis_box_heading_reads_once_in_both_outputs(mini_build):
         assert "Get help now:" not in text and "get help now: " not in text.lower()
 
 
-def page_texts(path) -> list[str]:
+def page_texts(path, top: float = 0.75) -> list[str]:
+    """Each page's text below its top margin (`top` inches: large print's), where a sample's mark is."""
     with pdfplumber.open(path) as pdf:
-        return [" ".join((page.extract_text() or "").split()) for page in pdf.pages]
+        return [" ".join((page.crop((0, top * 72, page.width, page.height)).extract_text() or "").split())
+                for page in pdf.pages]
 
 
 def test_large_print_keeps_boxes_with_their_intros_and_the_back_page_on_one_page(default_print):
@@ -419,7 +421,8 @@ def test_contents_page_lists_chapters_with_leaders_and_their_page_numbers(defaul
     assert len(book.chapters) > book.config.print.toc_min_chapters
     with pdfplumber.open(edition(default_print, "")) as pdf:
         second = pdf.pages[1]
-        contents = second.crop((0, 0, second.width, second.height - 0.9 * 72)).extract_text().splitlines()
+        # Between the top margin (a sample's mark) and the bottom one (the footer).
+        contents = second.crop((0, 0.85 * 72, second.width, second.height - 0.9 * 72)).extract_text().splitlines()
         assert contents[0] == "Contents"
         titles = {}  # page number of each chapter title, from its heading-size text
         for number, page in enumerate(pdf.pages[2:], start=3):
