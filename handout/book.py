@@ -283,7 +283,8 @@ def _check_well_formed(html: str, path: Path, line: int) -> None:
 
 
 def load_chapter(path: Path, number: int, slug: str, root: Path, limits: Limits,
-                 cache: ChapterCache | None = None, problems: Problems | None = None) -> Chapter:
+                 cache: ChapterCache | None = None, problems: Problems | None = None,
+                 quotes: tuple[str, str] = ChapterState.quotes) -> Chapter:
     """Read one chapter, reusing its cached conversion when the file has not changed. Problems go to
     `problems` (by default: raised at the first); what stops the chapter from being read at all is raised."""
     problems = problems if problems is not None else Problems()
@@ -294,11 +295,11 @@ def load_chapter(path: Path, number: int, slug: str, root: Path, limits: Limits,
                          "(limits.chapter_kb in publish.toml): split it into several chapters", path,
                          code="input.too-large")
     raw = sandbox.read_bytes(path)
-    key = cache.key(path, raw) if cache else ""
+    key = cache.key(path, "".join(quotes).encode() + b"\0" + raw) if cache else ""  # quotes: the language's
     chapter = cache.get(key) if cache else None
     if not isinstance(chapter, Chapter) or (chapter.number, chapter.slug) != (number, slug):
         before = len(problems.found)
-        chapter = convert_chapter(path, number, slug, root, limits.markdown_seconds, problems)
+        chapter = convert_chapter(path, number, slug, root, limits.markdown_seconds, problems, quotes)
         if cache and len(problems.found) == before:
             cache.put(key, chapter)
     # Images are files of their own: check them on every build, cached conversion or not.
@@ -323,8 +324,20 @@ def load_chapter(path: Path, number: int, slug: str, root: Path, limits: Limits,
     return chapter
 
 
+def _quotes(root: Path, language: str, problems: Problems) -> tuple[str, str]:
+    """The characters "double quotes" become in the book's language (handout/strings.py: the layout strings)."""
+    from .strings import load
+
+    try:
+        strings = load(root, language)
+    except InputError as error:
+        problems.add(error)
+        return ChapterState.quotes
+    return strings["typography.quote_open"], strings["typography.quote_close"]
+
+
 def convert_chapter(path: Path, number: int, slug: str, root: Path, seconds: float = CONVERT_SECONDS,
-                    problems: Problems | None = None) -> Chapter:
+                    problems: Problems | None = None, quotes: tuple[str, str] = ChapterState.quotes) -> Chapter:
     """Front matter and Markdown -> a Chapter, validating everything that depends on the file alone. Problems
     in the Markdown go to `problems` (by default: raised at the first); those of the file and its front matter,
     which stop it from being read, are raised."""
@@ -351,7 +364,8 @@ def convert_chapter(path: Path, number: int, slug: str, root: Path, seconds: flo
     if "sheet" in meta and not isinstance(meta["sheet"], bool):
         raise InputError("front matter 'sheet' must be true or false (true: the chapter's key-points box goes on "
                          "the desk sheet)", path, _front_matter_line(text, "sheet"), code="input.front-matter")
-    state = ChapterState(slug=slug, chapter_path=path, root=root, role=role, sheet_key_points=bool(meta.get("sheet")))
+    state = ChapterState(slug=slug, chapter_path=path, root=root, role=role, sheet_key_points=bool(meta.get("sheet")),
+                         quotes=quotes)
     state.ids.extend([slug, f"{slug}--title"])
     check_markdown(body, path, body_line)  # shapes that would convert too slowly or recurse too deep
     md = new_markdown(state)
@@ -709,11 +723,12 @@ def load_book(config: Config, use_cache: bool = True, collect: bool = False) -> 
         problems.add(error)
         found = []
     chapters, unread = [], set()
+    quotes = _quotes(root, config.language, problems)
     for number, slug, path in found:
         try:
             if any(c.slug == slug for c in chapters):
                 raise InputError(f"two chapters share the slug '{slug}'", path, code="input.chapter-name")
-            chapter = load_chapter(path, number, slug, root, config.limits, cache, problems)
+            chapter = load_chapter(path, number, slug, root, config.limits, cache, problems, quotes)
         except InputError as error:
             problems.add(error)
             unread.add(slug)  # its anchors are unknown: links to it are not judged

@@ -81,6 +81,9 @@ class ChapterState:
     sheet_section: tuple[int, int] | None = None  # (part, heading level) of a marked section still open
     sheet_key_points: bool = False  # `sheet: true` in the front matter: its key-points boxes are marked
     sheet: list = field(default_factory=list)     # the marked parts' blocks, in order (book.py)
+    # The characters "double quotes" become, in the book's language (layout strings typography.quote_open and
+    # quote_close: “ ” in English, « » in Spanish); single quotes and apostrophes are ‘ ’ in every language.
+    quotes: tuple[str, str] = ("\u201c", "\u201d")
     _seen: set[str] = field(default_factory=set, repr=False)
     _synced: int = field(default=0, repr=False)
     _counters: dict[str, int] = field(default_factory=dict, repr=False)
@@ -391,9 +394,25 @@ def _web_address_advice(href: str) -> str:
 
 def new_markdown(state: ChapterState) -> markdown.Markdown:
     """A Markdown converter configured with the chapter dialect."""
-    return markdown.Markdown(
+    opening, closing = state.quotes
+    md = markdown.Markdown(
         output_format="xhtml",
         extensions=["tables", "attr_list", "def_list", "toc", "sane_lists", "smarty", ChapterExtension(state),
                     ForeignMarkdown(state)],
-        extension_configs={"smarty": {"substitutions": SMARTY}, "toc": {"permalink": False}},
+        extension_configs={"smarty": {"substitutions": {**SMARTY, "left-double-quote": opening,
+                                                        "right-double-quote": closing}},
+                           "toc": {"permalink": False}},
     )
+    _open_quotes_after_inverted_marks(md, opening)
+    return md
+
+
+def _open_quotes_after_inverted_marks(md: markdown.Markdown, opening: str) -> None:
+    """A quote right after Spanish ¿ or ¡ opens (¿"Ya"? -> ¿«Ya»?): smarty, which knows only English
+    punctuation, would close it. Checked before smarty's own quote patterns (priorities 30 and below)."""
+    from markdown.extensions.smarty import SubstituteTextPattern
+
+    patterns = md.treeprocessors["smarty"].inlinePatterns
+    patterns.register(SubstituteTextPattern(r'(?<=[\u00bf\u00a1])"(?=\S)', (opening,), md), "smarty-inverted-double", 32)
+    patterns.register(SubstituteTextPattern(r"(?<=[\u00bf\u00a1])'(?=\S)", (SMARTY["left-single-quote"],), md),
+                      "smarty-inverted-single", 31)

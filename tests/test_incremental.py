@@ -72,7 +72,7 @@ def test_an_unchanged_chapter_is_not_converted_again(project):
 
 def test_a_layout_change_rebuilds_and_shows(project):
     partial = project / "layouts" / "partials" / "back_page.html"
-    partial.write_text(partial.read_text().replace("About this handout", "About this booklet"))
+    partial.write_text(partial.read_text().replace('{{ t("headings.about") }}</h2>', "About this booklet</h2>"))
     result = run_publish(project)
     assert result.returncode == 0, result.stderr
     assert rebuilt(result) == set(NAMES)
