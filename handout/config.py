@@ -163,6 +163,17 @@ def _nonempty(value) -> str | None:
     return "must not be empty" if not value else None
 
 
+def _taglines(value: list) -> str | None:
+    """[clinic] language_assistance: language tags, or "tag: tagline" (the clinic's own words)."""
+    for item in value:
+        tag = item.split(":", 1)[0].strip()
+        if _bcp47(tag):
+            return f"'{item[:40]}' must start with a language tag (es, or es: followed by the tagline's text)"
+        if ":" in item and not item.split(":", 1)[1].strip():
+            return f"'{item}' has no tagline after the colon"
+    return None
+
+
 def _web_address(value: str) -> str | None:
     return None if is_web_address(value) else f"'{value}' is not a web address (https://...)"
 
@@ -233,6 +244,10 @@ CLINIC = Table("Clinic", {
     "phone": Option(str, "", "Phone number"),
     "website": Option(str, "", "Website address"),
     "logo": Option(str, "", "Path to a logo image inside the project"),
+    "language_assistance": Option(list, [], "Languages of the back page's notice that language assistance is free "
+                                  "(e.g. [\"en\", \"es\"]): each a language tag, whose tagline comes from the layout "
+                                  "strings (layouts/i18n/<language>.toml, [language_assistance] tagline, with {phone}), "
+                                  "or \"tag: the clinic's own tagline\"; empty: no notice", check=_taglines),
 }, "A clinic the handout is made for: a table, or an array of tables ([[clinic]]) for one set of outputs per clinic",
     attribute="clinics", many=True)
 
@@ -307,6 +322,9 @@ SCHEMA: Table = Table("Config", {
     }, "The web edition"),
     "check": Table("CheckSettings", {
         "reading_grade_max": Option(int, 8, "Highest Flesch-Kincaid grade a chapter may read at", check=_positive),
+        "inflesz_min": Option(int, 65, "Lowest Szigriszt-Pazos score (INFLESZ scale: 55-65 normal, above 65 fairly "
+                              "easy) a Spanish chapter may have", check=lambda v: None if 0 <= v <= 100 else
+                              "must be from 0 to 100"),
         "section_words_max": Option(int, 300, "Most words a section may have before `check` warns",
                                     check=_positive),
         "review_warning_days": Option(int, 60, "Warn this many days before the next review is due",

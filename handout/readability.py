@@ -1,8 +1,10 @@
-"""Readability scores for handout prose, computed offline.
+"""Readability scores for handout prose, computed offline, by the formulas made for its language.
 
 Patient handouts are held to a reading level (NIH: below US grade 8), so the
-toolchain measures every chapter with three common formulas: Flesch-Kincaid
-grade, SMOG and Coleman-Liau. ``textstat`` is not used because it downloads
+toolchain measures every English chapter with three common formulas: Flesch-Kincaid
+grade, SMOG and Coleman-Liau; a Spanish chapter with Szigriszt-Pazos on the
+INFLESZ scale and Fernández-Huerta (syllables from pyphen's ``es`` dictionary);
+any other language by its sentence lengths only (``formula_for``). ``textstat`` is not used because it downloads
 a pronunciation dictionary on first use; syllables here come from ``pyphen``
 (its hyphenation dictionaries ship inside the package) checked against a
 small vowel-group heuristic.
@@ -26,11 +28,22 @@ from .text import split_sentences
 from .text import words as _words
 
 __all__ = [
+    "FORMULAS",
     "Readability",
+    "SentenceLengths",
+    "SpanishReadability",
     "count_syllables",
+    "fernandez_huerta",
+    "formula_for",
+    "inflesz_band",
     "measure",
+    "measure_spanish",
     "plain_text_from_html",
+    "primary_language",
+    "sentence_lengths",
+    "spanish_syllables",
     "split_sentences",
+    "szigriszt_pazos",
 ]
 
 # One pyphen dictionary for the whole process: loading it parses a file.
@@ -323,3 +336,163 @@ def measure(text: str) -> Readability:
         coleman_liau=0.0588 * letters_per_100 - 0.296 * sentences_per_100 - 15.8,
         hardest=hardest,
     )
+
+
+# ---- Other languages ------------------------------------------------------------------------------------------
+#
+# A formula is made for one language: Flesch-Kincaid's weights come from English texts and English syllables.
+# Spanish has its own (below); a language with none is measured by its sentence lengths only, never given a
+# grade borrowed from another language (`formula_for`).
+
+# Spanish syllables: pyphen's `es` hyphenation dictionary with breaks allowed next to the ends of words (the
+# dictionary's defaults, 2 letters, hide "a-cués-te-se"), and the spelling rule beside it, as for English:
+# hyphenation leaves hiatus unbroken ("dí-a", "le-er", "po-e-ta"), which the vowel rule counts.
+_SPANISH_HYPHENATOR = pyphen.Pyphen(lang="es", left=1, right=1)
+_SPANISH_VOWELS = re.compile(r"[aeiouáéíóúü]+")
+# Two of these next to each other are two syllables (hiatus: "rí-o", "a-é-re-o", "re-ír"); a weak vowel (i, u
+# without an accent) next to any vowel makes one (diphthong: "cuan-do", "ciu-dad", "Pa-ra-guay").
+_STRONG_VOWELS = frozenset("aeoáéóíú")
+_SPANISH_PART = re.compile(r"[^\W\d_]+|[0-9]+")
+
+
+@lru_cache(maxsize=8192)
+def _spanish_rule_syllables(word: str) -> int:
+    """Syllables of a lower-case Spanish word by the vowel rule: one per vowel group, one more per pair of
+    strong vowels in it; the u of "que", "qui", "gue", "gui" is silent, a final y after a vowel is a vowel."""
+    word = re.sub(r"(?<=[qg])u(?=[eéií])", "", word)
+    word = re.sub(r"(?<=[aeiouáéíóú])y(?![aeiouáéíóú])", "i", word)
+    count = 0
+    for group in _SPANISH_VOWELS.findall(word):
+        count += 1 + sum(1 for a, b in zip(group, group[1:]) if a in _STRONG_VOWELS and b in _STRONG_VOWELS)
+    return max(1, count)
+
+
+def spanish_syllables(word: str) -> int:
+    """The syllables of a Spanish word (at least 1): pyphen's `es` breaks or the vowel rule, whichever finds
+    more; numbers and abbreviations in capitals count 1 to 3, as in English."""
+    parts = _SPANISH_PART.findall(word.strip())
+    if not parts:
+        return 1 if word.strip() else 0
+    total = 0
+    for part in parts:
+        if part.isdigit() or (part.isupper() and len(part) >= 2):
+            total += min(len(part), 3)
+            continue
+        letters = part.lower()
+        total += max(len(_SPANISH_HYPHENATOR.positions(letters)) + 1, _spanish_rule_syllables(letters))
+    return max(1, total)
+
+
+def szigriszt_pazos(words: int, sentences: int, syllables: int) -> float:
+    """Szigriszt-Pazos perspicuity (Szigriszt Pazos F., Sistemas predictivos de legibilidad del mensaje
+    escrito: fórmula de perspicuidad, thesis, Universidad Complutense de Madrid, 1993), read on the INFLESZ
+    scale (Barrio-Cantalejo I. M. et al., Validación de la Escala INFLESZ para evaluar la legibilidad de los
+    textos dirigidos a pacientes, An. Sist. Sanit. Navar. 2008; 31(2): 135-152):
+    206.835 - 62.3 * syllables/words - words/sentences."""
+    return 206.835 - 62.3 * (syllables / words) - words / sentences
+
+
+def fernandez_huerta(words: int, sentences: int, syllables: int) -> float:
+    """Fernández-Huerta reading ease (Fernández Huerta J., Medidas sencillas de lecturabilidad, Consigna 1959;
+    214: 29-32), Flesch's reading ease for Spanish, in its usual corrected form: 206.84 - 0.60 * P - 1.02 * F,
+    P syllables per 100 words, F words per sentence."""
+    return 206.84 - 0.60 * (syllables / words * 100) - 1.02 * (words / sentences)
+
+
+# The INFLESZ scale (Barrio-Cantalejo et al., 2008): the lowest score of each band, and its name.
+INFLESZ_BANDS = ((80.0, "very easy"), (65.0, "fairly easy"), (55.0, "normal"), (40.0, "somewhat difficult"),
+                 (float("-inf"), "very difficult"))
+
+
+def inflesz_band(score: float) -> str:
+    """The INFLESZ band of a Szigriszt-Pazos score: above 80 very easy, 65-80 fairly easy, 55-65 normal, 40-55
+    somewhat difficult, below 40 very difficult."""
+    return next(name for lowest, name in INFLESZ_BANDS if score > lowest or lowest == float("-inf"))
+
+
+# The formulas adapt Flesch's method, which measures samples of 100 words: a shorter text gets its scores but
+# too few words for them to decide anything.
+SAMPLE_WORDS = 100
+
+
+@dataclass(frozen=True)
+class SpanishReadability:
+    """Counts and scores of Spanish prose. ``hardest`` holds up to five sentences that lower the text's
+    Szigriszt-Pazos score the most, most first, each with its own score and how much the text's score rises
+    without it (only sentences whose removal raises it)."""
+
+    words: int
+    sentences: int
+    syllables: int
+    szigriszt_pazos: float
+    fernandez_huerta: float
+    hardest: tuple[tuple[str, float, float], ...]
+
+    @property
+    def inflesz(self) -> str:
+        return inflesz_band(self.szigriszt_pazos)
+
+    @property
+    def sample(self) -> bool:
+        """Whether the text is long enough for the scores to decide (SAMPLE_WORDS)."""
+        return self.words >= SAMPLE_WORDS
+
+
+def measure_spanish(text: str) -> SpanishReadability:
+    """Measure Spanish plain ``text``: Szigriszt-Pazos (INFLESZ) and Fernández-Huerta over the whole text, and
+    the sentences that pull its Szigriszt-Pazos score down the most. A sentence's own score says little (one
+    short sentence of long words, "Acuéstese solamente cuando tenga sueño.", scores 27 alone), so a sentence
+    is ranked by what it does to the text: the score without it minus the score with it."""
+    counted = []
+    for sentence in split_sentences(text):
+        words = _words(sentence)
+        if words:
+            counted.append((sentence, len(words), sum(spanish_syllables(w) for w in words)))
+    total_words = sum(c[1] for c in counted)
+    if not total_words:
+        return SpanishReadability(0, 0, 0, 0.0, 0.0, ())
+    total_sentences, total_syllables = len(counted), sum(c[2] for c in counted)
+    whole = szigriszt_pazos(total_words, total_sentences, total_syllables)
+    effects = []
+    for sentence, words, syllables in counted:
+        if total_sentences > 1:
+            without = szigriszt_pazos(total_words - words, total_sentences - 1, total_syllables - syllables)
+            if without > whole:
+                effects.append((sentence, szigriszt_pazos(words, 1, syllables), without - whole))
+    hardest = tuple(sorted(effects, key=lambda item: item[2], reverse=True)[:5])
+    return SpanishReadability(total_words, total_sentences, total_syllables, whole,
+                              fernandez_huerta(total_words, total_sentences, total_syllables), hardest)
+
+
+@dataclass(frozen=True)
+class SentenceLengths:
+    """What can be measured in any language: words, sentences, words per sentence, the longest sentences."""
+
+    words: int
+    sentences: int
+    longest: tuple[tuple[str, int], ...]
+
+    @property
+    def average(self) -> float:
+        return self.words / self.sentences if self.sentences else 0.0
+
+
+def sentence_lengths(text: str) -> SentenceLengths:
+    counted = [(s, len(_words(s))) for s in split_sentences(text)]
+    counted = [c for c in counted if c[1]]
+    return SentenceLengths(sum(c[1] for c in counted), len(counted),
+                           tuple(sorted(counted, key=lambda item: item[1], reverse=True)[:3]))
+
+
+# The languages (primary subtags) with a validated reading-level formula here.
+FORMULAS = {"en": "Flesch-Kincaid", "es": "Szigriszt-Pazos (INFLESZ)"}
+
+
+def primary_language(tag: str) -> str:
+    """The primary subtag of a BCP 47 tag, in lower case: "es" for "es-US"."""
+    return tag.split("-", 1)[0].strip().lower()
+
+
+def formula_for(tag: str) -> str | None:
+    """The name of the reading-level formula for a language tag, None when there is none for it."""
+    return FORMULAS.get(primary_language(tag))
