@@ -129,9 +129,37 @@ def test_a_language_with_no_formula_gets_sentence_lengths_only(spanish_project):
     strings = spanish_project / "layouts" / "i18n"  # the layout's words: a stand-in, they are not measured
     strings.mkdir(parents=True, exist_ok=True)
     shutil.copy2(REPO / "layouts" / "i18n" / "es.toml", strings / "fr.toml")
-    found = reading(spanish_project)
+    every = run_checks(load_book(load_config(spanish_project), collect=True), TODAY)
+    found = [f for f in every if f.rule == "reading-level"]
     assert [f.message for f in found if f.code == "reading-level.no-formula"] == [
         "no reading-level formula for fr; measured sentence length only"]
+    assert [(f.code, f.level) for f in every if f.rule in {"jargon", "numbers"}] == [
+        ("jargon.not-applied", "info"), ("numbers.not-applied", "info")]
     assert all(f.level == "info" for f in found)
     assert not any(re.search(r"grade|INFLESZ|Flesch", f.message) for f in found)
     assert {f.code for f in found} == {"reading-level.no-formula", "reading-level.sentence-length"}
+
+
+def test_spanish_definitions_and_statistics():
+    from handout.checks.jargon import defines, follows_with_definition, glossary_names
+    from handout.checks.numbers import STATISTICS_ES, _out_of, _statistic
+
+    assert defines("Bloquea un punto de las células nerviosas llamado receptor NMDA.", "NMDA", "es")
+    assert defines("Unas 48 a 61 de cada 100 tuvieron mucho sueño, lo que se llama sedación.", "sedación", "es")
+    assert defines("Con un placebo, una pastilla falsa que no tiene medicamento.", "placebo", "es")
+    assert defines("La disociación es sentirse desconectado de usted mismo.", "disociación", "es")
+    assert not defines("La disociación es una palabra difícil.", "disociación", "es")
+    assert not defines("La disociación pasa pronto.", "disociación", "es")
+    assert follows_with_definition("Eso quiere decir que la FDA no lo ha aprobado para este uso.", "off-label", "es")
+    assert "IRSN" in glossary_names("ISRS e IRSN")
+    assert _statistic("Unas 61 a 84 de cada 100 personas la tuvieron.", STATISTICS_ES) == "61 a 84 de cada 100"
+    assert _statistic("El 12,5 % de las personas.", STATISTICS_ES) == "12,5 %"
+    assert _statistic("Tome 2 de las pastillas en 2 semanas.", STATISTICS_ES) is None
+    assert _out_of(12.5, spanish=True) == "unas 13 de cada 100"
+
+
+def test_the_spanish_translation_has_its_numbers_sourced_and_its_terms_defined(spanish_project):
+    found = [f for f in run_checks(load_book(load_config(spanish_project), collect=True), TODAY)
+             if f.rule in {"jargon", "numbers"} and f.level != "info"]
+    # serotonina: the English glossary's "serotonin syndrome" covers serotonin, the Spanish one does not
+    assert [(f.path, f.code) for f in found] == [("chapters/02-treatments.md", "jargon.undefined")]

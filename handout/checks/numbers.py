@@ -6,6 +6,7 @@ import re
 
 from .findings import Finding
 from .registry import rule
+from .jargon import DEFINITION_LANGUAGES, not_applied, primary_language
 from .source import CITATION, Unit, chapter_path, prose, sentences, units
 
 _ONES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -51,9 +52,37 @@ STATISTICS = (
 )
 
 
-def _statistic(sentence: str) -> str | None:
+# Spanish: numbers in words up to a hundred ("cinco", "veinticinco", "treinta y cinco", "cien").
+_ONES_ES = ("uno", "una", "un", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve")
+_UNDER_30_ES = ("diez", "once", "doce", "trece", "catorce", "quince", "dieciséis", "diecisiete", "dieciocho",
+                "diecinueve", "veinte", "veintiuno", "veintidós", "veintitrés", "veinticuatro", "veinticinco",
+                "veintiséis", "veintisiete", "veintiocho", "veintinueve")
+_TENS_ES = ("treinta", "cuarenta", "cincuenta", "sesenta", "setenta", "ochenta", "noventa")
+_WORD_VALUES_ES = {**{w: n for n, w in enumerate(_ONES_ES[2:], 1)}, "uno": 1, "una": 1, "un": 1,
+                   **{w: n for n, w in enumerate(_UNDER_30_ES, 10)}, **{w: 10 * n for n, w in enumerate(_TENS_ES, 3)},
+                   "cien": 100, "ciento": 100}
+_SPELLED_ES = (rf"(?:cien|(?:{'|'.join(_TENS_ES)})(?:\s+y\s+(?:{'|'.join(_ONES_ES)}))?|{'|'.join(_UNDER_30_ES)}|"
+               rf"{'|'.join(_ONES_ES)})")
+_COUNT_ES = rf"(?:\d[\d,.]*|{_SPELLED_ES})"
+_BIG_ES = rf"(?:\d[\d,.]*|{_SPELLED_ES}|mil|un\s+millón)(?![\w-]|[,.]\d)"
+_PEOPLE_ES = r"(?:personas|pacientes|adultos|adultas|niños|niñas|mujeres|hombres|usuarios|participantes)"
+PERCENT_ES = re.compile(rf"(?<![\w.-])(\d+(?:[.,]\d+)?|{_SPELLED_ES})(?:\s?%|\s+por\s+ciento\b)", re.I)
+STATISTICS_ES = (
+    PERCENT_ES,                                                                       # 25 %, cincuenta por ciento
+    re.compile(rf"(?<![\w.-]){_COUNT_ES}(?:\s+(?:a|o)\s+{_COUNT_ES})?\s+(?:[\w-]+\s+){{0,2}}?de\s+cada\s+{_BIG_ES}",
+               re.I),                                                                 # (61 a 84) de cada 100
+    re.compile(rf"(?<![\w.-]){_COUNT_ES}\s+de\s+{_BIG_ES}\s+(?:[\w-]+\s+)?{_PEOPLE_ES}\b", re.I),  # 2 de 3 personas
+    re.compile(rf"\b(?:la\s+mitad|un\s+tercio|dos\s+tercios|un\s+cuarto|tres\s+cuartos|una\s+cuarta\s+parte)\s+"
+               rf"de\s+(?:(?:las|los|todas|todos)\s+)?(?:[\w-]+\s+)?{_PEOPLE_ES}\b", re.I),  # la mitad de las personas
+    re.compile(rf"\b(?:\d+(?:[.,]\d+)?|{_SPELLED_ES})\s+veces\s+(?:más|menos)\b|\bel\s+doble\s+de\b", re.I),
+    re.compile(r"\b(?:razón\s+de\s+(?:probabilidades|momios)|riesgo\s+relativo|cociente\s+de\s+riesgos|"
+               r"número\s+necesario\s+(?:a|para)\s+tratar|intervalo\s+de\s+confianza|p\s*[<=]\s*0?[.,]\d+)", re.I),
+)
+
+
+def _statistic(sentence: str, patterns: tuple = STATISTICS) -> str | None:
     """The first statistic in a sentence, as written; None when it has none."""
-    for pattern in STATISTICS:
+    for pattern in patterns:
         match = pattern.search(sentence)
         if match:
             return (match.group("stat") if "stat" in pattern.groupindex else match.group(0)).strip()
@@ -61,14 +90,17 @@ def _statistic(sentence: str) -> str | None:
 
 
 def _number(written: str) -> float:
-    """A number written in digits or in words ("12.5", "twenty-five", "a hundred")."""
+    """A number written in digits or in words ("12.5", "twenty-five", "a hundred"; "treinta y cinco")."""
     if written[0].isdigit():
         return float(written.replace(",", ""))
+    if written.lower().split()[0] in _WORD_VALUES_ES and written.lower() not in _WORD_VALUES:
+        return float(sum(_WORD_VALUES_ES.get(w, 0) for w in written.lower().split()))
     words = re.split(r"[\s-]+", written.lower())
     return 100.0 if words[-1] == "hundred" else float(sum(_WORD_VALUES[w] for w in words))
 
 
-_CAPTION = re.compile(r"^(?:Table|Source|Sources|Note)\s*:|^This\s+table\b", re.I)
+_CAPTION = re.compile(r"^(?:Table|Source|Sources|Note|Tabla|Fuente|Fuentes|Nota)\s*:|^(?:This\s+table|Esta\s+tabla)\b",
+                      re.I)
 
 
 def _sentence(unit: Unit | None, index: int) -> str:
@@ -104,11 +136,17 @@ _WHERE_TO_CITE = {
 
 @rule("numbers", levels=("error", "info"), doc="""a sentence, table row, heading or box title with a percentage
       or a statistic (in digits or in words) and no citation in that sentence (or in the places listed
-      below); every percentage gets a hint to say "about N out of 100\"""")
+      below); every percentage gets a hint to say "about N out of 100" (in Spanish "N de cada 100"). English and
+      Spanish statistics; in another language the rule says once that it does not apply (info)\"""")
 def check_numbers(book, today) -> list[Finding]:
     """A sentence with a percentage or a statistic needs a citation in that sentence; only a list's lead-in
     sentence, a table's sentence before it or caption, and for a heading or box title the first sentence under
     it, stand in for it (`_sources_beside`). Percentages also get a hint to use whole numbers."""
+    language = primary_language(book.config.language)
+    if language not in DEFINITION_LANGUAGES:
+        return [not_applied("numbers", language, book, "how statistics are written")]
+    spanish = language == "es"
+    patterns, percent = (STATISTICS_ES, PERCENT_ES) if spanish else (STATISTICS, PERCENT)
     found = []
     for chapter in book.chapters:
         path = chapter_path(chapter, book)
@@ -116,24 +154,27 @@ def check_numbers(book, today) -> list[Finding]:
             beside = _sources_beside(unit)
             for line, sentence_text in sentences(unit):
                 text = prose(sentence_text)
-                statistic = _statistic(text)
+                statistic = _statistic(text, patterns)
                 cited = CITATION.search(beside) or (unit.kind != "title" and CITATION.search(sentence_text))
                 if statistic and not cited:
                     place = {"heading": " in a heading", "title": " in a box title"}.get(unit.kind, "")
                     found.append(Finding("numbers", "error", path, line,
                                          f"'{statistic}'{place} is a number a patient will rely on, with no "
                                          "citation", _WHERE_TO_CITE[unit.kind], code="numbers.unsourced"))
-                for match in PERCENT.finditer(text):
+                for match in percent.finditer(text):
                     found.append(Finding("numbers", "info", path, line,
                                          f"'{match.group(0)}': whole numbers read more easily than percentages",
-                                         f"say \u201c{_out_of(_number(match.group(1)))}\u201d", code="numbers.percentage"))
+                                         f"say \u201c{_out_of(_number(match.group(1).replace(',', '.') if spanish else match.group(1)), spanish)}\u201d",
+                                         code="numbers.percentage"))
     return found
 
 
-def _out_of(value: float) -> str:
+def _out_of(value: float, spanish: bool = False) -> str:
     for base in (100, 1000, 10000, 100000):
         count = int(value * base / 100 + 0.5)  # half up: 12.5% is about 13 out of 100
         if count >= 1 or base == 100000:
+            if spanish:
+                return f"unas {max(1, count):,} de cada {base:,}"
             return f"about {max(1, count):,} out of {base:,}"
     return ""
 
