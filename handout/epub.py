@@ -27,6 +27,7 @@ from .errors import InputError
 from .fonts import font_files
 from .render import QR_FILE, EpubPage, epub_font_name, render_epub
 from .sandbox import Sandbox, check_epub_stylesheet
+from .strings import strings_for
 from .targets import EPUB
 from .theme import find
 
@@ -94,26 +95,27 @@ def accessibility_metadata(book: Book, clinic: Clinic, has_page_list: bool) -> l
     hazards = list(config.accessibility.hazards) or ["none"]
     properties += [("schema:accessibilityHazard", hazard) for hazard in hazards]
     sections = sum(len(chapter.headings) for chapter in book.chapters)
-    sentences = [
-        f"This handout has {len(book.chapters)} chapters and {sections} sections, with headings in a logical "
-        "order and a table of contents that lists both.",
-    ]
+    words = strings_for(book)
+    sentences = [words.get("accessibility.structure", chapters=len(book.chapters), sections=sections)]
     if images:
         described = sum(1 for image in images if image.alt)
         if every_image_described:
-            sentences.append(("Its figure has" if len(images) == 1 else f"Each of its {len(images)} figures has")
-                             + " a text description and a caption.")
+            sentences.append(words.get("accessibility.figure") if len(images) == 1 else
+                             words.get("accessibility.figures", count=len(images)))
         else:
-            sentences.append(f"{len(images) - described} of its {len(images)} figures have no text description.")
+            sentences.append(words.get("accessibility.figures_undescribed", missing=len(images) - described,
+                                       count=len(images)))
     if tables:
-        sentences.append("Its table has header cells." if tables == 1 else f"Its {tables} tables have header cells.")
+        sentences.append(words.get("accessibility.table") if tables == 1 else
+                         words.get("accessibility.tables", count=tables))
     if has_page_list:
-        sentences.append("Page numbers from the printed handout are marked in the text and listed for navigation.")
-    sentences.append("The text has no fixed size, font or page layout: a reading system can change all three.")
-    sentences.append("It has no known hazards." if hazards == ["none"] else
-                     f"It has these hazards: {', '.join(hazards)}.")
-    sentences.append(f"It is made to meet {config.accessibility.conforms_to.split(' - ')[-1]}; conformance declared by "
-                     f"{config.accessibility.certified_by}.")
+        sentences.append(words.get("accessibility.page_list"))
+    sentences.append(words.get("accessibility.transformable"))
+    sentences.append(words.get("accessibility.no_hazards") if hazards == ["none"] else
+                     words.get("accessibility.hazards", hazards=", ".join(hazards)))
+    sentences.append(words.get("accessibility.conformance",
+                               standard=config.accessibility.conforms_to.split(" - ")[-1],
+                               certifier=config.accessibility.certified_by))
     properties.append(("schema:accessibilitySummary", " ".join(sentences)))
     return properties
 
@@ -144,7 +146,8 @@ def build_epub(book: Book, clinic: Clinic, page_starts: list[list[str]] | None =
     item.add_metadata(None, "meta", config.accessibility.certified_by, {"property": "a11y:certifiedBy",
                                                                         "refines": "#conformance"})
     if has_page_list:
-        item.add_metadata(None, "meta", f"{config.title} (printed {page_source_name(config)} edition)",
+        item.add_metadata(None, "meta", strings_for(book).get("paper.page_source", title=config.title,
+                                                              paper=page_source_name(config, strings_for(book))),
                           {"property": "pageBreakSource"})
 
     images = {image.src: image.path for image in book.images if image.path is not None}
@@ -276,8 +279,12 @@ def ncx_depth(ncx: bytes) -> int:
     return max(1, depth(root.find("{http://www.daisy.org/z3986/2005/ncx/}navMap")))
 
 
-def page_source_name(config) -> str:
-    """How the page list names the pages it maps: those of the first edition publish.toml lists."""
+def page_source_name(config, strings=None) -> str:
+    """How the page list names the pages it maps: those of the first edition publish.toml lists (in the
+    layout strings' words, `paper.<edition>`, when `strings` are given and name it)."""
+    name = editions.pages_of(config.print.editions[0], config.print.paper)
+    if strings is not None and f"paper.{name}" in strings.table:
+        return strings[f"paper.{name}"]
     return editions.page_label(config.print.editions[0], config.print.paper)
 
 

@@ -12,7 +12,7 @@ from .config import Clinic
 from .fonts import FontFile, font_face_css
 from .layouts import LAYOUTS_DIR, Layouts
 from .sandbox import check_svg_bytes
-from .strings import strings_for
+from .strings import language_assistance, strings_for
 from .targets import EPUB, PRINT, WEB, Target
 
 QR_FILE = "assets/qr-code.png"  # the QR code's file in the EPUB
@@ -44,6 +44,8 @@ def _context(book: Book, target: Target, clinic: Clinic) -> dict:
         "sample": config.sample,      # layouts mark a sample's title page (print: SAMPLE_STYLESHEET too)
         "sample_mark": strings["marks.sample"],
         "qr_code": Markup(qr_svg_data_url(config.online_url)) if config.online_url else "",
+        # The back page's notice that language assistance is free, a tagline per language the clinic lists.
+        "language_assistance": language_assistance(book.root, clinic),
     }
 
 

@@ -148,12 +148,15 @@ def _load(root: Path, language: str, _stamp: tuple) -> Strings:
     table: dict[str, str] = {}
     for _, layer in layers:
         table.update(layer)
-    for key, english in reference.items():
-        if key not in table:
-            section, _, name = key.rpartition(".")
-            raise InputError(f"the layout string '{key}' is missing for the language {language}: add "
-                             f"{name} = \"...\"{f' under [{section}]' if section else ''} (in English: "
-                             f"\"{english}\")", layers[-1][0] if layers[-1][0].is_relative_to(root) else where)
+    missing = [key for key in reference if key not in table]
+    if missing:
+        key, english = missing[0], reference[missing[0]]
+        section, _, name = key.rpartition(".")
+        more = f" ({len(missing) - 1} more missing: {', '.join(missing[1:4])}{', ...' if len(missing) > 4 else ''})" \
+            if len(missing) > 1 else ""
+        raise InputError(f"the layout string '{key}' is missing for the language {language}: add "
+                         f"{name} = \"...\"{f' under [{section}]' if section else ''} (in English: \"{english}\")"
+                         f"{more}", layers[-1][0] if layers[-1][0].is_relative_to(root) else where)
     for path, layer in layers:
         for key, value in layer.items():
             unknown = set(PLACEHOLDER.findall(value)) - set(PLACEHOLDER.findall(reference.get(key, value)))
@@ -188,6 +191,21 @@ def tagline(root: Path, language: str, phone: str) -> str:
                          "...\", or write it in publish.toml's [clinic] language_assistance as "
                          f"\"{language}: ... {{phone}} ...\"", root / "publish.toml")
     return fill(text, {"phone": phone})
+
+
+def language_assistance(root: Path, clinic) -> list[dict]:
+    """The taglines of a clinic's language assistance notice, in the order it lists them: each
+    {"lang": tag, "text": tagline with the clinic's phone}."""
+    taglines = []
+    for item in clinic.language_assistance:
+        tag, _, own = item.partition(":")
+        tag = tag.strip()
+        if not clinic.phone:
+            raise InputError("[clinic] language_assistance needs the clinic's phone (phone = \"...\"): each "
+                             "tagline says which number to call", root / "publish.toml")
+        text = fill(own.strip(), {"phone": clinic.phone}) if own.strip() else tagline(root, tag, clinic.phone)
+        taglines.append({"lang": tag, "text": text})
+    return taglines
 
 
 # ---- dates ------------------------------------------------------------------------------------------------

@@ -14,11 +14,12 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
-from .editions import EDITIONS, page_label
+from .editions import page_label, pages_of
 from .epub_images import inline_svg_figures
 from .errors import InputError, SandboxError
 from .fonts import FontFile, font_face_css, font_files
 from .sandbox import Sandbox, check_epub_stylesheet, check_svg_bytes, css_references
+from .strings import load
 from .targets import EPUB, PRINT, WEB, output_file
 
 WEB_STEM = WEB.stem
@@ -123,13 +124,14 @@ def downloads(config, suffix: str = "") -> list[dict]:
     """The other outputs the page offers, as publish.toml lists them (they are built beside the page, in the
     same folder): each print edition, then the EPUB."""
     listed = config.print.editions
+    words = load(config.root, config.language)  # the labels in the page's language (layouts/i18n/: download.*)
     files = []
     for name in listed:
-        edition = EDITIONS[name]
+        paper = words.table.get(f"paper.{pages_of(name, config.print.paper)}") or page_label(name, config.print.paper)
+        label = words.table.get(f"download.{name}") or words.get("download.pdf", paper=paper)
         files.append({"href": output_file(PRINT.name, config.output_name, name, listed, suffix),
-                      "label": edition.download or f"PDF, {page_label(name, config.print.paper)} pages",
-                      "kind": "PDF"})
+                      "label": label, "kind": "PDF"})
     files.append({"href": output_file(EPUB.name, config.output_name, listed[0], listed, suffix),
-                  "label": "E-book, for an e-reader or a reading app", "kind": "EPUB"})
+                  "label": words["download.epub"], "kind": "EPUB"})
     return files
 
