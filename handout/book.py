@@ -284,7 +284,7 @@ def _check_well_formed(html: str, path: Path, line: int) -> None:
 
 def load_chapter(path: Path, number: int, slug: str, root: Path, limits: Limits,
                  cache: ChapterCache | None = None, problems: Problems | None = None,
-                 quotes: tuple[str, str] = ChapterState.quotes) -> Chapter:
+                 words: tuple[tuple[str, str], ...] = ()) -> Chapter:
     """Read one chapter, reusing its cached conversion when the file has not changed. Problems go to
     `problems` (by default: raised at the first); what stops the chapter from being read at all is raised."""
     problems = problems if problems is not None else Problems()
@@ -295,11 +295,11 @@ def load_chapter(path: Path, number: int, slug: str, root: Path, limits: Limits,
                          "(limits.chapter_kb in publish.toml): split it into several chapters", path,
                          code="input.too-large")
     raw = sandbox.read_bytes(path)
-    key = cache.key(path, "".join(quotes).encode() + b"\0" + raw) if cache else ""  # quotes: the language's
+    key = cache.key(path, repr(words).encode() + b"\0" + raw) if cache else ""  # words: the language's
     chapter = cache.get(key) if cache else None
     if not isinstance(chapter, Chapter) or (chapter.number, chapter.slug) != (number, slug):
         before = len(problems.found)
-        chapter = convert_chapter(path, number, slug, root, limits.markdown_seconds, problems, quotes)
+        chapter = convert_chapter(path, number, slug, root, limits.markdown_seconds, problems, words)
         if cache and len(problems.found) == before:
             cache.put(key, chapter)
     # Images are files of their own: check them on every build, cached conversion or not.
@@ -324,20 +324,21 @@ def load_chapter(path: Path, number: int, slug: str, root: Path, limits: Limits,
     return chapter
 
 
-def _quotes(root: Path, language: str, problems: Problems) -> tuple[str, str]:
-    """The characters "double quotes" become in the book's language (handout/strings.py: the layout strings)."""
+def conversion_words(root: Path, language: str, problems: Problems) -> tuple[tuple[str, str], ...]:
+    """The layout strings a chapter's conversion writes, in the book's language (handout/strings.py): the
+    characters "double quotes" become (typography.*) and an icon array's words (icon_array.*)."""
     from .strings import load
 
     try:
         strings = load(root, language)
     except InputError as error:
         problems.add(error)
-        return ChapterState.quotes
-    return strings["typography.quote_open"], strings["typography.quote_close"]
+        return ()
+    return tuple((key, value) for key, value in strings.table.items() if key.startswith(("typography.", "icon_array.")))
 
 
 def convert_chapter(path: Path, number: int, slug: str, root: Path, seconds: float = CONVERT_SECONDS,
-                    problems: Problems | None = None, quotes: tuple[str, str] = ChapterState.quotes) -> Chapter:
+                    problems: Problems | None = None, words: tuple[tuple[str, str], ...] = ()) -> Chapter:
     """Front matter and Markdown -> a Chapter, validating everything that depends on the file alone. Problems
     in the Markdown go to `problems` (by default: raised at the first); those of the file and its front matter,
     which stop it from being read, are raised."""
@@ -365,7 +366,7 @@ def convert_chapter(path: Path, number: int, slug: str, root: Path, seconds: flo
         raise InputError("front matter 'sheet' must be true or false (true: the chapter's key-points box goes on "
                          "the desk sheet)", path, _front_matter_line(text, "sheet"), code="input.front-matter")
     state = ChapterState(slug=slug, chapter_path=path, root=root, role=role, sheet_key_points=bool(meta.get("sheet")),
-                         quotes=quotes)
+                         words=words)
     state.ids.extend([slug, f"{slug}--title"])
     check_markdown(body, path, body_line)  # shapes that would convert too slowly or recurse too deep
     md = new_markdown(state)
@@ -470,7 +471,7 @@ def _icon_array(md, state: ChapterState, blocks: list[Block], run, path: Path, p
     except iconarray.IconArrayError as error:
         problems.add(InputError(error.message, path, first_line + error.offset, code="input.icon-array"))
         return
-    words = iconarray.numbers_markdown(outcome, groups)
+    words = iconarray.numbers_markdown(outcome, groups, dict(state.words))
     before = len(state.problems)
     html = md.convert(words)
     for problem in state.problems[before:]:
@@ -482,7 +483,7 @@ def _icon_array(md, state: ChapterState, blocks: list[Block], run, path: Path, p
         problems.add(error)
         return
     ident = state.unique(state.anchor("icon-array"))
-    figure = iconarray.figure(outcome, groups, title, html, ident)
+    figure = iconarray.figure(outcome, groups, title, html, ident, dict(state.words))
     blocks.append(Block("icon-array", figure, title, line=first_line - 1))
     _mark_for_sheet(state, blocks, marked, {}, "", first_line)
 
@@ -723,12 +724,12 @@ def load_book(config: Config, use_cache: bool = True, collect: bool = False) -> 
         problems.add(error)
         found = []
     chapters, unread = [], set()
-    quotes = _quotes(root, config.language, problems)
+    words = conversion_words(root, config.language, problems)
     for number, slug, path in found:
         try:
             if any(c.slug == slug for c in chapters):
                 raise InputError(f"two chapters share the slug '{slug}'", path, code="input.chapter-name")
-            chapter = load_chapter(path, number, slug, root, config.limits, cache, problems, quotes)
+            chapter = load_chapter(path, number, slug, root, config.limits, cache, problems, words)
         except InputError as error:
             problems.add(error)
             unread.add(slug)  # its anchors are unknown: links to it are not judged

@@ -97,17 +97,28 @@ def parse(source: str, title: str) -> tuple[str, list[Group]]:
     return outcome, groups
 
 
-def alternative(outcome: str, groups: list[Group]) -> str:
+def _say(words: dict | None, key: str, **values) -> str:
+    """One of an icon array's words (layout strings icon_array.*: layouts/i18n/) in the book's language, which
+    book.py passes as `words`; without them, the theme's English."""
+    from .strings import REFERENCE, fill, load
+    from .theme import theme_folder
+
+    text = (words or {}).get(key) or load(theme_folder(), REFERENCE)[key]
+    return fill(text, values)
+
+
+def alternative(outcome: str, groups: list[Group], words: dict | None = None) -> str:
     """The text alternative: "47 of 100 people improved with the medicine, 33 of 100 with a placebo." """
     first, *rest = groups
-    text = f"{first.count} of 100 people {outcome} {first.plain}"
-    text += "".join(f", {group.count} of 100 {group.plain}" for group in rest)
+    text = _say(words, "icon_array.first", count=first.count, outcome=outcome, group=first.plain)
+    text += "".join(", " + _say(words, "icon_array.other", count=group.count, group=group.plain) for group in rest)
     return text.rstrip(".") + "."
 
 
-def numbers_markdown(outcome: str, groups: list[Group]) -> str:
+def numbers_markdown(outcome: str, groups: list[Group], words: dict | None = None) -> str:
     """The numbers in words, with their citations, as the Markdown list drawn under the figure."""
-    return "\n".join(f"- **{group.count} out of 100** {outcome} {group.label}" for group in groups)
+    return "\n".join(f"- **{_say(words, 'icon_array.count', count=group.count)}** {outcome} {group.label}"
+                     for group in groups)
 
 
 def _wrap(text: str) -> list[str]:
@@ -128,7 +139,7 @@ def _person(x: float, y: float) -> str:
             f"H{x + 6:g}Q{x + 7.8:g},{y + 4.9:g} {x + 7.8:g},{y + 6.6:g}V{y + 9.3:g}Z")
 
 
-def svg(outcome: str, groups: list[Group], ident: str) -> str:
+def svg(outcome: str, groups: list[Group], ident: str, words: dict | None = None) -> str:
     """The figure: the groups side by side, each 10 by 10 people, the first `count` shaded (row by row), a
     label above each and its count below, a key under them all. `ident` makes its ids unique in a document."""
     width = len(groups) * 10 * CELL + (len(groups) - 1) * GAP
@@ -141,7 +152,7 @@ def svg(outcome: str, groups: list[Group], ident: str) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="icon-array-svg" role="img" viewBox="0 0 {width} {height}"'
         f' aria-labelledby="{ident}-alt">',
-        f'<title id="{ident}-alt">{escape(alternative(outcome, groups))}</title>',
+        f'<title id="{ident}-alt">{escape(alternative(outcome, groups, words))}</title>',
         f'<defs><pattern id="{shade}" width="3" height="3" patternUnits="userSpaceOnUse"'
         f' patternTransform="rotate(45)"><rect width="3" height="3" fill="#12324a"/>'
         f'<rect width="1" height="3" fill="#7d9bb3"/></pattern></defs>',
@@ -160,19 +171,20 @@ def svg(outcome: str, groups: list[Group], ident: str) -> str:
         if empty:
             parts.append(f'<path d="{empty}" fill="#ffffff" stroke="#4d4d4d" stroke-width="0.6"/>')
         parts.append(f'<text x="{middle}" y="{grid_bottom + LINE}" text-anchor="middle">'
-                     f'{group.count} out of 100</text>')
+                     f'{escape(_say(words, "icon_array.count", count=group.count))}</text>')
     parts.append(f'<path d="{_person(0, key_top)}" fill="url(#{shade})" stroke="#12324a" stroke-width="0.5"/>'
                  f'<text x="{CELL + 2}" y="{key_top + 8}">{escape(outcome[:1].upper() + outcome[1:])}</text>')
     other = min(width - 60, len(outcome) * 4 + 40)
     parts.append(f'<path d="{_person(other, key_top)}" fill="#ffffff" stroke="#4d4d4d" stroke-width="0.6"/>'
-                 f'<text x="{other + CELL + 2}" y="{key_top + 8}">Did not</text>')
+                 f'<text x="{other + CELL + 2}" y="{key_top + 8}">{escape(_say(words, "icon_array.others"))}</text>')
     parts.append("</g></svg>")
     return "".join(parts)
 
 
-def figure(outcome: str, groups: list[Group], caption: str, numbers_html: str, ident: str) -> str:
+def figure(outcome: str, groups: list[Group], caption: str, numbers_html: str, ident: str,
+           words: dict | None = None) -> str:
     """The whole component's XHTML: the SVG, and a caption holding the title and the numbers in words."""
     return (f'<figure class="icon-array icon-array-{len(groups)}" id="{ident}">'
-            f'{svg(outcome, groups, ident)}'
+            f'{svg(outcome, groups, ident, words)}'
             f'<figcaption><span class="icon-array-caption">{escape(caption)}</span>'
             f'{numbers_html}</figcaption></figure>')

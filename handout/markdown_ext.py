@@ -84,6 +84,13 @@ class ChapterState:
     # The characters "double quotes" become, in the book's language (layout strings typography.quote_open and
     # quote_close: “ ” in English, « » in Spanish); single quotes and apostrophes are ‘ ’ in every language.
     quotes: tuple[str, str] = ("\u201c", "\u201d")
+    # The layout strings a conversion writes ((key, text) pairs: typography.*, icon_array.*); empty: English.
+    words: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self):
+        found = dict(self.words)
+        if "typography.quote_open" in found:
+            self.quotes = (found["typography.quote_open"], found["typography.quote_close"])
     _seen: set[str] = field(default_factory=set, repr=False)
     _synced: int = field(default=0, repr=False)
     _counters: dict[str, int] = field(default_factory=dict, repr=False)

@@ -22,7 +22,7 @@ from handout.strings import css_content, css_string, language_assistance, load, 
 I18N = REPO / "layouts" / "i18n"
 ENGLISH_LAYOUT_WORDS = ("Page", "Contents", "Key points", "Last reviewed", "Next review due", "Sources", "Phone",
                         "About this handout", "Good to know", "Warning", "Checklist", "Back to text",
-                        "Patient handout", "DRAFT", "SAMPLE")
+                        "Patient handout", "DRAFT", "SAMPLE", "out of 100", "of 100 people", "Did not")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -228,7 +228,8 @@ def test_the_spanish_epub_is_spanish_and_valid(spanish_build, tmp_path):
             root = etree.fromstring(data)
             assert (root.get("lang"), root.get(XML_LANG)) == ("es-US", "es-US"), name
             words = " ".join(root.itertext())
-            for word in ("Contents", "About this handout", "Key points", "Back to text", "Last reviewed"):
+            for word in ("Contents", "About this handout", "Key points", "Back to text", "Last reviewed",
+                         "out of 100", "of 100 people", "Did not"):
                 assert word not in words, (name, word)
     nav = etree.fromstring(next(data for name, data in files.items() if name.endswith("nav.xhtml")))
     assert nav.findtext(f".//{XHTML}title") == "Contenido"
