@@ -77,6 +77,17 @@ def _text_nodes(element, hidden: bool = False):
             yield child, "tail"
 
 
+def _in_draft_mark(element, kind: str) -> bool:
+    """Whether a text node is the words of a draft's mark (layouts/base.html: <p class="draft-mark">), which the
+    printed pages show in their margin, not in the text."""
+    node = element if kind == "text" else element.getparent()
+    while node is not None:
+        if "draft-mark" in (node.get("class") or "").split():
+            return True
+        node = node.getparent()
+    return False
+
+
 class _Stream:
     """All body text of the EPUB's pages without white space, mapped back to its text nodes."""
 
@@ -88,7 +99,7 @@ class _Stream:
             body = tree.find(f"{{{XHTML_NS}}}body")
             for element, kind in _text_nodes(body):
                 text = element.text if kind == "text" else element.tail
-                if text.strip() == DRAFT_MARK:  # a draft's mark, whatever the layout calls it
+                if text.strip() == DRAFT_MARK or _in_draft_mark(element, kind):  # a draft's mark, in any language
                     continue
                 node_index = len(self.nodes)
                 self.nodes.append(_TextNode(number, element, kind))
