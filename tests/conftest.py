@@ -31,9 +31,10 @@ def make_project(destination: Path, fixture: str | None = "mini") -> Path:
             shutil.copytree(REPO / "translations", destination / "translations")
     else:
         shutil.copytree(FIXTURES / fixture, destination, dirs_exist_ok=True)
-        # The fixture's chapters have no translation: it is built in its source language only.
+        # The fixture's chapters have no translation: it is built in its source language only (the lines that
+        # list the translations go, with their comment, so publish.toml's other lines keep their numbers).
         config = destination / "publish.toml"
-        config.write_text(re.sub(r"(?m)^translations = \[.*\]\n", "", config.read_text()))
+        config.write_text(re.sub(r"(?m)(^#[^\n]*\n)*^translations = \[.*\]\n", "", config.read_text()))
     return destination
 
 
