@@ -157,3 +157,17 @@ def test_a_translation_refused_by_its_checks_leaves_the_other_language_built(tmp
     assert "Traceback" not in result.stderr
     assert (project / "dist" / "ketamine-handout.pdf").is_file()
     assert not (project / "dist" / "en-GB" / "ketamine-handout.pdf").exists()
+
+
+def test_check_reports_each_translation_as_its_own_handout(tmp_path):
+    from handout.checks import check_project
+
+    project = _translated(tmp_path)
+    chapter = project / "translations" / "en-GB" / "chapters" / "02-steps.md"
+    chapter.write_text(chapter.read_text().replace("](", "](nowhere-", 1) if "](" in chapter.read_text()
+                       else chapter.read_text() + "\nSee [the steps](#no-such-place).\n")
+    run = check_project(project)
+    translated = [f for f in run.findings if f.path.startswith("translations/en-GB/")]
+    assert translated and any(f.level == "error" for f in translated), run.findings
+    assert not any(f.path.startswith("translations/") and f.rule == "review" and f.code != "review.translation"
+                   for f in run.findings)  # the review dates are the source's, reported once

@@ -65,11 +65,40 @@ def check_project(root: Path, today: dt.date | None = None) -> CheckRun:
         today = today or check_date()
         config = load_config(root)
         book = load_book(config, collect=True)
-        return CheckRun(run_checks(book, today), config, today, False)
+        run = CheckRun(run_checks(book, today), config, today, False)
     except BookProblems as problems:
-        return unloaded_run(config, problems, today)
+        run = unloaded_run(config, problems, today)
     except InputError as error:
         return CheckRun([Finding.of(error.diagnostic, root)], config, today, True)
+    for language in config.translations:  # each translation is a handout of its own, checked as the build does
+        run = _merged(run, _check_translation(config, language, today))
+    return run
+
+
+def _check_translation(config: Config, language: str, today: dt.date) -> CheckRun:
+    from ..book import BookProblems, load_book
+    from ..languages import language_config, review_problem
+
+    try:
+        own = language_config(config, language)
+        book = load_book(own, collect=True)
+    except BookProblems as problems:
+        return unloaded_run(own, problems, today)
+    except InputError as error:
+        return CheckRun([Finding.of(error.diagnostic, config.root)], config, today, True)
+    found = run_checks(book, today)
+    problem = review_problem(own)
+    if problem is not None:  # the build refuses it; say so here too
+        found.append(Finding.of(problem.diagnostic, config.root))
+    # The source's review dates and publish.toml's keys are the source's findings: not twice.
+    found = [finding for finding in found if not (finding.rule == "review" and finding.code != "review.translation")
+             and not (finding.rule == "input" and finding.path == "publish.toml")]
+    return CheckRun(found, own, today, False)
+
+
+def _merged(run: CheckRun, other: CheckRun) -> CheckRun:
+    return CheckRun(sort_findings(list(dict.fromkeys([*run.findings, *other.findings]))), run.config, run.today,
+                    run.bad_input or other.bad_input)
 
 
 def unloaded_run(config: Config, problems, today: dt.date) -> CheckRun:
