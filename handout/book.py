@@ -295,7 +295,7 @@ def load_chapter(path: Path, number: int, slug: str, root: Path, limits: Limits,
                          "(limits.chapter_kb in publish.toml): split it into several chapters", path,
                          code="input.too-large")
     raw = sandbox.read_bytes(path)
-    key = cache.key(path, repr(words).encode() + b"\0" + raw) if cache else ""  # words: the language's
+    key = chapter_key(cache, path, raw, words) if cache else ""
     chapter = cache.get(key) if cache else None
     if not isinstance(chapter, Chapter) or (chapter.number, chapter.slug) != (number, slug):
         before = len(problems.found)
@@ -322,6 +322,11 @@ def load_chapter(path: Path, number: int, slug: str, root: Path, limits: Limits,
             problems.add(SandboxError(f"{error.message} (used in {path.relative_to(root)}"
                                       f"{f':{line}' if line else ''})", error.path, error.line, code=error.code))
     return chapter
+
+
+def chapter_key(cache: ChapterCache, path: Path, raw: bytes, words: tuple[tuple[str, str], ...]) -> str:
+    """A chapter's key in the cache: its bytes and the language's conversion words (quotes, icon arrays)."""
+    return cache.key(path, repr(words).encode() + b"\0" + raw)
 
 
 def conversion_words(root: Path, language: str, problems: Problems) -> tuple[tuple[str, str], ...]:
