@@ -39,6 +39,9 @@ def _context(book: Book, target: Target, clinic: Clinic) -> dict:
         "date_iso": book.date.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "version": __version__,
         "stylesheets": target.stylesheets,
+        # A translation's review record (each key, "" when not given); empty for the source language.
+        "translation": ({key: dict(config.translation).get(key, "")
+                         for key in ("translated_by", "reviewed_by", "reviewed_on")} if config.source_language else {}),
         "draft": book.draft,          # layouts mark a draft on every page (print: DRAFT_STYLESHEET)
         "draft_mark": strings["marks.draft"],
         "sample": config.sample,      # layouts mark a sample's title page (print: SAMPLE_STYLESHEET too)

@@ -131,6 +131,11 @@ def test_both_languages_build_each_with_its_own_language_and_identifier(tmp_path
         assert f"<dc:language>{tag}</dc:language>" in opf
         assert f'lang="{tag}"' in (folder / "index.html").read_text()
     assert "Sleep after surgery (UK)" in (dist / "en-GB" / "index.html").read_text()
+    # The translation's own review record is printed beside the source's (the source has none of its own).
+    page = (dist / "en-GB" / "index.html").read_text()
+    assert "<dt>Translated by</dt><dd>Editorial team</dd>" in page
+    assert "not yet reviewed by a qualified medical translator" in page
+    assert "Translated by" not in (dist / "index.html").read_text()
     # Each web edition links to the other language's page by a relative link, with hreflang and its own name.
     assert re.search(r'<a href="en-GB/index.html" hreflang="en-GB" lang="en-GB">', (dist / "index.html").read_text())
     assert re.search(r'<a href="../index.html" hreflang="en-US" lang="en-US">',
