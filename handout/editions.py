@@ -28,7 +28,6 @@ class Edition:
     cost: int = 2                   # 0 starts first: the editions with the most pages
     unit: str = "pages"             # what the build's summary counts
     summary: str = ""               # one line for the README's table of outputs
-    download: str = ""              # how the web edition's list of downloads names it
     # What it holds: its top layout (the whole handout, or the desk sheet's marked parts: handout/sheet.py),
     # the pages it may take at most (0: any; more is an error naming the marked parts) and the editions whose
     # stylesheets it adds before its own (the large-print sheet: large print's).
@@ -48,24 +47,18 @@ def _impose_booklet(source: Path, target: Path) -> int:
 
 
 EDITIONS: dict[str, Edition] = {edition.name: edition for edition in (
-    Edition("letter", label="Letter", paper=True, summary="US Letter pages, PDF/UA-1",
-            download="To print, on Letter paper"),
-    Edition("a4", label="A4", paper=True, summary="A4 pages, PDF/UA-1", download="To print, on A4 paper"),
+    Edition("letter", label="Letter", paper=True, summary="US Letter pages, PDF/UA-1"),
+    Edition("a4", label="A4", paper=True, summary="A4 pages, PDF/UA-1"),
     Edition("large-print", label="large print", cost=0,
-            summary="18 pt body text, for low-vision readers, on the paper of print.paper",
-            download="Large print, to print"),
+            summary="18 pt body text, for low-vision readers, on the paper of print.paper"),
     Edition("booklet", own_pages=False, post_process=_impose_booklet, post_process_step="impose booklet",
-            unit="sheet sides", summary="the paper's pages two-up on sheets twice as wide, saddle-stitch order",
-            download="Booklet, to print on both sides and fold"),
+            unit="sheet sides", summary="the paper's pages two-up on sheets twice as wide, saddle-stitch order"),
     Edition("press", own_pages=False, pdf_variant="pdf/x-4",
-            summary="for a print shop: PDF/X-4, CMYK, bleed and crop marks, on the paper of print.paper",
-            download="For a print shop (with crop marks)"),
+            summary="for a print shop: PDF/X-4, CMYK, bleed and crop marks, on the paper of print.paper"),
     Edition("sheet", cost=3, layout="sheet.html", max_pages=2,
-            summary="the desk sheet: the parts marked {sheet}, on one sheet (2 pages) of the paper of print.paper",
-            download="One-sheet summary, to print on both sides"),
+            summary="the desk sheet: the parts marked {sheet}, on one sheet (2 pages) of the paper of print.paper"),
     Edition("large-print-sheet", cost=3, layout="sheet.html", max_pages=4, layers=("large-print", "sheet"),
-            summary="the desk sheet at 18 pt, on two sheets (4 pages) at most",
-            download="One-sheet summary in large print"),
+            summary="the desk sheet at 18 pt, on two sheets (4 pages) at most"),
 )}
 
 def register(entry: Edition) -> Edition:
