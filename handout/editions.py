@@ -34,6 +34,7 @@ class Edition:
     layout: str = "print.html"
     max_pages: int = 0
     layers: tuple[str, ...] = ()
+    icon_label_size: float = 0      # an icon array's labels, in its SVG units, when the edition's type is larger
 
     @property
     def stylesheet(self) -> str:
@@ -49,7 +50,7 @@ def _impose_booklet(source: Path, target: Path) -> int:
 EDITIONS: dict[str, Edition] = {edition.name: edition for edition in (
     Edition("letter", label="Letter", paper=True, summary="US Letter pages, PDF/UA-1"),
     Edition("a4", label="A4", paper=True, summary="A4 pages, PDF/UA-1"),
-    Edition("large-print", label="large print", cost=0,
+    Edition("large-print", label="large print", cost=0, icon_label_size=8.8,
             summary="18 pt body text, for low-vision readers, on the paper of print.paper"),
     Edition("booklet", own_pages=False, post_process=_impose_booklet, post_process_step="impose booklet",
             unit="sheet sides", summary="the paper's pages two-up on sheets twice as wide, saddle-stitch order"),

@@ -30,6 +30,8 @@ CELL = 10          # one person's square, in SVG units
 GAP = 18           # between two groups
 LINE = 9           # a line of the labels
 LABEL_CHARS = 22   # a group's label wraps at about this many characters
+LABEL_SIZE = 7.5   # the labels' type size, in SVG units
+LABELS = f'<g font-family="Atkinson Hyperlegible, sans-serif" font-size="{LABEL_SIZE}" fill="#1a1a1a">'
 
 
 class IconArrayError(ValueError):
@@ -156,7 +158,7 @@ def svg(outcome: str, groups: list[Group], ident: str, words: dict | None = None
         f'<defs><pattern id="{shade}" width="3" height="3" patternUnits="userSpaceOnUse"'
         f' patternTransform="rotate(45)"><rect width="3" height="3" fill="#12324a"/>'
         f'<rect width="1" height="3" fill="#7d9bb3"/></pattern></defs>',
-        '<g font-family="Atkinson Hyperlegible, sans-serif" font-size="7.5" fill="#1a1a1a">',
+        LABELS,
     ]
     for index, (group, lines) in enumerate(zip(groups, labels)):
         left = index * (10 * CELL + GAP)
@@ -188,3 +190,9 @@ def figure(outcome: str, groups: list[Group], caption: str, numbers_html: str, i
             f'{svg(outcome, groups, ident, words)}'
             f'<figcaption><span class="icon-array-caption">{escape(caption)}</span>'
             f'{numbers_html}</figcaption></figure>')
+
+
+def with_label_size(html: str, size: float) -> str:
+    """A document's icon arrays with their labels set at `size` SVG units (an edition whose type is larger:
+    the drawing is as wide as the column, so its words must be larger in its own units to stay readable)."""
+    return html.replace(LABELS, LABELS.replace(f'font-size="{LABEL_SIZE}"', f'font-size="{size:g}"'))

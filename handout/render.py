@@ -75,7 +75,11 @@ def render_print(book: Book, clinic: Clinic, edition: str = "letter") -> str:
                               *((SAMPLE_STYLESHEET,) if book.config.sample else ()),
                               *((DRAFT_STYLESHEET,) if book.draft else ()))
     show_toc = len(book.chapters) > book.config.print.toc_min_chapters
-    return layouts.render(entry.layout, font_css=Markup(font_css), edition=edition, show_toc=show_toc, **context)
+    html = layouts.render(entry.layout, font_css=Markup(font_css), edition=edition, show_toc=show_toc, **context)
+    if entry.icon_label_size:  # large print: an icon array's words at its type size too
+        from .iconarray import with_label_size
+        html = with_label_size(html, entry.icon_label_size)
+    return html
 
 
 @dataclass(frozen=True)

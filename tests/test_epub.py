@@ -123,11 +123,19 @@ def test_semantics_of_chapters_glossary_notes_tables_and_figures(default_build):
     tables = [t for tree in docs.values() for t in tree.iterfind(".//x:table", NS)]
     assert tables and all(t.findall(".//x:th[@scope='col']", NS) for t in tables)
     figures = [f for tree in docs.values() for f in tree.iterfind(".//x:figure", NS)]
-    # A figure is an image with alt text, or an SVG drawn inline (its words in the book's font) named by it.
-    svg = "{http://www.w3.org/2000/svg}svg"
+    # A figure is an image with alt text, or an SVG drawn inline (its words in the book's font) named by it:
+    # by aria-label, or by its <title> through aria-labelledby (an icon array's generated text alternative).
+    svg, title = "{http://www.w3.org/2000/svg}svg", "{http://www.w3.org/2000/svg}title"
+
+    def named(drawing) -> bool:
+        if drawing.get("aria-label"):
+            return True
+        label = drawing.find(title)
+        return label is not None and drawing.get("aria-labelledby") == label.get("id") and bool(label.text)
+
     assert figures and all(f.find("x:figcaption", NS) is not None
                            and ((f.find("x:img", NS) is not None and f.find("x:img", NS).get("alt"))
-                                or (f.find(svg) is not None and f.find(svg).get("aria-label")))
+                                or (f.find(svg) is not None and named(f.find(svg))))
                            for f in figures)
 
 
