@@ -19,6 +19,8 @@ _SEEN: dict[str, tuple[str, int] | None] = {}
       fit its pages (2, large print 4): the edition, the pages it reached and each marked part in order with
       its size. Needs a layout of the sheet editions listed in `print.editions`""")
 def check_sheet(book, today) -> list[Finding]:
+    if not any(chapter.sheet for chapter in book.chapters):
+        return []  # nothing is marked for the sheet: nothing to lay out (its own title and foot always fit)
     found = []
     for name in book.config.print.editions:
         entry = editions.EDITIONS.get(name)
