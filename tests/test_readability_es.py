@@ -15,6 +15,10 @@ from handout.book import load_book
 from handout.checks import run_checks
 from handout.config import load_config
 
+# Each test loads the default handout in two languages (a copy of the whole project): `make test` runs them,
+# `make test-fast` leaves them out.
+pytestmark = pytest.mark.slow
+
 TODAY = dt.date(2026, 12, 1)
 SLEEP = "Acuéstese solamente cuando tenga sueño."
 PLAIN = ("Estas son ideas para dormir mejor. " + SLEEP + " Levántese a la misma hora todos los días. No tome café "

@@ -14,6 +14,10 @@ from handout import translations as tr
 from handout.checks import run_checks, translation_problems
 from handout.checks.translations import status_findings
 
+# Each test loads the default handout in two languages (a copy of the whole project): `make test` runs them,
+# `make test-fast` leaves them out.
+pytestmark = pytest.mark.slow
+
 TODAY = dt.date(2026, 12, 1)
 NEW = "Ask your clinician about this new sentence before the next visit."
 
