@@ -290,7 +290,7 @@ class Layouts:
     def _stopped_at(self, error: BaseException) -> tuple[Path | None, int | None]:
         """The template line a stopped render was on. Jinja maps its compiled code's lines back to the
         template's only for exceptions it handles, which the time limit's is not: map them here."""
-        path, line = _interrupted_template(getattr(error, "frame", None), self.folders)
+        path, line = getattr(error, "where", None) or (None, None)
         if path is None:
             path, line = _template_frame(error, self.folders)
         if path is None or line is None:
@@ -308,7 +308,8 @@ class Layouts:
         data = {key: self._as_plain(value) for key, value in context.items()}
         data.setdefault("strings", dict(self.strings.table))
         try:
-            with time_limit(self.seconds, f"rendering the layout {name}", "limits.layout_seconds"):
+            with time_limit(self.seconds, f"rendering the layout {name}", "limits.layout_seconds",
+                            locate=lambda frame: _interrupted_template(frame, self.folders)):
                 return self.env.get_template(name).render(**data)
         except jinja2.TemplateSyntaxError as error:
             raise InputError(f"template syntax error: {error.message}", error.filename or self.folder / name,

@@ -422,3 +422,27 @@ def test_an_oversized_epub_stylesheet_is_refused_before_it_is_parsed(project):
     with pytest.raises(InputError) as raised:
         check_epub_stylesheet(sheet, project)
     assert "over the limit" in raised.value.message and raised.value.path == sheet
+
+
+def test_a_repeated_alarm_carries_where_the_first_one_stopped_the_work():
+    """The alarm repeats every half second; a repeat that lands while the first is still unwinding (here in
+    a slow `finally`) must not replace where the work was with where the unwinding happened to be."""
+    from handout.errors import InputError
+    from handout.pdf import time_limit
+
+    def work():
+        try:
+            while True:  # the first alarm lands in this loop
+                pass
+        finally:
+            end = time.monotonic() + 2
+            while time.monotonic() < end:  # the repeat lands here
+                pass
+
+    with pytest.raises(InputError) as stopped:
+        with time_limit(0.05, "working", locate=lambda frame: (frame.f_code.co_name, frame.f_lineno)):
+            work()
+    name, line = stopped.value.__context__.where
+    assert name == "work"
+    assert line == work.__code__.co_firstlineno + 2
+    assert "working took longer than 0.05 s" in stopped.value.message
