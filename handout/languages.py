@@ -112,13 +112,20 @@ def review_problem(config: Config) -> InputError | None:
                       config.path, _line(config, f"languages.{config.language}"), code="review.translation")
 
 
-def own_name(tag: str) -> str:
-    """The language's name in the language itself ("español"), for a language switcher."""
+def own_name(tag: str, full: bool = False) -> str:
+    """The language's name in the language itself ("Español"), for a language switcher; with `full`, with
+    its region too ("English (United Kingdom)")."""
     try:
         from babel import Locale
 
         locale = Locale.parse(tag.replace("-", "_"))
-        name = locale.get_language_name(locale) or tag
+        name = (locale.get_display_name(locale) if full else locale.get_language_name(locale)) or tag
         return name[:1].upper() + name[1:]
     except Exception:  # Babel not installed, or a tag it does not know: the tag itself
         return tag
+
+
+def own_names(tags) -> dict[str, str]:
+    """Each language's own name; with its region where two of `tags` share a language (en-US, en-GB)."""
+    short = {tag: own_name(tag) for tag in tags}
+    return {tag: own_name(tag, full=list(short.values()).count(name) > 1) for tag, name in short.items()}

@@ -4,6 +4,9 @@ One process: WeasyPrint stays imported and its fonts loaded between builds, and 
 unchanged chapters converted. The preview is the print layout as HTML, with a link to the latest PDF;
 the page asks the server for the build number twice a second and reloads itself when it changes. A
 broken edit shows its error in the terminal and on the page; the last good outputs stay in dist/.
+With several clinics or languages, the banner picks the one shown (`/?clinic=ID&language=TAG` for the
+print preview; the web editions are served from `/web/` as they lie in the output folder, so their own
+language switchers work too).
 """
 from __future__ import annotations
 
@@ -16,7 +19,8 @@ import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from typing import Callable, NamedTuple
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from .errors import InputError
 from .fonts import FONT_DIR
@@ -42,35 +46,134 @@ ERROR_STYLE = ("margin:0;padding:0.75em 1em;font:15px/1.4 monospace;white-space:
                "color:#7a0f0f;border-bottom:3px solid #7a0f0f")
 
 
-class Preview:
-    """What the server shows: the last good preview HTML, the last error, and a build number."""
+class Choice(NamedTuple):
+    """One clinic in one language: what the preview can show."""
+    clinic: str  # the clinic's id
+    clinic_name: str
+    language: str
+    language_name: str  # in the language itself
+    folder: str  # where its outputs lie in the output folder ("" for the output folder itself)
+    pdf: str  # its first edition's PDF, relative to the output folder
 
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.html = "<p>Building…</p>"
-        self.pdf_name = ""
+    def query(self) -> str:
+        return "/?" + urlencode({"clinic": self.clinic, "language": self.language})
+
+    def web(self) -> str:
+        return "/web/" + (quote(self.folder) + "/" if self.folder else "")
+
+
+def choices_of(config) -> list[Choice]:
+    """Every clinic in every language of the project, the source language's first clinic first."""
+    from .build import output_folder
+    from .languages import language_config, languages, output_subfolder, own_names
+    from .targets import output_file
+
+    found = []
+    names = own_names(languages(config))
+    for language in languages(config):
+        own = language_config(config, language)
+        edition = own.print.editions[0]
+        for clinic in own.clinics:
+            folder = output_folder(output_subfolder(config, language), clinic, len(own.clinics))
+            pdf = folder / output_file(PRINT.name, own.output_name, edition, own.print.editions)
+            found.append(Choice(clinic.id, clinic.name, language, names[language],
+                                "" if folder == Path("") else folder.as_posix(), pdf.as_posix()))
+    return found
+
+
+class Preview:
+    """What the server shows: the last good print preview of each choice (rendered when first asked for,
+    by `render`), the last error, and a build number."""
+
+    def __init__(self, render: Callable[[Choice], str] | None = None):
+        self.lock = threading.Lock()  # the fields below
+        self.rendering = threading.Lock()  # one build or preview render at a time
+        self.render = render
+        self.choices: list[Choice] = []
+        self.pages: dict[Choice, str] = {}
         self.error = ""
         self.version = 0
 
-    def update(self, page: str | None, pdf_name: str, error: str) -> None:
+    def update(self, choices: list[Choice] | None, pages: dict[Choice, str] | None, error: str) -> None:
+        """After a build: with `choices` the new good build (its pages rendered so far), with None a
+        failed one (the last good pages stay)."""
         with self.lock:
-            if page is not None:
-                self.html = page
-                self.pdf_name = pdf_name
+            if choices is not None:
+                self.choices = choices
+                self.pages = dict(pages or {})
             self.error = error
             self.version += 1
 
-    def page(self, web_page: str | None = None) -> str:
-        """The print preview, or with `web_page` the web edition as built: either with the banner, the last
-        error and the script that reloads it after each build."""
+    def choose(self, clinic: str = "", language: str = "", folder: str | None = None) -> Choice | None:
+        """The choice asked for (by clinic and language, or by its folder of the outputs), else the first."""
         with self.lock:
+            choices = list(self.choices)
+        for choice in choices:
+            if (folder is not None and choice.folder == folder) or \
+                    (folder is None and choice.clinic == (clinic or choice.clinic)
+                     and choice.language == (language or choice.language)):
+                return choice
+        return choices[0] if choices else None
+
+    def print_page(self, choice: Choice | None) -> str:
+        """The print preview of `choice`, rendered once per build."""
+        if choice is None:
+            return "<html><body><p>Building…</p></body></html>"
+        with self.lock:
+            page, version = self.pages.get(choice), self.version
+        if page is not None or self.render is None:
+            return page or "<html><body><p>Building…</p></body></html>"
+        with self.rendering:
+            try:
+                page = self.render(choice)
+            except InputError as error:
+                return (f"<html><body><p>The preview of {html.escape(choice.clinic_name)} in "
+                        f"{html.escape(choice.language_name)} could not be made: "
+                        f"{html.escape(error.format())}</p></body></html>")
+        with self.lock:
+            if self.version == version:
+                self.pages[choice] = page
+        return page
+
+    def _picker(self, current: Choice, web: bool) -> str:
+        """Links to the other clinics and languages, in the same view (print preview or web edition)."""
+        def links(label: str, options: list[Choice], language: bool) -> str:
+            items = []
+            for option in options:
+                here = option == current
+                attributes = ' aria-current="page"' if here else ""
+                if language:
+                    attributes += f' lang="{html.escape(option.language)}" hreflang="{html.escape(option.language)}"'
+                style = "color:#fff;font-weight:bold" if here else "color:#fff"
+                href = option.web() if web else option.query()
+                text = option.language_name if language else option.clinic_name
+                items.append(f'<a style="{style}" href="{html.escape(href)}"{attributes}>{html.escape(text)}</a>')
+            return f' · <span>{label}: {" | ".join(items)}</span>'
+
+        out = ""
+        clinics = [c for c in self.choices if c.language == current.language]
+        if len(clinics) > 1:
+            out += links("Clinic", clinics, language=False)
+        languages = [c for c in self.choices if c.clinic == current.clinic]
+        if len(languages) > 1:
+            out += links("Language", languages, language=True)
+        return out
+
+    def page(self, choice: Choice | None = None, web_page: str | None = None) -> str:
+        """The print preview of `choice`, or with `web_page` its web edition as built: either with the
+        banner (the latest PDF, the other view, the picker), the last error and the script that reloads it
+        after each build."""
+        shown = self.print_page(choice) if web_page is None else web_page
+        with self.lock:
+            pdf = choice.pdf if choice else ""
+            other = (choice.query() if web_page else choice.web()) if choice else "/"
+            picker = self._picker(choice, web_page is not None) if choice else ""
             banner = (f'<div id="preview-banner" style="{BANNER_STYLE}">Live preview (build {self.version}) · '
-                      f'<a style="color:#fff" href="/dist/{html.escape(self.pdf_name)}">latest PDF</a> · '
-                      f'<a style="color:#fff" href="{"/" if web_page else "/web/"}">'
-                      f'{"print preview" if web_page else "web edition"}</a></div>')
+                      f'<a style="color:#fff" href="/dist/{html.escape(quote(pdf))}">latest PDF</a> · '
+                      f'<a style="color:#fff" href="{html.escape(other)}">'
+                      f'{"print preview" if web_page else "web edition"}</a>{picker}</div>')
             error = (f'<pre id="preview-error" style="{ERROR_STYLE}">Build failed: {html.escape(self.error)}\n'
                      "The preview and dist/ still show the last good build.</pre>" if self.error else "")
-            shown = self.html if web_page is None else web_page
             body_at = shown.find(">", shown.find("<body")) + 1
             return (shown[:body_at] + banner + error + shown[body_at:]).replace(
                 "</body>", RELOAD_SCRIPT % self.version + "</body>")
@@ -81,9 +184,12 @@ def _handler(preview: Preview, root: Path, out_dir: Path):
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (the http.server name)
-            path = unquote(urlsplit(self.path).path)
+            parts = urlsplit(self.path)
+            path = unquote(parts.path)
             if path in {"/", "/index.html"}:
-                return self._send(preview.page().encode(), "text/html; charset=utf-8")
+                asked = {key: values[0] for key, values in parse_qs(parts.query).items()}
+                choice = preview.choose(asked.get("clinic", ""), asked.get("language", ""))
+                return self._send(preview.page(choice).encode(), "text/html; charset=utf-8")
             if path == "/_status":
                 with preview.lock:
                     status = {"version": preview.version, "error": preview.error}
@@ -92,12 +198,20 @@ def _handler(preview: Preview, root: Path, out_dir: Path):
                 return self._file(FONT_DIR / Path(path).name, FONT_DIR)
             if path.startswith("/dist/"):
                 return self._file(out_dir / path.removeprefix("/dist/"), out_dir)
-            if path.startswith("/web/"):  # the web edition as built, and the files beside it that it links to
-                folder = (out_dir / preview.pdf_name).parent
-                name = path.removeprefix("/web/") or WEB_PAGE
-                page = folder / name
-                if name == WEB_PAGE and page.is_file():
-                    return self._send(preview.page(page.read_text(encoding="utf-8")).encode(),
+            if path.startswith("/web/"):  # the web editions as built, and the files beside them they link to
+                name = path.removeprefix("/web/")
+                first = preview.choose()
+                if not name and first is not None and first.folder:  # several clinics: the first one's
+                    return self._redirect(first.web())
+                page = out_dir / name
+                if name.endswith("/") or not name or page.is_dir():
+                    if not (name.endswith("/") or not name):
+                        return self._redirect(path + "/")
+                    page = page / WEB_PAGE
+                if page.name == WEB_PAGE and page.is_file() and page.resolve().is_relative_to(out_dir.resolve()):
+                    folder = page.parent.resolve().relative_to(out_dir.resolve()).as_posix()
+                    choice = preview.choose(folder="" if folder == "." else folder)
+                    return self._send(preview.page(choice, page.read_text(encoding="utf-8")).encode(),
                                       "text/html; charset=utf-8")
                 return self._file(page, out_dir)
             return self._file(root / path.lstrip("/"), root, sandbox)
@@ -111,6 +225,12 @@ def _handler(preview: Preview, root: Path, out_dir: Path):
                 return self._send(b"not found", "text/plain", HTTPStatus.NOT_FOUND)
             kind = mimetypes.guess_type(resolved.name)[0] or "application/octet-stream"
             return self._send(resolved.read_bytes(), kind)
+
+        def _redirect(self, location: str):
+            self.send_response(HTTPStatus.FOUND)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
         def _send(self, body: bytes, kind: str, status=HTTPStatus.OK):
             self.send_response(status)
@@ -126,22 +246,19 @@ def _handler(preview: Preview, root: Path, out_dir: Path):
     return Handler
 
 
-def preview_html(root: Path, out_dir: Path) -> tuple[str, str]:
-    """The first clinic's default edition as HTML, with fonts served by the preview server."""
+def preview_html(root: Path, choice: Choice) -> str:
+    """One clinic's first edition in one language as HTML, with fonts served by the preview server."""
     from .book import load_book
-    from .build import output_folder
     from .config import load_config
     from .editions import pages_of
+    from .languages import language_config
     from .render import render_print
-    from .targets import output_file
 
-    config = load_config(root)
+    config = language_config(load_config(root), choice.language)
     book = load_book(config)
-    edition = config.print.editions[0]
-    page = render_print(book, config.clinic, pages_of(edition, config.print.paper))
-    page = page.replace(FONT_DIR.as_uri() + "/", "/_fonts/")
-    folder = output_folder(Path(""), config.clinic, len(config.clinics))
-    return page, (folder / output_file(PRINT.name, config.output_name, edition, config.print.editions)).as_posix()
+    clinic = next(c for c in config.clinics if c.id == choice.clinic)
+    page = render_print(book, clinic, pages_of(config.print.editions[0], config.print.paper))
+    return page.replace(FONT_DIR.as_uri() + "/", "/_fonts/")
 
 
 def _ignored(root: Path, out_dir: Path):
@@ -174,7 +291,7 @@ def watch(root: Path, out_dir: Path | None = None, host: str = "127.0.0.1", port
     if not 0 <= port <= 65535:
         raise InputError(f"--port {port} is not a port: use one from 1 to 65535, or 0 for any free port")
     requested, out_dir = out_dir, output_folder_for(root, out_dir)  # the same rules as every build
-    preview = Preview()
+    preview = Preview(render=lambda choice: preview_html(root, choice))
     try:
         server = ThreadingHTTPServer((host, port), _handler(preview, root, out_dir))
     except OSError as error:
@@ -187,21 +304,23 @@ def watch(root: Path, out_dir: Path | None = None, host: str = "127.0.0.1", port
         try:
             # The PDF an editor looks at first, then everything else that changed: two builds, each atomic.
             from .config import load_config
-            main = load_config(root).print.editions[:1]
-            report = build(root, requested, jobs=1, editions=main, skip=set(TARGETS) - {PRINT.name})
-            page, pdf = preview_html(root, out_dir)
-            preview.update(page, pdf, "")
-            rest = build(root, requested, jobs=1)
+            with preview.rendering:
+                config = load_config(root)
+                report = build(root, requested, jobs=1, editions=config.print.editions[:1],
+                               skip=set(TARGETS) - {PRINT.name})
+                choices = choices_of(config)
+                preview.update(choices, {choices[0]: preview_html(root, choices[0])}, "")
+                rest = build(root, requested, jobs=1)
             report.outputs += rest.outputs
         except InputError as error:
             message = error.format(root)
             log(f"error: {message}")
-            preview.update(None, "", message)
+            preview.update(None, None, message)
             return
         except Exception as error:  # keep watching: the next save may fix it
             message = f"internal error: {type(error).__name__}: {error}"
             log(message)
-            preview.update(None, "", message)
+            preview.update(None, None, message)
             return
         made = ", ".join(output.path.name for output in report.outputs) or "nothing changed"
         log(f"{reason}: {made} ({time.perf_counter() - started:.2f} s)")

@@ -108,14 +108,15 @@ def language_links(config, clinic, suffix: str = "") -> list[dict]:
     one's folder (`dist/`, `dist/es-US/`, with a clinic's folder inside when there are several)."""
     import os
 
-    from .languages import languages, output_subfolder, own_name
+    from .languages import languages, output_subfolder, own_names
 
     def folder(tag: str) -> Path:
         return output_subfolder(config, tag) / (clinic.id if len(config.clinics) > 1 else "")
 
     here = folder(config.language)
     page = f"{WEB_STEM}{suffix}.html"
-    return [{"tag": tag, "name": own_name(tag), "current": tag == config.language,
+    names = own_names(languages(config))
+    return [{"tag": tag, "name": names[tag], "current": tag == config.language,
              "href": Path(os.path.relpath(folder(tag) / page, here if str(here) != "." else ".")).as_posix()}
             for tag in languages(config)]
 

@@ -128,3 +128,56 @@ def test_preview_reloads_after_a_save_and_survives_a_broken_edit(project):
     finally:
         if watcher.process.poll() is None:
             watcher.process.kill()
+
+
+def test_the_preview_picks_the_clinic_and_the_language(tmp_path):
+    """Two clinics in two languages: the banner links to each clinic and each language, in the view shown
+    (print preview or web edition), and each link shows that clinic's details in that language."""
+    import urllib.request
+
+    from test_config import two_clinics
+    from test_languages import _translated
+
+    from handout.config import load_config
+
+    project = _translated(tmp_path)
+    two_clinics(project, '\nid = "north"', '\nid = "east"')
+    watcher = Watcher(project)
+
+    def get(path: str, text: bool = True):
+        with urllib.request.urlopen(watcher.url.rstrip("/") + path, timeout=120) as response:
+            body = response.read()
+        return body.decode() if text else body
+
+    def banner(page: str) -> str:
+        return re.search(r'<div id="preview-banner".*?</div>', page, re.S).group(0)
+
+    try:
+        watcher.wait_for(r"^first build: ", timeout=300)
+        first = get("/")
+        clinic = load_config(project).clinics[1].name
+        links = re.findall(r'<a [^>]*href="([^"]+)"[^>]*>([^<]+)</a>', banner(first))
+        assert ("/?clinic=east&amp;language=en-US", clinic) in links
+        assert ("/?clinic=north&amp;language=en-GB", "English (United Kingdom)") in links
+        assert ("/?clinic=north&amp;language=en-US", "English (United States)") in links
+        assert 'aria-current="page"' in banner(first) and 'hreflang="en-GB"' in banner(first)
+        assert "latest PDF" in banner(first) and 'href="/dist/north/ketamine-handout.pdf"' in banner(first)
+
+        east_uk = get("/?clinic=east&language=en-GB")
+        assert "Sleep after surgery (UK)" in east_uk and clinic in east_uk
+        assert 'href="/dist/en-GB/east/ketamine-handout.pdf"' in banner(east_uk)
+        assert "Sleep after surgery (UK)" not in get("/?clinic=east&language=en-US")
+
+        # The web editions, as they lie in the output folder: /web/ opens the first clinic's; the banner's
+        # picker links to the others' web editions, and back to the same choice's print preview.
+        with urllib.request.urlopen(watcher.url + "web/", timeout=60) as response:
+            assert response.url.endswith("/web/north/")
+            web = response.read().decode()
+        assert 'href="/web/en-GB/north/"' in banner(web) and 'href="/web/east/"' in banner(web)
+        assert 'href="/?clinic=north&amp;language=en-US">print preview' in banner(web)
+        uk_web = get("/web/en-GB/east/")
+        assert "Sleep after surgery (UK)" in uk_web and 'href="/?clinic=east&amp;language=en-GB"' in banner(uk_web)
+        assert get("/web/en-GB/east/ketamine-handout.pdf", text=False).startswith(b"%PDF")
+    finally:
+        watcher.process.kill()
+    assert not any("Traceback" in line for line in watcher.lines)
