@@ -1,6 +1,7 @@
 """Print HTML -> PDF with WeasyPrint, reading only what the sandbox allows."""
 from __future__ import annotations
 
+import functools
 import mimetypes
 import os
 import signal
@@ -10,7 +11,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .errors import InputError, SandboxError
-from .pdftags import finish_pdf, finish_press_pdf
+from .pdftags import finish_pdf, finish_press_pdf, tag_languages
+from .strings import REFERENCE
+from .strings import load as load_strings
 from .sandbox import Sandbox, check_data_svg, check_svg, decode_data_url, mentioning_line, referring_line
 from .theme import find
 
@@ -175,8 +178,11 @@ class RenderedPdf:
         try:
             with time_limit(self.seconds, "writing the PDF"):
                 press = self.options["pdf_variant"] == "pdf/x-4"
-                self.document.write_pdf(target, url_fetcher=self._fetcher, **self.options,
-                                        finisher=finish_press_pdf if press else finish_pdf)
+                # What the tag tree says and the page does not print, in the document's language.
+                strings = load_strings(self.root, self.document.metadata.lang or REFERENCE)
+                finisher = functools.partial(finish_press_pdf if press else finish_pdf, strings=strings)
+                tag_languages()
+                self.document.write_pdf(target, url_fetcher=self._fetcher, **self.options, finisher=finisher)
         except self._refused as error:
             raise _locate(error.error, self.root) from None
         return self.page_count

@@ -17,6 +17,11 @@ the same bytes (nothing depends on the clock, randomness or dictionary order). I
   "Treatment", "Topic", a step's number) gets those first cells as /TH with a row scope, linked from the other
   cells of their row by /Headers.
 - **Header scopes** (15-003): every /TH gets /Scope: /Column in the table's /THead, /Row in a body row.
+- **Languages of passages** (11-006): WeasyPrint 70 writes the document's /Lang only, so a tagline in another
+  language would be read with the document's voice. `tag_languages` wraps WeasyPrint's tag-tree builder so the
+  structure element of an element with a `lang` of its own (other than the document's) carries that /Lang.
+- **Words**: the descriptions and summaries are in the document's language, from the string table's
+  `[pdf_tags]` (layouts/i18n/).
 
 `finish_press_pdf` does the same, then prepares the press edition (PDF/X-4) for a print shop: crop marks in
 registration colour (/Separation /All), every remaining RGB colour in CMYK (greys on the K plate only), an sRGB
@@ -202,8 +207,8 @@ def _source(html: _Html, element) -> tuple[int, str] | None:
     return number, title.rstrip(".") or text_of(item)[:80]
 
 
-def link_description(html: _Html, link) -> str:
-    """What a link leads to, in words (its annotation's /Contents)."""
+def link_description(html: _Html, link, strings) -> str:
+    """What a link leads to, in words (its annotation's /Contents), in the document's language."""
     label = " ".join((link.get("aria-label") or link.get("title") or "").split())
     if label:
         return label
@@ -213,29 +218,30 @@ def link_description(html: _Html, link) -> str:
         target = html.by_id.get(href[1:])
         source = _source(html, target) if target is not None else None
         if source:
-            return f"Source {source[0]}: {source[1]}"
+            return strings.get("pdf_tags.link_source", number=source[0], title=source[1])
         if target is not None and target.get("aria-labelledby"):
             target = html.by_id.get(target.get("aria-labelledby").split()[0], target)
         if target is not None and re.fullmatch(r"h[1-6]", target.tag):
             return text_of(target)
-        return text_of(target)[:120] or f"Place in this handout: {text}"
+        return text_of(target)[:120] or strings.get("pdf_tags.link_place", text=text)
     source = _source(html, link)
     if source:
-        return f"Source {source[0]} online: {source[1]}"
+        return strings.get("pdf_tags.link_source_online", number=source[0], title=source[1])
     if href.startswith("tel:"):
-        return f"Call {text}"
+        return strings.get("pdf_tags.link_call", number=text)
     if href.startswith("mailto:"):
-        return f"Email {href[7:]}"
+        return strings.get("pdf_tags.link_email", address=href[7:])
     block = next((el for el in html.climb(link) if el.tag in {"p", "li", "dd", "td", "th", "figcaption"}), None)
     sentence = text_of(block)
-    return sentence if sentence and sentence != text and len(sentence) <= 200 else f"Web page: {text}"
+    return sentence if sentence and sentence != text and len(sentence) <= 200 else \
+        strings.get("pdf_tags.link_web", text=text)
 
 
-def describe_links(html: _Html, objects: _Objects) -> int:
+def describe_links(html: _Html, objects: _Objects, strings) -> int:
     count = 0
     for box in html.boxes:
         if box.link_annotation is not None and box.element is not None:
-            box.link_annotation["Contents"] = objects.pydyf.String(link_description(html, box.element))
+            box.link_annotation["Contents"] = objects.pydyf.String(link_description(html, box.element, strings))
             count += 1
     return count
 
@@ -253,7 +259,7 @@ def _heading_before(html: _Html, element) -> str:
     return heading
 
 
-def label_tables(html: _Html, objects: _Objects) -> int:
+def label_tables(html: _Html, objects: _Objects, strings) -> int:
     """Summaries and row headers for the tables; returns the number of tables."""
     pydyf = objects.pydyf
     marks = {}
@@ -301,11 +307,14 @@ def label_tables(html: _Html, objects: _Objects) -> int:
                             attributes["Headers"] = pydyf.Array([key, *(headers or [])])
         if table.find("caption") is None:
             heading = _heading_before(html, table)
-            rows_text = f"{len(body)} row{'s' if len(body) != 1 else ''}"
+            rows_text = strings.get("pdf_tags.row" if len(body) == 1 else "pdf_tags.rows", count=len(body))
             if row_headers:
-                what = f"{rows_text}, one for each {columns[0].lower()}, with the columns {', '.join(columns)}"
+                what = strings.get("pdf_tags.table_by_row", rows=rows_text, first=columns[0].lower(),
+                                   columns=", ".join(columns))
+            elif columns:
+                what = strings.get("pdf_tags.table_columns", rows=rows_text, columns=", ".join(columns))
             else:
-                what = f"{rows_text} with the columns {', '.join(columns)}" if columns else f"a table of {rows_text}"
+                what = strings.get("pdf_tags.table_plain", rows=rows_text)
             summary = f"{heading + ': ' if heading else ''}{what}."
             for part in structures:
                 attributes = part.get("A")
@@ -315,16 +324,52 @@ def label_tables(html: _Html, objects: _Objects) -> int:
     return len(tables)
 
 
-def finish_pdf(document, pdf) -> None:
-    """WeasyPrint finisher of every tagged edition (see the module's docstring)."""
+def _language_of(element) -> str:
+    value = element.get("lang") if element is not None and hasattr(element, "get") else None
+    return str(value or "").strip()
+
+
+def tag_languages() -> None:
+    """Have WeasyPrint's tag-tree builder give /Lang to each structure element of an element whose own `lang`
+    differs from the document's (the catalog's /Lang, set before the tags are built). Its builder recurses
+    through the module's name, so the wrapper sees every box; the boxes it passes through (the page, html,
+    body) yield their children's elements and are left alone. Installed once; WeasyPrint is pinned to 70.x."""
+    import pydyf
+    from weasyprint.pdf import tags
+
+    build = tags._build_box_tree
+    if getattr(build, "tags_languages", False):
+        return
+
+    def build_box_tree(box, parent, pdf, *args):
+        for element in build(box, parent, pdf, *args):
+            own = _language_of(getattr(getattr(box, "_box", box), "element", None))
+            document = getattr(pdf.catalog.get("Lang"), "string", "")
+            passes_through = getattr(box, "element_tag", None) in ("html", "body") or box.element is None
+            if own and not passes_through and own.lower() != str(document).lower() and "Lang" not in element:
+                element["Lang"] = pydyf.String(own)
+            yield element
+
+    build_box_tree.tags_languages = True
+    tags._build_box_tree = build_box_tree
+
+
+def finish_pdf(document, pdf, strings=None) -> None:
+    """WeasyPrint finisher of every tagged edition (see the module's docstring); `strings` is the table of the
+    document's language (handout/strings.py; the theme's English one when not given)."""
     objects = _Objects(pdf)
     if "StructTreeRoot" not in pdf.catalog:
         return
+    if strings is None:
+        from .strings import REFERENCE, load
+        from .theme import theme_folder
+
+        strings = load(theme_folder(), REFERENCE)
     html = _Html(document)
     mark_pagination_artifacts(document, objects)
     if html.root is not None:
-        describe_links(html, objects)
-        label_tables(html, objects)
+        describe_links(html, objects, strings)
+        label_tables(html, objects, strings)
     scope_table_headers(document, pdf)
 
 
@@ -424,7 +469,7 @@ def _press_metadata(objects: _Objects) -> None:
     metadata.stream[:] = [packet]
 
 
-def finish_press_pdf(document, pdf) -> None:
+def finish_press_pdf(document, pdf, strings=None) -> None:
     """WeasyPrint finisher of the press edition: `finish_pdf`, then colours and metadata for PDF/X-4."""
-    finish_pdf(document, pdf)
+    finish_pdf(document, pdf, strings)
     prepare_for_press(document, _Objects(pdf))

@@ -207,6 +207,36 @@ def test_the_spanish_pdf_prints_the_taglines_in_the_document_language(spanish_bu
     assert "ATENCIÓN" in text and "ATTENTION" in text and "CHÚ Ý" in text
     with pikepdf.open(_one(spanish_build, "*.pdf")) as pdf:
         assert str(pdf.Root.Lang) == "es-US"
+        # Each tagline is a paragraph of the tag tree with its own language (a screen reader switches voice).
+        own = [(str(element.get("/S")), str(element.Lang)) for element in _struct_elements(pdf.Root.StructTreeRoot)
+               if "/Lang" in element]
+        assert sorted(own) == [("/P", "en"), ("/P", "es"), ("/P", "vi")], own
+
+
+def _struct_elements(node):
+    import pikepdf
+
+    kids = node.get("/K")
+    for kid in (kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []):
+        if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") != "/OBJR" and "/MCID" not in kid:
+            yield kid
+            yield from _struct_elements(kid)
+
+
+def test_the_spanish_pdf_tells_a_screen_reader_in_spanish_where_links_go_and_what_tables_hold(spanish_build):
+    import pikepdf
+
+    with pikepdf.open(_one(spanish_build, "*.pdf")) as pdf:
+        links = [str(a.get("/Contents")) for page in pdf.pages for a in page.get("/Annots", [])
+                 if a.get("/Subtype") == "/Link"]
+        summaries = [str(e.A.Summary) for e in _struct_elements(pdf.Root.StructTreeRoot)
+                     if e.get("/S") == "/Table" and isinstance(e.get("/A"), pikepdf.Dictionary) and "/Summary" in e.A]
+    assert any(link.startswith("Fuente 1: ") for link in links), links[:20]
+    assert any(link.startswith("Llamar al ") for link in links), links[:20]
+    assert summaries and all(re.search(r"\d+ filas?\b", summary) and "con las columnas" in summary
+                             for summary in summaries), summaries
+    english = ("Source ", "Call ", "Email ", "Web page: ", "Place in this handout", " rows", " with the columns")
+    assert not [text for text in links + summaries if any(word in text for word in english)]
 
 
 def _documents(epub: Path) -> dict[str, bytes]:
