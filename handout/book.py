@@ -21,7 +21,7 @@ from .cache import ChapterCache
 from .config import SCHEMA, Config, Limits, Locator, read_config_text, source_date_epoch
 from .errors import Diagnostic, InputError, Note, SandboxError, decode_utf8, refuse_control_characters, shown_path
 from .sandbox import Sandbox, check_data_image, check_image
-from .sanitize import all_refused_markup, all_refused_raw_html, describe_allowed
+from .sanitize import all_refused_markup, all_refused_raw_html, describe_allowed, unbalanced_tags
 from . import iconarray
 from .markdown_ext import CHAPTER_FILE, CITE_PLACEHOLDER, ChapterState, Image, Link, new_markdown
 from .mdguard import CONVERT_SECONDS, MAX_NESTING, check_markdown
@@ -510,7 +510,16 @@ def _checked_html(md, state: ChapterState, html: str, source: str, first_line: i
                   reported: set[str], problems: Problems | None = None) -> str:
     """A block's HTML, as XHTML, once no raw HTML in it is refused. What is refused raises InputError; with
     `problems`, every refusal of the block goes there (the last one raised, so that they keep their order)."""
-    refusals = _refusals(md, state, html, source, first_line, path, reported)
+    # A tag typed open and never closed (or closed and never opened) first: the sanitiser's parser would
+    # rebuild the tree around it and refuse tags the author never typed. What else is refused is judged
+    # without it, so that every problem of the block is reported at once.
+    lines = Occurrences(source.lower(), first_line)
+    refusals = [InputError(what, path, lines.line(*(needle.lower() for needle in needles)), code="input.xhtml")
+                for what, needles, _ in unbalanced_tags(html)]
+    balanced = html
+    for _, _, written in unbalanced_tags(html):
+        balanced = balanced.replace(written, "", 1)
+    refusals += _refusals(md, state, balanced, source, first_line, path, reported)
     if refusals:
         for error in refusals[:-1] if problems is not None else ():
             problems.add(error)

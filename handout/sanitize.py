@@ -80,23 +80,100 @@ def _tags(html: str):
     return _parsed(html).tags
 
 
+VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class _Balance(HTMLParser):
+    """Tags opened and never closed, and end tags that close nothing, in order, each with the text beside it
+    (to tell it from the same tag elsewhere in the source)."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.html = html
+        self.starts = [0] + [i + 1 for i, c in enumerate(html) if c == "\n"]
+        self.open: list[tuple[str, str, str]] = []  # (tag, its start tag as written, text beside it)
+        self.problems: list[tuple[str, str, str, str]] = []  # ("unclosed" or "stray", tag, as written, beside)
+
+    def _at(self) -> int:
+        line, offset = self.getpos()
+        return self.starts[line - 1] + offset
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in VOID_TAGS:
+            written = self.get_starttag_text() or f"<{tag}>"
+            after = self.html[self._at() + len(written):][:30].split("<")[0]
+            self.open.append((tag, written, written + after))
+
+    def handle_endtag(self, tag):
+        if tag in VOID_TAGS:
+            return
+        if not any(name == tag for name, _, _ in self.open):
+            before = self.html[:self._at()][-30:].split(">")[-1]
+            self.problems.append(("stray", tag, f"</{tag}>", before + f"</{tag}>"))
+            return
+        while self.open[-1][0] != tag:
+            self.problems.append(("unclosed", *self.open.pop()))
+        self.open.pop()
+
+
+def unbalanced_tags(html: str) -> list[tuple[str, tuple[str, str], str]]:
+    """Each tag of `html` opened and never closed, or closed and never opened (Markdown's own tags always
+    pair, so these are typed ones): (what to tell the author, texts to find it by in the source, the best
+    first, the tag as written in `html`). An HTML parser would silently rebuild the tree around them, so they
+    are found before anything else is judged."""
+    parser = _Balance(html)
+    parser.feed(html)
+    parser.close()
+    found = [*parser.problems, *(("unclosed", *item) for item in reversed(parser.open))]
+    said = []
+    for kind, tag, written, beside in found:
+        if kind == "unclosed":
+            said.append((f"<{tag}> is never closed: end it with </{tag}> in the same paragraph, or remove it",
+                         (beside, written), written))
+        else:
+            said.append((f"</{tag}> closes nothing: remove it, or open it with <{tag}> earlier in the same "
+                         "paragraph", (beside, written), written))
+    return said
+
+
 def all_refused_markup(html: str) -> list[tuple[str, str]]:
     """What in `html` is outside the safe subset, in order: (what was refused, text to find it by in the
     source) for each element and attribute nh3 would remove."""
     before, after = _tags(html), _tags(_clean(html))
-    after_index = 0
+    # nh3 removes only tags outside the allow-list, but its HTML5 parser may also rebuild the tree around
+    # them (a <div> ends the paragraph it is in, so an empty <p> appears). So a tag is refused by its name;
+    # each allowed tag is paired with the next tag of the same name nh3 kept, a few tags ahead at most (linear
+    # time, whatever the input), and an attribute is refused when its pair lost it. A tag with no pair is
+    # judged by the same rules nh3 applies.
+    allowed = GENERATED_TAGS | RAW_SAFE_TAGS
     found = []
+    next_kept = 0
     for tag, attrs in before:
-        if after_index < len(after) and after[after_index][0] == tag:
-            kept = dict(after[after_index][1])
-            after_index += 1
-            for name, value in attrs:
-                if name not in kept:
-                    shown = f'{name}="{value[:40]}"'
-                    found.append((f"attribute {shown} on <{tag}>", value[:30] or name))
+        if tag not in allowed:
+            found.append((f"<{tag}> element", f"<{tag}"))
             continue
-        found.append((f"<{tag}> element", f"<{tag}"))
+        pair = next((k for k in range(next_kept, min(next_kept + PAIR_WINDOW, len(after))) if after[k][0] == tag),
+                    None)
+        kept = None
+        if pair is not None:
+            kept, next_kept = dict(after[pair][1]), pair + 1
+        for name, value in attrs:
+            if (name not in kept) if kept is not None else _attribute_refused(tag, name, value):
+                shown = f'{name}="{value[:40]}"'
+                found.append((f"attribute {shown} on <{tag}>", value[:30] or name))
     return found
+
+
+PAIR_WINDOW = 16
+_SCHEME = re.compile(r"\s*([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+
+def _attribute_refused(tag: str, name: str, value: str) -> bool:
+    """nh3's judgement of one attribute with the allow-lists of `_clean`, for a tag it moved out of reach."""
+    if name not in COMMON_ATTRIBUTES | ATTRIBUTES.get(tag, set()) or _attribute_filter(tag, name, value) is None:
+        return True
+    scheme = _SCHEME.match(value) if name in {"href", "src"} else None
+    return scheme is not None and scheme.group(1).lower() not in URL_SCHEMES
 
 
 def refused_markup(html: str) -> tuple[str, str] | None:

@@ -180,7 +180,7 @@ BAD_INPUTS = {
     "badly named chapter": (_write("chapters/intro.md", "---\ntitle: x\n---\n"), "chapters/intro.md",
                             "NN-slug.md"),
     "raw HTML not well formed": (_replace("chapters/02-steps.md", "Go back", "Go <em>back"),
-                                 "chapters/02-steps.md", "not well-formed"),
+                                 "chapters/02-steps.md", "<em> is never closed: end it with </em>"),
 }
 
 STEPS = "chapters/02-steps.md"

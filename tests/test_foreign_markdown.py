@@ -174,6 +174,22 @@ def test_every_html_and_link_problem_of_a_chapter_is_reported_at_once(root):
         (8, "links.not-allowed"), (8, "links.not-a-chapter"), (4, "input.raw-html"), (6, "input.raw-html")]
 
 
+def test_a_tag_left_open_or_closing_nothing_is_named_at_its_line_and_nothing_else_is_refused_for_it(root):
+    """An HTML parser rebuilds the tree around an unclosed <b>: the tags Markdown made after it must not be
+    reported as typed HTML, and what is really refused in the same part is still reported."""
+    _, _, errors = convert(root, "Some <b>bold never ends.\n\nA stray </em> and a <div>box</div>.\n\n"
+                                 "Fine <b>bold</b>, <i>italic</i> and a<br>break.\n\nText with <span>two <i>open.\n")
+    errors = sorted(errors)  # a report lists them by line
+    assert [(line, code) for line, code, _ in errors] == [
+        (4, "input.xhtml"), (6, "input.raw-html"), (6, "input.xhtml"), (10, "input.xhtml"), (10, "input.xhtml")]
+    messages = [message for _, _, message in errors]
+    assert messages[0] == "<b> is never closed: end it with </b> in the same paragraph, or remove it"
+    assert messages[1].startswith("raw HTML not allowed: <div> element")
+    assert messages[2].startswith("</em> closes nothing: remove it, or open it with <em>")
+    assert sorted(messages[3:]) == ["<i> is never closed: end it with </i> in the same paragraph, or remove it",
+                                    "<span> is never closed: end it with </span> in the same paragraph, or remove it"]
+
+
 def test_check_reports_the_loaders_notes_with_codes_and_levels(tmp_path):
     project = make_project(tmp_path / "p")
     chapter = project / "chapters" / "05-more.md"
@@ -185,13 +201,15 @@ def test_check_reports_the_loaders_notes_with_codes_and_levels(tmp_path):
     assert run.status == 0
 
 
-def test_refusals_are_bad_input_for_check_and_the_notes_stay_with_them(tmp_path):
+def test_refusals_are_bad_input_for_check_and_the_notes_are_reported_beside_them(tmp_path):
     project = make_project(tmp_path / "p")
     (project / "chapters" / "05-more.md").write_text("---\ntitle: More\n---\n# More\n\n\u2022 one\n\u2022 two\n\n"
                                                      "Text[^1] and ~~old~~.\n")
     run = check_project(project, dt.date(2027, 1, 1))
     found = [(f.line, f.level, f.code) for f in run.findings if f.path == "chapters/05-more.md"]
-    assert found == [(9, "error", "input.footnote"), (9, "error", "input.strikethrough")]
+    # The refusals, and beside them what the loader noticed in the same chapter: everything at once.
+    assert found == [(4, "warning", "input.title-repeated"), (6, "info", "input.pasted-list"),
+                     (9, "error", "input.footnote"), (9, "error", "input.strikethrough")]
     assert run.status == 2  # bad input
     with pytest.raises(BookProblems) as caught:
         load_book(load_config(project), use_cache=False, collect=True)

@@ -72,3 +72,14 @@ def test_allowed_raw_links(href):
 
 def test_the_allowed_tags_are_described_in_order():
     assert describe_allowed() == ", ".join(f"<{tag}>" for tag in sorted(RAW_SAFE_TAGS))
+
+
+def test_a_tree_rebuilt_around_a_refused_tag_neither_hides_refusals_nor_invents_them():
+    """A <div> ends the paragraph it is in, so nh3's parser adds a <p>: the tags after it keep their pairs
+    (nothing allowed is refused for it) and their own refused attributes are still found."""
+    from handout.sanitize import all_refused_markup
+
+    found = all_refused_markup('<p>a <div>b</div> <b>ok</b> <span onclick="x()">c</span> '
+                               '<a href="javascript:x">d</a> <a href="https://example.org" title="t">e</a> <i>f</i></p>')
+    assert [what for what, _ in found] == ['<div> element', 'attribute onclick="x()" on <span>',
+                                           'attribute href="javascript:x" on <a>']

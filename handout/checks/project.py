@@ -102,16 +102,18 @@ def _merged(run: CheckRun, other: CheckRun) -> CheckRun:
 
 
 def unloaded_run(config: Config, problems, today: dt.date) -> CheckRun:
-    """The report when the book did not load (`book.BookProblems`): its problems as error findings; when
-    some are in FINDING_CODES, also the review date and the loader's warnings, and the rules that need the
-    loaded book say that they did not run."""
+    """The report when the book did not load (`book.BookProblems`): its problems as error findings with the
+    loader's warnings and notes (what it made of pasted lists, a repeated title: all of a chapter's problems
+    at once); when some are in FINDING_CODES, also the review date, and the rules that need the loaded book
+    say that they did not run."""
     found = [Finding.of(diagnostic, config.root) for diagnostic in problems.diagnostics]
     bad = [finding for finding in found if finding.code not in FINDING_CODES]
+    notes = applied("input", warning_findings(problems.notes, config.root), config)
     if len(bad) == len(found):
-        return CheckRun(sort_findings(list(dict.fromkeys(bad))), config, today, True)
+        return CheckRun(sort_findings(list(dict.fromkeys([*bad, *notes]))), config, today, True)
     waiting = Finding("input", "info", "chapters", 0, "reading level, jargon, numbers, structure, links and "
                       "images are checked once the book loads: fix the errors in this report first",
                       code="input.not-loaded")
-    findings = [*review_findings(config, today), *applied("input", [
-        *warning_findings(problems.notes, config.root), *rule_name_findings(config)], config), *found, waiting]
+    findings = [*review_findings(config, today), *notes, *applied("input", rule_name_findings(config), config),
+                *found, waiting]
     return CheckRun(sort_findings(list(dict.fromkeys(findings))), config, today, bool(bad))
