@@ -568,8 +568,10 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
             state.record(item.final, item.inputs)
         state.save()
         if refused:  # the other languages are built; these are not
-            raise InputError("\n".join(f"the {language} handout was not built: {error.format(config.root)}"
-                                        for language, error in refused.items()), code="build.language-refused")
+            error = InputError("\n".join(f"the {language} handout was not built: {error.format(config.root)}"
+                                          for language, error in refused.items()), code="build.language-refused")
+            error.report, error.languages = report, tuple(refused)  # what was built, for `watch`
+            raise error
     finally:
         # Wait for jobs that may still write; workers that only imported WeasyPrint (the chapters were
         # refused) are left to exit on their own, and die with this process anyway.

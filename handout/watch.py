@@ -92,16 +92,20 @@ class Preview:
         self.choices: list[Choice] = []
         self.pages: dict[Choice, str] = {}
         self.error = ""
+        self.partial = False
         self.version = 0
 
-    def update(self, choices: list[Choice] | None, pages: dict[Choice, str] | None, error: str) -> None:
+    def update(self, choices: list[Choice] | None, pages: dict[Choice, str] | None, error: str,
+               partial: bool = False) -> None:
         """After a build: with `choices` the new good build (its pages rendered so far), with None a
-        failed one (the last good pages stay)."""
+        failed one (the last good pages stay); `partial` when some languages were built and `error` says
+        which were not."""
         with self.lock:
             if choices is not None:
                 self.choices = choices
                 self.pages = dict(pages or {})
             self.error = error
+            self.partial = partial
             self.version += 1
 
     def choose(self, clinic: str = "", language: str = "", folder: str | None = None) -> Choice | None:
@@ -172,8 +176,10 @@ class Preview:
                       f'<a style="color:#fff" href="/dist/{html.escape(quote(pdf))}">latest PDF</a> · '
                       f'<a style="color:#fff" href="{html.escape(other)}">'
                       f'{"print preview" if web_page else "web edition"}</a>{picker}</div>')
+            after = ("The other languages were built: their preview and outputs are new." if self.partial
+                     else "The preview and dist/ still show the last good build.")
             error = (f'<pre id="preview-error" style="{ERROR_STYLE}">Build failed: {html.escape(self.error)}\n'
-                     "The preview and dist/ still show the last good build.</pre>" if self.error else "")
+                     f"{after}</pre>" if self.error else "")
             body_at = shown.find(">", shown.find("<body")) + 1
             return (shown[:body_at] + banner + error + shown[body_at:]).replace(
                 "</body>", RELOAD_SCRIPT % self.version + "</body>")
@@ -301,17 +307,30 @@ def watch(root: Path, out_dir: Path | None = None, host: str = "127.0.0.1", port
 
     def rebuild(reason: str) -> None:
         started = time.perf_counter()
+        refusals: list[InputError] = []
+
+        def attempt(**options) -> list:
+            """One build's outputs; a language it refused (the others built) is kept in `refusals`."""
+            try:
+                return build(root, requested, jobs=1, **options).outputs
+            except InputError as error:
+                if error.code != "build.language-refused":
+                    raise
+                refusals.append(error)
+                return error.report.outputs
+
         try:
             # The PDF an editor looks at first, then everything else that changed: two builds, each atomic.
             from .config import load_config
             with preview.rendering:
                 config = load_config(root)
-                report = build(root, requested, jobs=1, editions=config.print.editions[:1],
-                               skip=set(TARGETS) - {PRINT.name})
+                outputs = attempt(editions=config.print.editions[:1], skip=set(TARGETS) - {PRINT.name})
                 choices = choices_of(config)
-                preview.update(choices, {choices[0]: preview_html(root, choices[0])}, "")
-                rest = build(root, requested, jobs=1)
-            report.outputs += rest.outputs
+                shown = next((c for c in choices if not any(c.language in e.languages for e in refusals)), None)
+                message = refusals[0].format(root) if refusals else ""
+                preview.update(choices, {shown: preview_html(root, shown)} if shown else {}, message,
+                               partial=bool(refusals))
+                outputs += attempt()
         except InputError as error:
             message = error.format(root)
             log(f"error: {message}")
@@ -322,8 +341,11 @@ def watch(root: Path, out_dir: Path | None = None, host: str = "127.0.0.1", port
             log(message)
             preview.update(None, None, message)
             return
-        made = ", ".join(output.path.name for output in report.outputs) or "nothing changed"
+        made = ", ".join(output.path.name for output in outputs) or "nothing changed"
         log(f"{reason}: {made} ({time.perf_counter() - started:.2f} s)")
+        if refusals:  # the languages that did build are in the preview; say which did not, once
+            for line in dict.fromkeys(refusals[-1].format(root).splitlines()):
+                log(f"error: {line}")
 
     log(f"preview: {address}  (the web edition: {address}web/; Ctrl-C to stop)")
     rebuild("first build")

@@ -178,6 +178,18 @@ def test_the_preview_picks_the_clinic_and_the_language(tmp_path):
         uk_web = get("/web/en-GB/east/")
         assert "Sleep after surgery (UK)" in uk_web and 'href="/?clinic=east&amp;language=en-GB"' in banner(uk_web)
         assert get("/web/en-GB/east/ketamine-handout.pdf", text=False).startswith(b"%PDF")
+
+        # An edit of the source puts the translation behind it: that language is refused, and the source's
+        # preview and outputs are still new (the error says so, in the terminal and on the page).
+        chapter = project / "chapters" / "02-steps.md"
+        mark = len(watcher.lines)
+        chapter.write_text(chapter.read_text() + "\nA sentence the translation does not have yet.\n")
+        watcher.wait_for(r"^changed chapters/02-steps\.md: .*ketamine-handout\.pdf", start=mark, timeout=300)
+        watcher.wait_for(r"^error: the en-GB handout was not built: ", start=mark)
+        watcher.wait_for(r"^error: .*02-steps\.md:\d+: \[translation\] out of date", start=mark)
+        page = get("/")
+        assert "A sentence the translation does not have yet." in page
+        assert "The other languages were built: their preview and outputs are new." in page
     finally:
         watcher.process.kill()
     assert not any("Traceback" in line for line in watcher.lines)
