@@ -26,6 +26,7 @@ from .errors import InputError
 from .fonts import FONT_DIR
 from .sandbox import Sandbox
 from .targets import PRINT, TARGETS, WEB
+from .theme import find, theme_folder
 
 WEB_PAGE = WEB.stem + WEB.extension  # the web edition's page in a clinic's folder of the outputs
 
@@ -220,7 +221,10 @@ def _handler(preview: Preview, root: Path, out_dir: Path):
                     return self._send(preview.page(choice, page.read_text(encoding="utf-8")).encode(),
                                       "text/html; charset=utf-8")
                 return self._file(page, out_dir)
-            return self._file(root / path.lstrip("/"), root, sandbox)
+            # The print preview's stylesheets and figures: the project's own, else the built-in theme's.
+            relative = path.lstrip("/")
+            found = find(root, relative)
+            return self._file(found, root if found == root / relative else theme_folder(), sandbox)
 
         def _file(self, file: Path, base: Path, check: Sandbox | None = None):
             resolved = file.resolve()

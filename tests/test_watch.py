@@ -193,3 +193,33 @@ def test_the_preview_picks_the_clinic_and_the_language(tmp_path):
     finally:
         watcher.process.kill()
     assert not any("Traceback" in line for line in watcher.lines)
+
+
+def test_a_project_with_the_built_in_theme_gets_its_stylesheets_in_the_preview(tmp_path):
+    """A project of `new` has no assets/ of its own: the print preview's stylesheets and figures come from the
+    built-in theme, as in the build (a project's own file, when it has one, comes first)."""
+    import urllib.error
+    import urllib.request
+
+    project = tmp_path / "own"
+    made = subprocess.run([sys.executable, str(REPO / "publish.py"), "new", str(project)], capture_output=True,
+                          text=True)
+    assert made.returncode == 0, made.stderr
+    assert not (project / "assets").exists()
+    watcher = Watcher(project)
+    try:
+        watcher.wait_for(r"^first build: ", timeout=300)
+        page = urllib.request.urlopen(watcher.url, timeout=60).read().decode()
+        sheets = re.findall(r'<link rel="stylesheet"[^>]*href="([^"]+)"', page)
+        assert "assets/css/base.css" in sheets
+        for sheet in sheets:
+            body = urllib.request.urlopen(watcher.url + sheet, timeout=60).read()
+            assert body == (REPO / sheet).read_bytes(), sheet
+        (project / "assets" / "css").mkdir(parents=True)
+        (project / "assets" / "css" / "base.css").write_text("/* the project's own */\n")
+        assert urllib.request.urlopen(watcher.url + "assets/css/base.css", timeout=60).read() == \
+            b"/* the project's own */\n"
+        with pytest.raises(urllib.error.HTTPError):  # nothing else of the toolchain is served
+            urllib.request.urlopen(watcher.url + "handout/watch.py", timeout=60)
+    finally:
+        watcher.process.kill()
