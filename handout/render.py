@@ -153,7 +153,7 @@ def render_web(book: Book, clinic: Clinic, downloads: list[dict], language_links
     """The web edition for one clinic: the whole handout as one HTML page, its stylesheets, font and figures
     embedded, so it makes no request and can be put on any host as it is. `downloads` lists the other
     outputs beside it (file name, label, what it is)."""
-    from .web import embedded_images, web_stylesheet
+    from .web import embedded_images, scrolling_tables, web_stylesheet
 
     layouts = Layouts(book.root, WEB, link=lambda anchor: f"#{anchor}", seconds=book.config.limits.layout_seconds,
                       strings=strings_for(book))
@@ -161,7 +161,7 @@ def render_web(book: Book, clinic: Clinic, downloads: list[dict], language_links
     context.update(stylesheets=(), qr_code="", downloads=downloads, language_links=list(language_links),
                    web_css=Markup(web_stylesheet(book.root, WEB.stylesheets)))
     html = layouts.render(WEB.templates[0], **context)
-    return XHTML_ONLY.sub("", embedded_images(_one_outline(html), book, clinic))
+    return XHTML_ONLY.sub("", embedded_images(scrolling_tables(_one_outline(html)), book, clinic))
 
 
 def _one_outline(html: str) -> str:

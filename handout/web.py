@@ -103,6 +103,21 @@ def embedded_images(html: str, book, clinic) -> str:
     return IMAGE_SRC.sub(embed, html)
 
 
+_TABLE = re.compile(r"<table\b[^>]*>.*?</table>", re.S)
+_HEADING_ID = re.compile(r"<h[2-6]\b[^>]*\bid=\"([^\"]+)\"")
+
+
+def scrolling_tables(html: str) -> str:
+    """Each table in a region of its own that scrolls sideways when the table is wider than the screen (a
+    phone, or text enlarged to 200 %): the page itself never does (WCAG 1.4.10 lets a data table scroll).
+    The region is named by the heading the table is under and can be reached and scrolled by keyboard."""
+    def wrap(match: re.Match) -> str:
+        headings = _HEADING_ID.findall(html, 0, match.start())
+        label = f' aria-labelledby="{headings[-1]}"' if headings else ""
+        return f'<div class="table-scroll" role="region" tabindex="0"{label}>{match.group(0)}</div>'
+    return _TABLE.sub(wrap, html)
+
+
 def language_links(config, clinic, suffix: str = "") -> list[dict]:
     """The web edition's links to its other languages: each language's page, by a relative link from this
     one's folder (`dist/`, `dist/es-US/`, with a clinic's folder inside when there are several)."""
