@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import json
 import mimetypes
+import re
 import sys
 import threading
 import time
@@ -271,6 +272,12 @@ def preview_html(root: Path, choice: Choice) -> str:
     return page.replace(FONT_DIR.as_uri() + "/", "/_fonts/")
 
 
+# Files editors write beside the one being saved, which are no edit of the handout: hidden files (vim's
+# .name.swp, emacs' .#name, gedit's .goutputstream-*), backups (name~), emacs' #name#, vim's 4913 (its test
+# that the folder is writable), Kate's .kate-swp, JetBrains' ___jb_tmp___ and ___jb_old___, Office's ~$name.
+EDITOR_TEMPORARY = re.compile(r"^(?:\.|#.*#$|~\$|4913$)|(?:~|\.swp|\.swx|\.tmp|\.kate-swp|___jb_(?:tmp|old)___)$")
+
+
 def _ignored(root: Path, out_dir: Path):
     skip = [out_dir.resolve(), (root / ".cache").resolve(), (root / ".git").resolve(), (root / ".venv").resolve(),
             (root / "node_modules").resolve()]
@@ -280,8 +287,7 @@ def _ignored(root: Path, out_dir: Path):
         resolved = Path(path).resolve()
         if any(resolved == s or resolved.is_relative_to(s) for s in skip):
             return False
-        name = resolved.name
-        return not (name.startswith(".") or name.endswith(("~", ".swp", ".tmp")) or "__pycache__" in path)
+        return not (EDITOR_TEMPORARY.search(resolved.name) or "__pycache__" in path)
     return keep
 
 

@@ -440,6 +440,20 @@ def test_watch_still_sees_edits_when_the_output_folder_holds_the_project(tmp_pat
     assert _ignored(root, root / "dist")(None, str(root / "dist" / "ketamine-handout.pdf")) is False
 
 
+@pytest.mark.parametrize("name", [".01-welcome.md.swp", ".01-welcome.md.swx", "01-welcome.md~", "4913",
+                                  "#01-welcome.md#", ".#01-welcome.md", ".goutputstream-AB12CD",
+                                  "01-welcome.md.kate-swp", "01-welcome.md___jb_tmp___", "01-welcome.md___jb_old___",
+                                  "~$notes.docx", "01-welcome.md.tmp"])
+def test_watch_leaves_out_what_editors_write_beside_a_saved_file(tmp_path, name):
+    from handout.watch import _ignored
+
+    root = tmp_path / "project"
+    keep = _ignored(root, root / "dist")
+    assert not keep(None, str(root / "chapters" / name))
+    assert keep(None, str(root / "chapters" / "01-welcome.md"))
+    assert keep(None, str(root / "chapters" / "14913-steps.md")) and keep(None, str(root / "publish.toml"))
+
+
 @pytest.fixture
 def small_disk(tmp_path):
     """A real file system of 256 KiB (tmpfs), when this machine lets the tests mount one (as root)."""
