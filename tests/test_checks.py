@@ -526,8 +526,9 @@ def test_input_warnings_and_bad_input(project):
     assert "unknown key 'colour'" in finding.message
     replace_in(project, "chapters/02-steps.md", "short_title: Steps", "short_title: [Steps")
     run_ = check_project(project, TODAY)
+    # The chapter that cannot be read, and beside it what else the loader noticed (the unknown key).
     assert run_.bad_input and [(f.path, f.line, f.rule, f.level) for f in run_.findings] == [
-        ("chapters/02-steps.md", 3, "input", "error")]
+        ("publish.toml", 12, "input", "warning"), ("chapters/02-steps.md", 3, "input", "error")]
 
 
 def test_a_jargon_list_named_in_publish_toml_must_exist(project):
