@@ -93,7 +93,7 @@ def pdf_text(path: Path) -> str:
 # ---- the fast command -----------------------------------------------------------------------------------
 # `make test-fast` (`pytest -m "not slow"`) runs the in-process tests: a test is marked slow when it, or any
 # fixture it uses, runs the command line in a new process or lays out a PDF. `make test` runs everything.
-SLOW_CALLS = re.compile(r"\b(run_)?publish\(|\bsubprocess\.|\bPopen\(|\bRenderedPdf\(|\brender\(pdf_variant|"
+SLOW_CALLS = re.compile(r"\b(run_)?publish\(|\bsubprocess\.|\bPopen\(|\bWatcher\(|\bRenderedPdf\(|\brender\(pdf_variant|"
                         r"\bwrite_pdf\(|\bbuild\(\s*(project|root|tmp_path)|getfixturevalue\(")
 
 
