@@ -514,10 +514,11 @@ def _checked_html(md, state: ChapterState, html: str, source: str, first_line: i
     # rebuild the tree around it and refuse tags the author never typed. What else is refused is judged
     # without it, so that every problem of the block is reported at once.
     lines = Occurrences(source.lower(), first_line)
+    unbalanced = unbalanced_tags(html)
     refusals = [InputError(what, path, lines.line(*(needle.lower() for needle in needles)), code="input.xhtml")
-                for what, needles, _ in unbalanced_tags(html)]
+                for what, needles, _ in unbalanced]
     balanced = html
-    for _, _, written in unbalanced_tags(html):
+    for _, _, written in unbalanced:
         balanced = balanced.replace(written, "", 1)
     refusals += _refusals(md, state, balanced, source, first_line, path, reported)
     if refusals:

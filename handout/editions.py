@@ -96,3 +96,10 @@ def pages_of(name: str, paper: str) -> str:
 def page_label(name: str, paper: str) -> str:
     """How the EPUB's page list names the printed pages of edition `name` ("Letter", "A4", "large print")."""
     return EDITIONS[pages_of(name, paper)].label
+
+
+def page_words(name: str, paper: str, strings=None) -> str:
+    """How the printed pages of edition `name` are named to a reader: the layout strings' `paper.<edition>`
+    in the book's language when `strings` (handout/strings.py) name it, else the edition's label."""
+    words = strings.table.get(f"paper.{pages_of(name, paper)}") if strings is not None else None
+    return words or page_label(name, paper)

@@ -282,10 +282,7 @@ def ncx_depth(ncx: bytes) -> int:
 def page_source_name(config, strings=None) -> str:
     """How the page list names the pages it maps: those of the first edition publish.toml lists (in the
     layout strings' words, `paper.<edition>`, when `strings` are given and name it)."""
-    name = editions.pages_of(config.print.editions[0], config.print.paper)
-    if strings is not None and f"paper.{name}" in strings.table:
-        return strings[f"paper.{name}"]
-    return editions.page_label(config.print.editions[0], config.print.paper)
+    return editions.page_words(config.print.editions[0], config.print.paper, strings)
 
 
 def write_epub(book: Book, clinic: Clinic, target: Path, page_starts: list[list[str]] | None = None) -> int:

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
-from .editions import page_label, pages_of
+from .editions import page_words
 from .epub_images import inline_svg_figures
 from .errors import InputError, SandboxError
 from .fonts import FontFile, font_face_css, font_files
@@ -103,19 +103,24 @@ def embedded_images(html: str, book, clinic) -> str:
     return IMAGE_SRC.sub(embed, html)
 
 
-_TABLE = re.compile(r"<table\b[^>]*>.*?</table>", re.S)
-_HEADING_ID = re.compile(r"<h[2-6]\b[^>]*\bid=\"([^\"]+)\"")
+# A heading with an id, or a whole table: in one pass, each table is named by the last heading before it.
+_HEADING_OR_TABLE = re.compile(r"<h[2-6]\b[^>]*\bid=\"(?P<heading>[^\"]+)\"|(?P<table><table\b[^>]*>.*?</table>)", re.S)
 
 
 def scrolling_tables(html: str) -> str:
     """Each table in a region of its own that scrolls sideways when the table is wider than the screen (a
     phone, or text enlarged to 200 %): the page itself never does (WCAG 1.4.10 lets a data table scroll).
     The region is named by the heading the table is under and can be reached and scrolled by keyboard."""
+    heading = ""
+
     def wrap(match: re.Match) -> str:
-        headings = _HEADING_ID.findall(html, 0, match.start())
-        label = f' aria-labelledby="{headings[-1]}"' if headings else ""
-        return f'<div class="table-scroll" role="region" tabindex="0"{label}>{match.group(0)}</div>'
-    return _TABLE.sub(wrap, html)
+        nonlocal heading
+        if match.group("heading"):
+            heading = match.group("heading")
+            return match.group(0)
+        label = f' aria-labelledby="{heading}"' if heading else ""
+        return f'<div class="table-scroll" role="region" tabindex="0"{label}>{match.group("table")}</div>'
+    return _HEADING_OR_TABLE.sub(wrap, html)
 
 
 def language_links(config, clinic, suffix: str = "") -> list[dict]:
@@ -143,7 +148,7 @@ def downloads(config, suffix: str = "") -> list[dict]:
     words = load(config.root, config.language)  # the labels in the page's language (layouts/i18n/: download.*)
     files = []
     for name in listed:
-        paper = words.table.get(f"paper.{pages_of(name, config.print.paper)}") or page_label(name, config.print.paper)
+        paper = page_words(name, config.print.paper, words)
         label = words.table.get(f"download.{name}") or words.get("download.pdf", paper=paper)
         files.append({"href": output_file(PRINT.name, config.output_name, name, listed, suffix),
                       "label": label, "kind": "PDF"})
