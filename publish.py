@@ -3,9 +3,9 @@
 import sys
 
 try:
-    from handout.cli import main
+    from handout.app.cli import main
 except ModuleNotFoundError as error:  # a Python without the toolchain's libraries (not .venv/bin/python)
-    from handout.environment import is_ours, missing_module
+    from handout.core.environment import is_ours, missing_module
 
     if is_ours(error):
         raise

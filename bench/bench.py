@@ -146,8 +146,8 @@ def bare_render_cold(project: Path, runs: int, out: Path) -> float:
     """A bare WeasyPrint render in a fresh process (import included), from an HTML file."""
     html_file = out / "handout.html"
     code = ("import sys; from pathlib import Path; sys.path.insert(0, %r)\n"
-            "from handout.book import load_book; from handout.config import load_config\n"
-            "from handout.render import render_print\n"
+            "from handout.load.book import load_book; from handout.config.settings import load_config\n"
+            "from handout.render.context import render_print\n"
             "c = load_config(Path(%r)); Path(%r).write_text(render_print(load_book(c, use_cache=False), "
             "c.clinic, 'letter'))") % (str(REPO), str(project), str(html_file))
     timed([PYTHON, "-c", code])
@@ -227,8 +227,8 @@ def hostile_markdown() -> int:
     sys.path[:0] = [str(REPO), str(REPO / "tests")]
     from test_hostile_markdown import FULL, KB, hostile_shapes, worst_accepted_shapes
 
-    from handout.book import convert_chapter
-    from handout.errors import InputError
+    from handout.load.book import convert_chapter
+    from handout.core.errors import InputError
 
     def convert(root: Path, body: str) -> tuple[float, str]:
         path = root / "chapters" / "01-x.md"

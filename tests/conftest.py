@@ -1,7 +1,6 @@
 """Shared fixtures: projects built into temporary folders, and the real validators."""
 from __future__ import annotations
 
-import inspect
 import os
 import re
 import shutil
@@ -12,6 +11,10 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# The tests sit in one folder per layer of the package (tests/core/, tests/load/, ...); a test may use another's
+# helpers by its module name (`from test_print import struct_elements`), as pytest names them.
+sys.path[1:1] = [str(folder) for folder in sorted(Path(__file__).resolve().parent.iterdir())
+                 if folder.is_dir() and any(folder.glob("test_*.py"))]
 TEST_EPOCH = "1794700800"  # 2026-11-15T00:00:00Z
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -91,28 +94,13 @@ def pdf_text(path: Path) -> str:
 
 
 # ---- the fast command -----------------------------------------------------------------------------------
-# `make test-fast` (`pytest -m "not slow"`) runs the in-process tests: a test is marked slow when it, or any
-# fixture it uses, runs the command line in a new process or lays out a PDF. `make test` runs everything.
-SLOW_CALLS = re.compile(r"\b(run_)?publish\(|\bsubprocess\.|\bPopen\(|\bWatcher\(|\bRenderedPdf\(|\brender\(pdf_variant|"
-                        r"\bwrite_pdf\(|\bbuild\(\s*(project|root|tmp_path)|getfixturevalue\(")
-
-
-def _is_slow(item) -> bool:
-    functions = [getattr(item, "function", None)]
-    for name in getattr(item, "fixturenames", ()):
-        for definition in item._fixtureinfo.name2fixturedefs.get(name, ()):
-            functions.append(definition.func)
-    for function in functions:
-        try:
-            source = inspect.getsource(function)
-        except (OSError, TypeError):
-            continue
-        if SLOW_CALLS.search(source):
-            return True
-    return False
+# `make test-fast` (`pytest -m "not slow"`) runs the in-process tests. A test that runs the command line in a new
+# process or lays out a PDF says so: `@pytest.mark.slow`. The fixtures that build a whole handout are declared
+# here, and every test that uses one is slow as well. `make test` runs everything.
+SLOW_FIXTURES = frozenset({"mini_build", "default_build"})
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if "slow" not in item.keywords and _is_slow(item):
+        if "slow" not in item.keywords and SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)

@@ -1,0 +1,295 @@
+"""The command line: `python publish.py [build]`."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from handout.build.outfolder import filesystem_error
+from handout.config.editions import EDITIONS, PAPERS
+from handout.config.settings import source_date_epoch
+from handout.core.environment import is_ours, missing_module
+from handout.core.errors import InputError
+from handout.targets import TARGETS, unit
+
+DESCRIPTION = """Build a patient handout from Markdown chapters into a print-ready PDF and an EPUB 3.
+
+Reads publish.toml, chapters/, layouts/ and assets/ in the project folder and
+writes dist/<output_name>.pdf and dist/<output_name>.epub. Outputs are
+replaced only when the whole build succeeds.
+
+The build first runs the error-level checks of `publish.py check` and refuses to
+print a handout that fails them (exit 2); --draft builds it anyway, marked as a
+draft on every page.
+
+exit status: 0 built, 1 internal error, 2 bad input (the message names the file and line)"""
+
+CHECK_DESCRIPTION = """Check what a patient handout most needs before it is printed: reading level,
+jargon, sourced numbers, citations, structure, links and images, review dates.
+Reads the same chapters as the build, never its outputs; needs no network.
+
+exit status: 0 no errors, 1 errors (warnings too with --strict), 2 bad input"""
+
+
+def _program() -> str:
+    """How help and usage name the command: `handout` when installed, `publish.py` in a checkout."""
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return name if name in {"handout", "publish.py"} else "handout"
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog=_program(), description=DESCRIPTION,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    _common(top, default=True)
+    commands = top.add_subparsers(dest="command", metavar="COMMAND")
+    build = commands.add_parser("build", help="build the PDF and the EPUB (the default command)",
+                                description="Build the PDF and the EPUB into dist/.")
+    for target in (top, build):
+        target.add_argument("--out", type=Path, default=None,
+                            help="output folder (default: dist/ in the project folder)")
+        for output in TARGETS.values():  # --no-pdf, --no-epub: one per target
+            target.add_argument(f"--no-{output.name}", action="append_const", const=output.name, dest="skip",
+                                default=[], help=output.help)
+        target.add_argument("--edition", action="append", choices=tuple(EDITIONS), default=None,
+                            help="build this PDF edition instead of those in publish.toml (repeatable): "
+                                 + ", ".join(EDITIONS))
+        target.add_argument("--paper", choices=PAPERS, default=None,
+                            help=f"paper of the {', '.join(n for n, e in EDITIONS.items() if not e.paper)} "
+                                 "editions, instead of print.paper in publish.toml: " + ", ".join(PAPERS))
+        target.add_argument("--language", action="append", default=None, metavar="TAG",
+                            help="build only this language of the handout (repeatable; default: the source "
+                                 "language and every translation publish.toml lists)")
+        target.add_argument("--jobs", type=int, default=None, metavar="N",
+                            help="worker processes for the editions (default: one per core; 1: no workers)")
+        target.add_argument("--force", action="store_true",
+                            help="rebuild every output, even those whose inputs have not changed")
+        target.add_argument("--draft", action="store_true",
+                            help="build even when checks fail at error level; every page is marked as a draft")
+    check = commands.add_parser("check", help="check reading level, jargon, numbers, sources, structure, "
+                                "links and review dates", description=CHECK_DESCRIPTION,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text for people (default), json for CI (shape in README.md)")
+    watch = commands.add_parser("watch", help="rebuild on every save and serve a live preview on localhost",
+                                description="Build, then rebuild whenever a file in chapters/, layouts/, "
+                                "assets/ or publish.toml changes, and serve a preview that reloads itself "
+                                "after each build. Ctrl-C stops it.")
+    watch.add_argument("--out", type=Path, default=None, help="output folder (default: dist/)")
+    watch.add_argument("--port", type=int, default=8000, help="preview port on 127.0.0.1 (0: any free port)")
+    new = commands.add_parser("new", help="start a new handout in a new folder, with the built-in theme",
+                              description="Make a new handout project in FOLDER (which must not exist or be "
+                              "empty): publish.toml with a fresh identifier and today's review date, three short "
+                              "sample chapters, references.yaml and jargon.txt. It builds at once with the "
+                              "built-in theme; copy a file of the theme into layouts/ or assets/ to change it.")
+    translations = commands.add_parser(
+        "translations", help="which translated chapters are out of date, missing or extra; mark them as updated",
+        description="Print, per language of publish.toml's translations, each translated chapter's status: up to "
+        "date, out of date (with the paragraphs of the source that changed since it was translated), missing or "
+        "extra. `translations mark es-US 03` records that the translation of chapter 03 is up to date with its "
+        "source: run it after updating the translation.", formatter_class=argparse.RawDescriptionHelpFormatter)
+    marking = translations.add_subparsers(dest="action", metavar="ACTION")
+    mark = marking.add_parser("mark", help="record that translated chapters translate their sources as they are now",
+                              description="Write the source chapter's digest into each named translated chapter's "
+                              "front matter (source: NN-slug.md@digest, the rest of the file unchanged) and keep a "
+                              "copy of the source in translations/<tag>/.sources/ for the next diff.")
+    mark.add_argument("language", help="the translation's language tag, as in publish.toml (es-US)")
+    mark.add_argument("chapters", nargs="*", help="chapters by number (03) or file name (03-how-well.md)")
+    mark.add_argument("--all", action="store_true", help="every translated chapter")
+    for command in (build, check, watch, new, translations, mark):  # `publish.py check --project X` as well
+        _common(command)
+    new.add_argument("folder", type=Path, help="the new project's folder")
+    new.add_argument("--title", default="Your Handout Title", help="the handout's title")
+    new.add_argument("--review-months", type=int, default=12, metavar="N",
+                     help="months from today's review to the next one due (default: 12)")
+    return top
+
+
+PROJECT_HELP = "project folder holding publish.toml, or publish.toml itself (default: the current folder)"
+
+
+def _common(command: argparse.ArgumentParser, default: bool = False) -> None:
+    """--project and --debug, accepted before the command and after it. After it they leave the value given
+    before it (or the default) alone unless they are given there too."""
+    command.add_argument("--project", type=Path, default=Path(".") if default else argparse.SUPPRESS,
+                         help=PROJECT_HELP)
+    command.add_argument("--debug", action="store_true", default=False if default else argparse.SUPPRESS,
+                         help="show the full trace of internal errors")
+
+
+def run_new(args) -> int:
+    from handout.app.scaffold import new_project, next_steps
+
+    folder = args.folder if args.folder.is_absolute() else Path.cwd() / args.folder
+    new_project(folder, args.title, args.review_months)
+    print(next_steps(folder))
+    return 0
+
+
+def run_watch(args) -> int:
+    from handout.app.watch import watch
+
+    return watch(args.project, args.out, port=args.port, log=lambda line: print(line, flush=True))
+
+
+def run_check(args) -> int:
+    import json
+
+    from handout.check import check_project, exit_status, report_json, report_text, strict
+    from handout.targets.pdf.sheetfit import sheet_problem  # lays out: imports the renderers (heavy)
+
+    run = check_project(args.project, lay_out=sheet_problem)
+    findings = strict(run.findings) if args.strict else run.findings
+    status = exit_status(findings, run.bad_input)
+    if args.format == "json":
+        print(json.dumps(report_json(findings, run.config, run.today, status, args.strict), indent=2,
+                         ensure_ascii=False))
+    else:
+        print(report_text(findings, run.today, args.strict))
+    return status
+
+
+def run_translations(args) -> int:
+    from handout.config.settings import config_line, load_config
+    from handout.load.translations import chapter_names, mark, report
+
+    config = load_config(args.project)
+    tags = tuple(getattr(config, "translations", ()))
+    if getattr(args, "action", None) != "mark":
+        print(report(args.project, tags) if tags else "no translations: publish.toml lists none "
+              "(translations = [\"es-US\"] names one)")
+        return 0
+    if args.language not in tags:
+        raise InputError(f"'{args.language}' is not a translation of this handout (publish.toml lists "
+                         f"{', '.join(tags) or 'none'} in translations)", config.path,
+                         config_line(config, "translations"))
+    if bool(args.chapters) == args.all:
+        raise InputError("name the chapters to mark (by number, 03, or file name) or give --all, not both")
+    for name in chapter_names(args.project, args.language, tuple(args.chapters), args.all):
+        before, now = mark(args.project, args.language, name)
+        change = f"{before} -> {now}" if before and before != now else f"{now}, unchanged" if before else now
+        print(f"marked {args.language} {name}: source {name}@{change}")
+    return 0
+
+
+def run_build(args) -> int:
+    from handout.app.progress import progress_for
+    from handout.build.run import build
+
+    started = time.perf_counter()
+    editions = tuple(dict.fromkeys(args.edition)) if args.edition else None
+    if args.jobs is not None and args.jobs < 1:
+        raise InputError("--jobs must be 1 or more")
+    with progress_for() as progress:
+        report = build(args.project, args.out, skip=set(args.skip), editions=editions,
+                       languages_=tuple(dict.fromkeys(args.language or ())), jobs=args.jobs, force=args.force, progress=progress, draft=args.draft, paper=args.paper)
+    if not report.outputs:
+        print(f"Everything is up to date ({len(report.up_to_date)} outputs): nothing was rebuilt.")
+    for output in report.outputs:
+        try:
+            shown = output.path.relative_to(Path.cwd())
+        except (ValueError, OSError):  # elsewhere, or the current folder was deleted
+            shown = output.path
+        detail = f"{output.pages} {unit(output.kind, output.edition)}"
+        print(f"wrote {shown} ({detail}, {output.size / 1024:.0f} KiB)")
+    print("timings:")
+    width = max([32, *(len(name) for name, _ in report.timings)])  # a clinic's id lengthens a step's name
+    for name, seconds in report.timings:
+        print(f"  {name:<{width}} {seconds:6.2f} s")
+    print(f"  {'total':<{width}} {time.perf_counter() - started:6.2f} s")
+    sys.stdout.flush()  # the warnings come last, after every progress line and the timings
+    print_warnings(report.warnings)
+    return 0
+
+
+def print_warnings(warnings) -> None:
+    """The build's warnings, at its end where they are seen, and what the unknown keys among them mean."""
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    unknown = sum(getattr(getattr(w, "diagnostic", None), "code", "") == "config.unknown-key" for w in warnings)
+    if unknown:
+        print(f"{unknown} unknown key{'s' * (unknown != 1)} in publish.toml {'were' if unknown != 1 else 'was'} "
+              "ignored: check the spelling (README.md, Configuration, lists every key)", file=sys.stderr)
+
+
+def project_folder(path: Path) -> Path:
+    """The project folder as given, resolved (`path/to/publish.toml`: its folder); a loop of links or a name the
+    system refuses is the user's."""
+    if path.name == "publish.toml" and not path.is_dir():
+        path = path.parent
+    try:
+        resolved = path.resolve()
+    except FileNotFoundError:
+        raise InputError("the current folder no longer exists: change to the project folder, or name it with "
+                         "--project", path) from None
+    except (OSError, RuntimeError) as error:  # RuntimeError: a loop of symbolic links (Python 3.11)
+        raise _unusable(path, error) from None
+    try:
+        os.stat(resolved / "publish.toml")
+    except FileNotFoundError:
+        pass  # the build and check say that publish.toml is missing
+    except OSError as error:  # a name too long, a file where a folder should be
+        raise _unusable(path, error) from None
+    return resolved
+
+
+def _unusable(path: Path, error: Exception) -> InputError:
+    return InputError(f"cannot use this folder: {getattr(error, 'strerror', None) or error}: name the project "
+                      "folder with --project", path)
+
+
+def error_line(error: InputError, root: Path) -> str:
+    """The error's line, its file relative to the project when the project's path can be resolved."""
+    try:
+        return error.format(root)
+    except (OSError, RuntimeError):  # the project folder is a loop of links
+        return error.format()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        args.project = project_folder(args.project)
+        source_date_epoch()  # a bad value is refused before anything reads the date
+        if args.command == "new":
+            return run_new(args)
+        if args.command == "watch":
+            return run_watch(args)
+        if args.command == "translations":
+            return run_translations(args)
+        return run_check(args) if args.command == "check" else run_build(args)
+    except InputError as error:
+        print(f"error: {error_line(error, args.project)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the reader of the output went away (`publish.py check | head -1`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+        return 141  # as if killed by SIGPIPE, like other command-line tools
+    except OSError as error:  # a full disk, a name too long, no permission: the user's to fix, when named
+        mapped = filesystem_error(error, writing=False)  # the build names its own writes itself
+        if mapped is None or mapped.path is None:
+            return internal_error(error, args.debug)
+        print(f"error: {error_line(mapped, args.project)}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as error:  # a library missing in this Python: the wrong environment
+        if is_ours(error):
+            return internal_error(error, args.debug)
+        print(f"error: {missing_module(error.name)}", file=sys.stderr)
+        return 2
+    except Exception as error:  # anything else is our bug, not the user's input
+        return internal_error(error, args.debug)
+
+
+def internal_error(error: Exception, debug: bool) -> int:
+    if debug:
+        traceback.print_exc()  # a worker's error carries the worker's trace in its message too
+    # One line: the message's first (a worker's error carries the worker's trace below it).
+    summary = (str(error).strip().splitlines() or [""])[0]
+    hint = "" if debug else " (run with --debug for the trace)"
+    print(f"internal error: {type(error).__name__}: {summary}{hint}", file=sys.stderr)
+    return 1

@@ -1,0 +1,829 @@
+"""The build: plan the outputs, skip the ones whose inputs have not changed, make the rest in parallel.
+
+load -> plan -> (nothing to do: stop, without importing WeasyPrint) -> read the book -> jobs -> rename
+into place -> remember what was made. Outputs are written to temporary files and renamed only when every
+job of the build succeeded.
+
+The output folder is the build's (see handout/build/outfolder.py): the build deletes or replaces only files it
+made there, and file-system trouble is the user's to fix (exit status 2, naming the path).
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import os
+import signal
+import stat
+import sys
+import threading
+import time
+import traceback
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from graphlib import TopologicalSorter
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable, Collection, NamedTuple
+
+from handout.build.outfolder import (
+    LOCK_NAME,
+    MANIFEST_NAME,
+    StagingFolder,
+    check_clinic_folder,
+    clean_stale_staging,
+    filesystem_error,
+    manifest_bytes,
+    output_folder_for,
+    read_manifest,
+    shown_outside_staging,
+)
+from handout.build.state import BuildState
+from handout.config.editions import EDITIONS, pages_of
+from handout.config.languages import TRANSLATIONS_DIR, language_config, languages, output_subfolder, review_problem
+from handout.config.settings import Clinic, Config, load_config
+from handout.core.errors import InputError
+from handout.core.sandbox import Sandbox
+from handout.core.store import toolchain_fingerprint
+from handout.core.theme import theme_files
+from handout.targets import PRINT, TARGETS, depends, label, output_file
+from handout.targets.pdf.postprocess import post_process_job
+
+WATCHED_FOLDERS = ("chapters", "translations", "layouts", "assets")
+
+
+@dataclass
+class Output:
+    path: Path
+    kind: str           # the target's name
+    size: int
+    pages: int | None = None  # what the target and edition count (targets.unit)
+    edition: str = ""
+
+
+@dataclass
+class BuildReport:
+    outputs: list[Output] = field(default_factory=list)
+    timings: list[tuple[str, float]] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()
+    up_to_date: list[Path] = field(default_factory=list)
+
+    @contextmanager
+    def step(self, name: str):
+        start = time.perf_counter()
+        yield
+        self.timings.append((name, time.perf_counter() - start))
+
+
+_ABSENT = object()  # a final file that did not exist before the commit
+
+
+class Staging:
+    """Outputs are written to temporary files in the build's staging folder (inside the output folder) and
+    renamed into place only when every one succeeded.
+
+    What `commit` guarantees: each output is at every moment either the previous file, whole, or the new
+    one, whole (a rename is atomic). In a folder given with --out (`record`), the list of outputs builds
+    made there is updated before the first rename, so they are known as the build's after a kill. When a rename fails midway, the
+    outputs already replaced are put back (each previous file is kept as a hard link until the commit
+    ends) and those that did not exist are removed: the folder holds the previous outputs, and the error
+    says so. Only where the file system refuses hard links, or when the process is killed between two
+    renames, can some outputs be the new ones and others the previous ones; the build state is saved
+    only after the commit, so the next build makes them again.
+    """
+
+    def __init__(self, out_dir: Path, record: bool = True):
+        self.out_dir = out_dir
+        self.record = record  # keep the folder's list of outputs (dist/ needs none: it is the build's)
+        self.files = StagingFolder(out_dir)
+        self.pending: list[tuple[Path, Path]] = []
+
+    def temporary(self, final: Path) -> Path:
+        path = self.files.new_file()
+        self.pending.append((path, final))
+        return path
+
+    def scratch(self) -> Path:
+        """A temporary file that is never renamed into place."""
+        return self.files.new_file()
+
+    def commit(self) -> None:
+        if not self.pending:
+            return
+        previous = read_manifest(self.out_dir)
+        if self.record:
+            self._write_manifest(previous | {_relative(final, self.out_dir) for _, final in self.pending})
+        done: list[tuple[Path, object]] = []
+        final = self.out_dir
+        try:
+            for temporary, final in self.pending:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.chmod(temporary, 0o644)
+                backup = self._keep(final)
+                os.replace(temporary, final)
+                done.append((final, backup))
+        except OSError as error:
+            restored = self._roll_back(done)
+            if restored and self.record:
+                self._write_manifest(previous, quiet=True)
+            kept = ("the previous outputs are kept" if restored else
+                    "some outputs of this build are in place, the others are the previous ones; build again")
+            mapped = filesystem_error(error, final, "could not be put in place")
+            if mapped is None:
+                raise
+            mapped.message = f"{mapped.message} ({kept})"
+            raise mapped from None
+        self.pending.clear()
+
+    def _keep(self, final: Path) -> object:
+        """A hard link to the file `final` replaces, to put it back if a later rename fails."""
+        if not os.path.lexists(final):
+            return _ABSENT
+        backup = self.files.new_name("old")
+        try:
+            os.link(final, backup, follow_symlinks=False)
+        except OSError:
+            return None  # no hard links here: this one cannot be put back
+        return backup
+
+    @staticmethod
+    def _roll_back(done: list[tuple[Path, object]]) -> bool:
+        restored = True
+        for final, backup in reversed(done):
+            try:
+                if backup is _ABSENT:
+                    os.unlink(final)
+                elif backup is not None:
+                    os.replace(backup, final)
+                else:
+                    restored = False
+            except OSError:
+                restored = False
+        return restored
+
+    def _write_manifest(self, names: set[str], quiet: bool = False) -> None:
+        temporary = self.files.path("manifest.part")
+        try:
+            temporary.write_bytes(manifest_bytes(names))
+            os.replace(temporary, self.out_dir / MANIFEST_NAME)
+        except OSError as error:
+            mapped = filesystem_error(error, self.out_dir / MANIFEST_NAME, "could not be written")
+            if quiet:
+                return
+            if mapped is None:
+                raise
+            mapped.message += " (the previous outputs are kept)"
+            raise mapped from None
+
+    def discard(self) -> None:
+        self.pending.clear()
+        self.files.remove()
+
+
+def _inside(path: Path | str, folder: Path) -> bool:
+    """Whether `path` is `folder` or in it (a clinic's folder of the outputs, say)."""
+    try:
+        return Path(os.path.abspath(path)).is_relative_to(folder)
+    except (TypeError, ValueError):
+        return False
+
+
+def _relative(path: Path, folder: Path) -> str:
+    return path.relative_to(folder).as_posix()
+
+
+def output_folder(out_dir: Path, clinic: Clinic, clinic_count: int) -> Path:
+    """One folder per clinic when several are configured; dist/ itself otherwise."""
+    return out_dir / clinic.id if clinic_count > 1 else out_dir
+
+
+def page_source_edition(listed: tuple[str, ...], paper: str = "letter") -> str:
+    """The edition whose page numbers the EPUB's page list carries: the first one listed, or the paper's when
+    its pages are the paper's (editions.py)."""
+    return pages_of(listed[0], paper)
+
+
+# ---- what each output depends on --------------------------------------------------------------------------
+
+def input_digests(root: Path) -> dict[str, str]:
+    """Digest of every input: publish.toml and everything under chapters/, layouts/ and assets/.
+
+    A file whose real location is outside the project is not read (the build refuses it and says so); its
+    link target is digested instead. So are folders and broken links, so that one named like a chapter makes
+    the next build look, and refuse it, instead of calling the outputs up to date.
+    """
+    sandbox = Sandbox(root)
+    digests = {"publish.toml": _digest((root / "publish.toml").read_bytes())}
+    for folder in WATCHED_FOLDERS:
+        base = root / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(base.rglob("*")):
+            name = path.relative_to(root).as_posix()
+            if any(part.startswith(".") for part in path.relative_to(root).parts):
+                continue
+            if path.is_file() and sandbox.allows(path):
+                digests[name] = _digest(path.read_bytes())
+            elif path.is_symlink() or not path.is_dir():
+                digests[name] = _digest(f"not a file of the project: {os.path.realpath(path)}".encode())
+            elif path.suffix:  # a folder named like a file (`05-notes.md/`)
+                digests[name] = _digest(b"a folder")
+    # The built-in theme's files the project does not override (a toolchain update changes them too).
+    for name, path in theme_files().items():
+        digests.setdefault(name, _digest(path.read_bytes()))
+    return digests
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def output_inputs(digests: dict[str, str], kind: str, edition: str, extra: str = "", paper: str = "letter") -> str:
+    """One digest of everything an output is made from, the toolchain and the date rule included."""
+    digest = hashlib.sha256()
+    digest.update(toolchain_fingerprint().encode())
+    digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    digest.update(f"{kind}:{edition}:{paper}:{extra}".encode())
+    for path, value in digests.items():
+        if depends(path, kind, edition, paper):
+            digest.update(f"{path}={value}\n".encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class Planned:
+    kind: str          # the target's name (targets.py)
+    edition: str       # the PDF edition; for a target made once per clinic, the edition its page list maps
+    clinic: Clinic
+    final: Path
+    inputs: str
+    page_key: str = ""  # for a target with a page list: the inputs of the PDF whose pages it maps
+    language: str = ""
+
+    @property
+    def key(self) -> JobKey:
+        return JobKey(self.clinic.id, self.language, self.kind, self.edition)
+
+
+class JobKey(NamedTuple):
+    """What a job makes: for one clinic and language, a target's output (for a PDF: of one edition); `step`
+    names a job that serves others (the pages a booklet is imposed from, the first words of printed pages)."""
+    clinic: str
+    language: str
+    target: str
+    edition: str
+    step: str = ""
+
+
+def plan_outputs(config: Config, out_dir: Path, skip: Collection[str] = (), editions: tuple[str, ...] = (),
+                 draft: bool = False, only: Collection[str] = ()) -> list[Planned]:
+    """Every output of the build, with the digest of what it is made from: for each language (`only`: those
+    languages), each clinic and each target not in `skip` (a target made per edition: each of `editions`).
+    A translation's outputs go in its own folder (handout/config/languages.py)."""
+    digests = input_digests(config.root)
+    paper = config.print.paper
+    page_source = page_source_edition(config.print.editions, paper)
+    plan = []
+    # A draft is written beside the final files, never over them: `<name>-draft.pdf`, `<name>-a4-draft.pdf`.
+    suffix = "-draft" if draft else ""
+    for language in languages(config):
+        if only and language not in only:
+            continue
+        own = language_config(config, language)
+        mine = {name: value for name, value in digests.items() if _reads(name, language, config.language)}
+        for clinic in own.clinics:
+            folder = output_folder(out_dir / output_subfolder(config, language), clinic, len(own.clinics))
+            # A draft and a final build make different files; so do two languages.
+            tag = clinic.id + (f":{language}" if language != config.language else "") + (":draft" if draft else "")
+            for target in TARGETS.values():
+                if target.name in skip or (target.enabled is not None and not target.enabled(own)):
+                    continue
+                for edition in (editions or own.print.editions) if target.per_edition else (page_source,):
+                    # Names follow publish.toml, so `--edition a4` never writes the A4 pages under the Letter
+                    # file's name.
+                    final = folder / output_file(target.name, own.output_name, edition, own.print.editions,
+                                                 suffix)
+                    if not target.page_list:
+                        plan.append(Planned(target.name, edition, clinic, final,
+                                            output_inputs(mine, target.name, edition, tag, paper),
+                                            language=language))
+                        continue
+                    # The page list maps the printed pages, so it depends on the page-source edition's inputs.
+                    source = output_inputs(mine, PRINT.name, edition, tag, paper)
+                    plan.append(Planned(target.name, edition, clinic, final,
+                                        output_inputs(mine, target.name, edition, tag + source, paper), source,
+                                        language=language))
+    return plan
+
+
+def _reads(name: str, language: str, source_language: str) -> bool:
+    """Whether a language's outputs read the input file `name`: a translation's files only its own language
+    (the source's chapters are read by every language: a translation is checked against them)."""
+    if not name.startswith(f"{TRANSLATIONS_DIR}/"):
+        return True
+    return language != source_language and name.startswith(f"{TRANSLATIONS_DIR}/{language}/")
+
+
+# ---- the jobs, run in worker processes (or inline) --------------------------------------------------------
+
+def _call(job: Callable, output: str, *args):
+    """Run a job for the output file `output`; errors leave a worker as InputError (the user's) or
+    RuntimeError (ours), which both survive the trip back to the build, unlike some library exceptions."""
+    try:
+        return job(*args)
+    except InputError:
+        raise
+    except Exception as error:
+        mapped = job_error(error, Path(output))
+        if mapped is not None:
+            raise mapped from None
+        raise RuntimeError(f"{type(error).__name__}: {error}\n{traceback.format_exc()}") from None
+
+
+def job_error(error: BaseException, output: Path) -> InputError | None:
+    """The user's error behind a job's failure, naming the output being made: a document nested too deeply
+    to lay out, or a file-system failure (a full disk, a folder that refuses writes)."""
+    if isinstance(error, RecursionError):
+        return InputError("the document is nested too deeply to lay out (lists, quotes or boxes inside one "
+                          "another): reduce the nesting in the chapters", output)
+    if isinstance(error, OSError):
+        about = shown_outside_staging(error.filename, output.parent)
+        if about is None or about == output.parent:  # the output's own temporary file
+            return filesystem_error(error, output, "could not be written")
+        return filesystem_error(error, about, writing=_inside(about, output.parent))
+    return None
+
+
+class _Inline:
+    """Runs jobs in this process, one after the other, with the same interface as a process pool."""
+
+    def submit(self, function, *args) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(function(*args))
+        except BaseException as error:  # handed to the caller, as a pool would
+            future.set_exception(error)
+        return future
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        pass
+
+
+# ---- the build ----------------------------------------------------------------------------------------------
+
+def build(root: Path, out_dir: Path | None = None, skip: Collection[str] = (),
+          editions: tuple[str, ...] | None = None, languages_: Collection[str] = (), jobs: int | None = None, force: bool = False,
+          progress: Callable[[str, str], None] | None = None, draft: bool = False,
+          paper: str | None = None) -> BuildReport:
+    """Build the handout in project folder `root` into `out_dir` (default: root/dist).
+
+    The error-level checks of `publish.py check` run first: a handout that fails them is refused
+    (`checks.ChecksFailed`, exit status 2) unless `draft`, which builds it with every page marked as a draft.
+
+    Every target (targets.py) is built but those named in `skip` (`{"epub"}`: the PDFs only), in every language
+    of the project, or those of `languages_` (handout/config/languages.py). Outputs whose inputs have not changed since the last good build are left alone (`force` rebuilds them). `jobs` worker processes make the rest (default: one per core; 1 builds in this process).
+    `progress(event, name)` hears "start", "done" and "skip" for each output. `paper` ("letter" or "a4")
+    overrides `print.paper` for this build.
+    """
+    started = time.perf_counter()
+    root = root.resolve()
+    folder = root / "dist"
+    try:
+        config = load_config(root)  # a folder that is not a project gets no dist/
+        folder = output_folder_for(root, out_dir)
+        with build_lock(folder):
+            own_folder = out_dir is None or folder == (root / "dist").resolve()
+            return _build(config, folder, own_folder, skip, editions, tuple(languages_), jobs, force,
+                          progress or (lambda event, name: None), draft, paper, started)
+    except RecursionError:
+        raise InputError("the handout is nested too deeply to process (lists, quotes or boxes inside one "
+                         "another): reduce the nesting in the chapters", root / "chapters") from None
+    except OSError as error:
+        about = shown_outside_staging(error.filename, folder) or folder
+        mapped = filesystem_error(error, about, writing=_inside(about, folder))
+        if mapped is None:
+            raise
+        raise mapped from None
+
+
+@contextmanager
+def build_lock(out_dir: Path):
+    """One build at a time per output folder; a second one is told so instead of mixing files."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise (filesystem_error(error, out_dir, "cannot make the output folder")
+               if error.errno not in {errno.ENOENT, errno.EEXIST} else
+               InputError(f"cannot make the output folder here ({error.strerror}): choose another folder with "
+                          "--out", out_dir)) from None
+    # Never through a link (a lock file that leads elsewhere would create a file there), never waiting on a
+    # named pipe put in its place.
+    path = out_dir / LOCK_NAME
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+    try:
+        descriptor = os.open(path, flags, 0o644)
+    except OSError as error:
+        raise (filesystem_error(error, path, "cannot open the build's lock file") or
+               InputError(f"cannot open the build's lock file ({error.strerror}): delete it and build again",
+                          path)) from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise InputError("the build's lock file is not a regular file: delete it and build again", path)
+    with os.fdopen(descriptor, "a") as handle:
+        _HELD_LOCKS.add(handle.fileno())
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError(f"another build is writing to {out_dir.name}/ right now: wait for it to finish "
+                             "and run this one again", out_dir) from None
+        # What killed builds left behind: only their own marked staging folders, never a user's file.
+        clean_stale_staging(out_dir)
+        try:
+            yield
+        finally:
+            _HELD_LOCKS.discard(handle.fileno())
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+_HELD_LOCKS: set[int] = set()
+
+
+def _worker_start(starts_queue, warm) -> None:
+    """In a worker: let go of the parent's build lock, die with the parent if it is killed, and import
+    WeasyPrint while the parent is still reading the chapters, if it is one of the first `warm.value`
+    workers (as many as there are layouts to make: an EPUB-only worker does not need it)."""
+    from handout.targets.pdf import job as pdf_jobs  # a worker lays out: it imports the renderers (heavy)
+
+    pdf_jobs.STARTS_CHANNEL = starts_queue  # where a PDF job sends the page starts of its layout (see _Pool)
+    for descriptor in list(_HELD_LOCKS):
+        try:
+            os.close(descriptor)  # the lock belongs to the build, which ends with the parent
+        except OSError:
+            pass
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: a killed parent's workers finish their page and exit
+    with warm.get_lock():
+        warm.value -= 1
+        needed = warm.value >= 0
+    if needed:
+        import weasyprint  # noqa: F401  (the costliest import: off the critical path, in parallel)
+
+
+def _nothing() -> None:
+    """A job that makes the pool start its workers."""
+
+
+class _Pool(ProcessPoolExecutor):
+    """Worker processes, started at once; page starts that PDF jobs send early arrive as futures."""
+
+    def __init__(self, workers: int, layouts: int):
+        context = get_context("fork")
+        self.starts_queue = context.SimpleQueue()
+        super().__init__(workers, mp_context=context, initializer=_worker_start,
+                         initargs=(self.starts_queue, context.Value("i", layouts)))
+        super().submit(_nothing)  # forks the workers now: they import WeasyPrint while the chapters are read
+        self.busy = False
+        self.early_starts: dict[tuple[str, str], Future] = {}  # (language, clinic id) -> its page starts
+        self._listener = threading.Thread(target=self._listen, daemon=True)
+        self._listener.start()
+
+    def submit(self, function, /, *args, **kwargs) -> Future:
+        self.busy = True
+        return super().submit(function, *args, **kwargs)
+
+    def starts_for(self, language: str, clinic_id: str) -> Future:
+        return self.early_starts.setdefault((language, clinic_id), Future())
+
+    def _listen(self) -> None:
+        while True:
+            message = self.starts_queue.get()
+            if message is None:
+                return
+            (language, clinic_id), starts = message
+            self.starts_for(language, clinic_id).set_result(starts)
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
+        self.starts_queue.put(None)
+
+
+def _label(item: Planned, clinics: int, source_language: str = "") -> str:
+    """"PDF letter", with the clinic when there are several, and the language when it is a translation."""
+    name = label(item.kind, item.edition)
+    where = [*([item.clinic.id] if clinics > 1 else []),
+             *([item.language] if source_language and item.language != source_language else [])]
+    return f"{name} [{' '.join(where)}]" if where else name
+
+
+def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str],
+           editions: tuple[str, ...] | None, only: tuple[str, ...], jobs: int | None, force: bool, progress, draft: bool,
+           paper: str | None, started: float) -> BuildReport:
+    from handout.check import check_date, gate, review_findings
+
+    report = BuildReport()
+    root = config.root
+    if paper:
+        config = replace(config, print=replace(config.print, paper=paper))
+    for language in only:
+        language_config(config, language)  # a language publish.toml does not list is refused, naming it
+    plan = plan_outputs(config, out_dir, skip, editions or config.print.editions, draft, only)
+    state = BuildState(root)
+    # An output that is a link is never current: the build makes a file of its own in its place.
+    todo = [item for item in plan if force or os.path.islink(item.final)
+            or not state.is_current(item.final, item.inputs)]
+    check_targets(root, out_dir, own_folder, plan, todo, state)
+    report.timings.append(("check what changed", time.perf_counter() - started))
+    report.warnings = config.warnings
+    clinics = len(config.clinics)
+    for item in plan:
+        if item not in todo:
+            report.up_to_date.append(item.final)
+            progress("skip", _label(item, clinics, config.language))
+    today = check_date()
+    if not todo:
+        # Nothing changed: no chapter read, no WeasyPrint imported. Only the review date can have passed since.
+        report.warnings = (*config.warnings, *gate(review_findings(config, today), draft))
+        return report
+
+    from handout.load.book import load_book
+    from handout.targets.pdf.render import render_print  # noqa: F401  (imported before the fork, so workers share it)
+
+    layouts = sum(not TARGETS[item.kind].page_list or state.page_starts(item.page_key) is None for item in todo)
+    cold = layouts > 0 and "weasyprint" not in sys.modules
+    # A pool of workers, forked before the chapters are read: they import WeasyPrint in the meantime. A lone
+    # job gets one worker too when WeasyPrint is not imported yet, unless `jobs=1` asks for one process.
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    pool = _Pool(workers, layouts) if workers > 1 or (cold and jobs != 1) else _Inline()
+    staging = Staging(out_dir, record=not own_folder)
+    try:
+        with report.step("read chapters"):
+            wanted = tuple(dict.fromkeys(item.language for item in todo))
+            books, refused = {}, {}
+            for language in wanted:
+                try:
+                    books[language] = load_book(language_config(config, language))
+                except InputError as error:  # that language is not built; the others are
+                    if len(wanted) == 1:
+                        raise
+                    refused[language] = error
+        with report.step("check"):
+            books, warnings, not_ready = _gate(books, today, draft, refused)
+            refused.update(not_ready)
+        report.warnings = tuple(warnings)
+        todo = [item for item in todo if item.language in books]
+        _run(books, plan, todo, pool, staging, state, report, progress, clinics)
+        staging.commit()
+        for item in todo:
+            state.record(item.final, item.inputs)
+        state.save()
+        if refused:  # the other languages are built; these are not
+            error = InputError("\n".join(f"the {language} handout was not built: {error.format(config.root)}"
+                                          for language, error in refused.items()), code="build.language-refused")
+            error.report, error.languages = report, tuple(refused)  # what was built, for `watch`
+            raise error
+    finally:
+        # Wait for jobs that may still write; workers that only imported WeasyPrint (the chapters were
+        # refused) are left to exit on their own, and die with this process anyway.
+        pool.shutdown(wait=getattr(pool, "busy", True), cancel_futures=True)
+        staging.discard()
+    return report
+
+
+def _gate(books: dict, today, draft: bool, refused: dict) -> tuple[dict, list[str], dict]:
+    """The checks of each language's Book: error-level findings (and, for a translation, a missing reviewer
+    or a translation behind its source) stop that language, unless a draft; the others still build. With
+    one language, its refusal is the build's error, as it always was."""
+    from handout.check import gate, run_checks
+
+    kept, warnings, not_ready = {}, [], {}
+    for language, book in books.items():
+        try:
+            found = run_checks(book, today)
+            found += _translation_findings(book)
+            marks = gate(found, draft)  # error-level findings stop here unless a draft
+            problem = None if draft else review_problem(book.config)
+            if problem is not None:
+                raise problem
+        except InputError as error:
+            if len(books) == 1 and not refused:
+                raise
+            not_ready[language] = error
+            continue
+        warnings += [*book.warnings, *marks]
+        kept[language] = replace(book, draft=True) if draft else book
+    if not kept:
+        raise next(iter((*refused.values(), *not_ready.values())))
+    return kept, warnings, not_ready
+
+
+def _translation_findings(book) -> list:
+    """A translation's chapters that are out of date with their source, or missing (handout/load/translations.py)."""
+    if not book.config.source_language:
+        return []
+    try:
+        from handout.check.translations import translation_problems
+    except ImportError:
+        return []
+    return list(translation_problems(book.config.root, book.config.language))
+
+
+def check_targets(root: Path, out_dir: Path, own_folder: bool, plan: list[Planned], todo: list[Planned],
+                  state: BuildState) -> None:
+    """Before anything is made: every output can go where it goes, and replaces only a file a build made.
+
+    In the project's own dist/ every file named like an output is one. In a folder given with --out, a
+    file at an output's name is replaced only when a build wrote it there (the folder's list of outputs,
+    or this project's build state); a user's file is never written over.
+    """
+    for folder in sorted({item.final.parent for item in plan}):
+        check_clinic_folder(root, out_dir, folder)
+    ours = read_manifest(out_dir)
+    recorded = getattr(state, "data", {}).get("outputs", {})
+    name_max = _name_max(out_dir)
+    for item in todo:
+        final = item.final
+        size = len(os.fsencode(final.name))
+        if size > name_max:
+            raise InputError(f"the output's name is {size} bytes long, more than the file system allows "
+                             f"({name_max}): choose a shorter output_name in publish.toml", final)
+        if final.is_dir() and not final.is_symlink():
+            raise InputError("a folder is where the build writes this output: move the folder away, or choose "
+                             "another folder with --out", final)
+        if not own_folder and os.path.lexists(final) and _relative(final, out_dir) not in ours \
+                and str(final) not in recorded:
+            raise InputError("a file the build did not make is where this output goes: move it away (a build "
+                             "replaces only its own outputs), or choose another folder with --out", final)
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
+
+
+@dataclass
+class _Job:
+    """A node of the build's graph: one job, what it needs first, and what it makes."""
+    key: JobKey
+    name: str                    # its step in the timings
+    function: Callable
+    args: Callable[[], tuple]    # its arguments, made when it starts (what it needs exists by then)
+    needs: tuple[JobKey, ...] = ()
+    item: Planned | None = None  # the output it makes, if it makes one
+    file: Path | None = None     # the file it writes
+    serves: Path | None = None   # the output a failure is reported for
+    cost: int = 2                # among the jobs ready together, lower starts first
+
+
+def _pages_key(item: Planned) -> JobKey:
+    """The graph's node for the first words of the printed pages a page list maps: it is done when they
+    arrive (from the build state, a PDF job's early message, or a job's result), not by a job of its own."""
+    return JobKey(item.clinic.id, item.language, PRINT.name, item.edition, "pages")
+
+
+def plan_jobs(books: dict, plan: list[Planned], todo: list[Planned], staging: Staging, state: BuildState,
+              starts: dict[JobKey, list]) -> dict[JobKey, _Job]:
+    """The jobs that make `todo`, as a graph: a PDF edition is laid out and written; a post-processed edition
+    (the booklet) is made from the paper edition's PDF (this build's, the current one, or one laid out for
+    it); a target with a page list (the EPUB) waits for the printed pages' first words (from the build
+    state, from the PDF of its edition being made, or from a layout made for them alone)."""
+    paper = next(iter(books.values())).config.print.paper
+    jobs: dict[JobKey, _Job] = {}
+    pages_needed = {_pages_key(item) for item in todo if TARGETS[item.kind].page_list} - set(starts)
+    waited_for = {paper} | {key.edition for key in pages_needed}  # editions other jobs wait for: start them soon
+    made_pdf: dict[JobKey, Path] = {}  # (clinic, language, "pdf", edition) -> its file in this build
+
+    def write_job(item: Planned, temporary: Path, want: bool) -> _Job:
+        entry = EDITIONS[item.edition]
+        cost = min(entry.cost, 1) if item.edition in waited_for else entry.cost
+        if not TARGETS[item.kind].per_edition:
+            cost = 5  # a page or a file made once per clinic: quick, after the layouts
+        return _Job(item.key, f"write {label(item.kind, item.edition)}", TARGETS[item.kind].job_function(),
+                    lambda: (books[item.language], item.clinic, item.edition, str(temporary), want), item=item, file=temporary,
+                    cost=cost)
+
+    for item in todo:
+        if TARGETS[item.kind].per_edition and not EDITIONS[item.edition].post_process:
+            want = _pages_key(item) in pages_needed  # its layout gives the page list's first words
+            temporary = staging.temporary(item.final)
+            made_pdf[item.key] = temporary
+            jobs[item.key] = write_job(item, temporary, want)
+    for item in todo:
+        if not TARGETS[item.kind].per_edition and not TARGETS[item.kind].page_list:  # needs nothing first
+            jobs[item.key] = write_job(item, staging.temporary(item.final), False)
+    for item in todo:
+        if not TARGETS[item.kind].page_list:
+            continue
+        pages = _pages_key(item)
+        if pages in pages_needed and item.key._replace(target=PRINT.name) not in made_pdf:
+            # Its edition is not being built: lay it out for its pages only.
+            key = pages._replace(step="lay out")
+            jobs[key] = _Job(key, f"lay out {item.edition} for the page list", PRINT.job_function(),
+                             lambda item=item: (books[item.language], item.clinic, item.edition, "", True), serves=item.final,
+                             cost=3)
+        temporary = staging.temporary(item.final)
+        jobs[item.key] = _Job(item.key, f"write {label(item.kind, item.edition)}", TARGETS[item.kind].job_function(),
+                              lambda item=item, temporary=temporary, pages=pages:
+                              (books[item.language], item.clinic, item.edition, str(temporary), starts[pages]),
+                              needs=(pages,) if pages in pages_needed else (), item=item, file=temporary, cost=5)
+    for item in todo:
+        entry = EDITIONS[item.edition]
+        if not TARGETS[item.kind].per_edition or not entry.post_process:
+            continue
+        source_key = JobKey(item.clinic.id, item.language, item.kind, paper)
+        needs: tuple[JobKey, ...] = (source_key,)
+        source = made_pdf.get(source_key)
+        if source is None:  # no PDF of the paper in this build: use the current one, or make its pages
+            source = next((p.final for p in plan if p.key == source_key and p not in todo), None)
+            needs = ()
+        if source is None:
+            source = staging.scratch()
+            key = source_key._replace(step=f"for {item.edition}")
+            jobs[key] = _Job(key, f"write {label(item.kind, paper)} (for {item.edition})", PRINT.job_function(),
+                             lambda item=item, source=source: (books[item.language], item.clinic, paper, str(source),
+                                                                False),
+                             file=source, serves=item.final, cost=4)
+            needs = (key,)
+        temporary = staging.temporary(item.final)
+        jobs[item.key] = _Job(item.key, entry.post_process_step, post_process_job,
+                              lambda item=item, source=source, temporary=temporary:
+                              (item.edition, str(source), str(temporary)),
+                              needs=needs, item=item, file=temporary, cost=5)
+    return jobs
+
+
+def _run(books: dict, plan: list[Planned], todo: list[Planned], pool, staging: Staging, state: BuildState,
+         report: BuildReport, progress, clinics: int) -> None:
+    """Run the build's jobs as a graph (graphlib): each starts as soon as what it needs exists, the longest
+    first among those ready together."""
+    starts: dict[JobKey, list] = {}  # a page list's node -> the printed pages' first words
+    page_items = {_pages_key(item): item for item in plan if TARGETS[item.kind].page_list}
+    for key, item in page_items.items():
+        cached = state.page_starts(item.page_key)
+        if cached is not None and item in todo:
+            starts[key] = cached
+    jobs = plan_jobs(books, plan, todo, staging, state, starts)
+    first = next(iter(books.values())).config
+    source_language = first.source_language or first.language
+    graph = TopologicalSorter({key: job.needs for key, job in jobs.items()})
+    graph.prepare()
+    order = {key: index for index, key in enumerate(jobs)}
+    running: dict[Future, _Job | JobKey] = {}
+    handed_out: set[JobKey] = set()   # page-list nodes the graph gave: done when their pages arrive
+
+    def arrived(key: JobKey, page_starts: list) -> None:
+        starts[key] = page_starts
+        state.record_page_starts(page_items[key].page_key, page_starts)
+        if key in handed_out:
+            graph.done(key)
+
+    def launch() -> None:
+        while ready := sorted(graph.get_ready(), key=lambda k: (jobs[k].cost if k in jobs else 0, order.get(k, 0))):
+            for key in ready:
+                if key not in jobs:  # a page list's node
+                    handed_out.add(key)
+                    if key in starts:
+                        graph.done(key)
+                    continue
+                job = jobs[key]
+                if job.item is not None:
+                    progress("start", _label(job.item, clinics, source_language))
+                output = job.item.final if job.item is not None else job.serves  # named when it fails
+                running[pool.submit(_call, job.function, str(output), *job.args())] = job
+
+    if isinstance(pool, _Pool):  # page starts a PDF job sends before it writes its file
+        for key in {node for job in jobs.values() for node in job.needs if node not in jobs}:
+            running[pool.starts_for(key.language, key.clinic)] = key
+    launch()
+    while running:
+        finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+        for future in finished:
+            job = running.pop(future)
+            output = job.item.final if isinstance(job, _Job) and job.item is not None else (
+                job.serves if isinstance(job, _Job) else page_items[job].final)
+            try:
+                result = future.result()  # re-raises an InputError from the worker
+            except (RecursionError, OSError) as error:  # failed on the way to or from a worker
+                raise job_error(error, output) or error from None
+            if not isinstance(job, _Job):  # early page starts, not a job
+                arrived(job, result)
+                continue
+            count, page_starts, seconds = result
+            if page_starts is not None:
+                arrived(job.key._replace(target=PRINT.name, step="pages"), page_starts)
+            graph.done(job.key)
+            where = [*([job.key.clinic] if clinics > 1 else []),
+                     *([job.key.language] if job.key.language != source_language else [])]
+            report.timings.append((f"{job.name} [{' '.join(where)}]" if where else job.name, seconds))
+            if job.item is not None:
+                report.outputs.append(Output(job.item.final, job.item.kind, job.file.stat().st_size, count,
+                                             job.item.edition))
+                progress("done", _label(job.item, clinics, source_language))
+        launch()
+    if graph.is_active() or any(item.key not in jobs for item in todo):
+        raise RuntimeError(f"the build's graph has jobs that never ran: {sorted(graph.get_ready())}")

@@ -1,0 +1,79 @@
+"""Book -> the EPUB's XHTML pages, through the shared layouts."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from handout.config.settings import Clinic
+from handout.config.strings import strings_for
+from handout.core.fonts import FontFile, font_face_css
+from handout.core.sandbox import check_svg_bytes
+from handout.model import Book
+from handout.render.context import context as shared_context
+from handout.render.layouts import LAYOUTS_DIR, Layouts
+from handout.targets.epub import EPUB
+
+QR_FILE = "assets/qr-code.png"  # the QR code's file in the EPUB
+
+EPUB_FONT_DIR = "assets/fonts"
+
+
+@dataclass(frozen=True)
+class EpubPage:
+    file_name: str
+    title: str
+    content: bytes
+    kind: str  # cover, title, nav, chapter, back
+
+
+def epub_font_name(face: FontFile) -> str:
+    return f"{EPUB_FONT_DIR}/{face.path.name}"
+
+
+def render_epub(book: Book, clinic: Clinic, page_list: list[tuple[str, str]] = ()
+                ) -> tuple[tuple[EpubPage, ...], str, bytes]:
+    """The EPUB's XHTML pages (cover, title, nav, one per chapter, back), its font CSS and its cover SVG.
+
+    `page_list` holds (page label, document file) pairs for the nav's page list.
+    """
+    owners: dict[str, str] = {}
+    for chapter in book.chapters:
+        for anchor in (chapter.slug, chapter.title_id, *chapter.ids):
+            owners[anchor] = chapter.file_name
+    sources = next((c for c in book.chapters if c.role == "sources"), None)
+    for reference in book.references:
+        owners[f"ref-{reference.key}"] = sources.file_name if sources else "back.xhtml"
+
+    def link(anchor: str) -> str:
+        owner = owners.get(anchor)
+        if owner is None:
+            return f"#{anchor}"
+        return owner if anchor == owner.removesuffix(".xhtml") else f"{owner}#{anchor}"
+
+    owners["about"] = "back.xhtml"
+    strings = strings_for(book)
+    layouts = Layouts(book.root, EPUB, link=link, seconds=book.config.limits.layout_seconds, strings=strings)
+    context = shared_context(book, EPUB, clinic)
+    if book.config.online_url:
+        context["qr_code"] = QR_FILE  # a packaged PNG: some reading systems drop data: URLs
+    context["page_list"] = list(page_list)
+    cover = layouts.render("epub/cover.svg", **context).encode()
+    # The cover page draws the cover inline, so its words are in the book's font (an <img> would use the
+    # reader's); the layout's SVG is checked like any SVG first.
+    check_svg_bytes(cover, book.root / LAYOUTS_DIR / "epub" / "cover.svg")
+    context["cover_svg"] = Markup(re.sub(r"^\s*<\?xml[^>]*\?>\s*", "", cover.decode()))
+    pages = [
+        EpubPage("cover.xhtml", strings["labels.cover"], layouts.render("epub/cover.xhtml", **context).encode(), "cover"),
+        EpubPage("title.xhtml", book.config.title, layouts.render("epub/title.xhtml", **context).encode(), "title"),
+        EpubPage("nav.xhtml", strings["headings.contents"], layouts.render("epub/nav.xhtml", **context).encode(), "nav"),
+    ]
+    for chapter in book.chapters:
+        html = layouts.render("epub/chapter.xhtml", chapter=chapter, **context)
+        pages.append(EpubPage(chapter.file_name, chapter.title, html.encode(), "chapter"))
+    pages.append(EpubPage("back.xhtml", strings["headings.about"],
+                          layouts.render("epub/back.xhtml", **context).encode(), "back"))
+    # Fonts sit in assets/fonts/, the CSS in assets/css/.
+    font_css = font_face_css(lambda face: "../fonts/" + face.path.name)
+    return tuple(pages), font_css, cover

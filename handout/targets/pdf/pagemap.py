@@ -1,0 +1,193 @@
+"""Print page numbers in the EPUB: where each printed page starts, marked in the EPUB's text.
+
+The print layout (WeasyPrint) says which words open each page; the same
+words are found, in reading order, in the EPUB's XHTML pages, and a page
+break marker is put right before them. "See page 3 of your handout" then
+leads an EPUB reader to the same place.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from handout.model import DRAFT_MARK
+
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+EPUB_NS = "http://www.idpf.org/2007/ops"
+WORDS_PER_START = 8
+FIGURE_FIRST = "\u2063figure"  # a page's first words start with this when an image comes before them
+
+
+def page_start_words(document, words: int = WORDS_PER_START) -> list[list[str]]:
+    """The first words of each page of a rendered WeasyPrint document, skipping footers and generated text."""
+    from weasyprint.formatting_structure import boxes
+
+    starts = []
+    tables_seen: set[int] = set()  # tables begun on an earlier page
+    for page in document.pages:
+        lines: list[str] = []
+        figure_first: list[bool] = []
+
+        def walk(box) -> bool:
+            if isinstance(box, boxes.MarginBox):
+                return False
+            if isinstance(box, boxes.ReplacedBox) and not lines and not figure_first:
+                figure_first.append(True)  # the page opens with a figure: its caption's words come first
+            children = getattr(box, "children", []) or []
+            if isinstance(box, boxes.TableBox):
+                if id(box.element) in tables_seen:  # a continued table repeats its header: skip it
+                    children = [child for child in children if not getattr(child, "is_header", False)]
+            if isinstance(box, boxes.LineBox):
+                text = "".join(child.text for child in box.descendants()
+                               if isinstance(child, boxes.TextBox) and "::" not in (child.element_tag or ""))
+                if text.strip():
+                    lines.append(text)
+                return len(" ".join(lines).split()) >= words
+            return any(walk(child) for child in children)
+
+        walk(page._page_box)
+        starts.append([FIGURE_FIRST] * bool(figure_first) + " ".join(lines).split()[:words])
+        tables_seen |= {id(box.element) for box in page._page_box.descendants() if isinstance(box, boxes.TableBox)}
+    return starts
+
+
+@dataclass
+class _TextNode:
+    document: int
+    element: etree._Element
+    kind: str  # "text" or "tail"
+
+
+# Text the EPUB has and the printed pages do not: a draft's mark at the top of each EPUB document (print
+# editions carry it in the page margin, which page_start_words skips).
+EPUB_ONLY_CLASSES = {"draft-mark"}
+
+
+def _text_nodes(element, hidden: bool = False):
+    """Text nodes in reading order, leaving out hidden elements, EPUB-only text and comments."""
+    if element.get("hidden") is not None or EPUB_ONLY_CLASSES & set((element.get("class") or "").split()):
+        hidden = True
+    if element.text and not hidden:
+        yield element, "text"
+    for child in element:
+        if isinstance(child.tag, str):
+            yield from _text_nodes(child, hidden)
+        if child.tail and not hidden:
+            yield child, "tail"
+
+
+def _in_draft_mark(element, kind: str) -> bool:
+    """Whether a text node is the words of a draft's mark (layouts/base.html: <p class="draft-mark">), which the
+    printed pages show in their margin, not in the text."""
+    node = element if kind == "text" else element.getparent()
+    while node is not None:
+        if "draft-mark" in (node.get("class") or "").split():
+            return True
+        node = node.getparent()
+    return False
+
+
+class _Stream:
+    """All body text of the EPUB's pages without white space, mapped back to its text nodes."""
+
+    def __init__(self, trees: list[etree._Element]):
+        self.text_parts: list[str] = []
+        self.where: list[tuple[int, int]] = []  # per compact character: (node index, offset in node text)
+        self.nodes: list[_TextNode] = []
+        for number, tree in enumerate(trees):
+            body = tree.find(f"{{{XHTML_NS}}}body")
+            for element, kind in _text_nodes(body):
+                text = element.text if kind == "text" else element.tail
+                if text.strip() == DRAFT_MARK or _in_draft_mark(element, kind):  # a draft's mark, in any language
+                    continue
+                node_index = len(self.nodes)
+                self.nodes.append(_TextNode(number, element, kind))
+                for offset, char in enumerate(text):
+                    if not char.isspace():
+                        self.text_parts.append(char)
+                        self.where.append((node_index, offset))
+        self.text = "".join(self.text_parts)
+
+    def find(self, words: list[str], start: int) -> int:
+        for count in range(len(words), 1, -1):  # fewer words where the layouts differ (the contents page)
+            found = self.text.find("".join(words[:count]), start)
+            if found >= 0:
+                return found
+        return -1
+
+
+def _marker(number: int) -> etree._Element:
+    marker = etree.Element(f"{{{XHTML_NS}}}span", nsmap={None: XHTML_NS, "epub": EPUB_NS})
+    marker.set(f"{{{EPUB_NS}}}type", "pagebreak")
+    marker.set("role", "doc-pagebreak")
+    marker.set("id", f"page-{number}")
+    marker.set("aria-label", str(number))
+    return marker
+
+
+def _insert(node: _TextNode, offset: int, marker: etree._Element) -> None:
+    element = node.element
+    if node.kind == "text":
+        before, after = element.text[:offset], element.text[offset:]
+        element.text = before
+        marker.tail = after
+        element.insert(0, marker)
+    else:
+        before, after = element.tail[:offset], element.tail[offset:]
+        element.tail = before
+        marker.tail = after
+        parent = element.getparent()
+        parent.insert(parent.index(element) + 1, marker)
+
+
+def _figure_around(element: etree._Element) -> etree._Element | None:
+    """The figure whose caption holds `element`, if it has an image."""
+    for ancestor in element.iterancestors(f"{{{XHTML_NS}}}figure"):
+        return ancestor if ancestor.find(f".//{{{XHTML_NS}}}img") is not None else None
+    return None
+
+
+def parse(content: bytes) -> etree._Element:
+    return etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
+
+
+def serialise(tree: etree._Element) -> bytes:
+    return etree.tostring(tree, encoding="utf-8", xml_declaration=True, doctype="<!DOCTYPE html>")
+
+
+def mark_pages(contents: list[bytes], starts: list[list[str]]) -> tuple[list[bytes], list[int]]:
+    """Put a page break marker before each page's first words.
+
+    Returns the new page contents and, for each printed page, the index of the
+    EPUB page that holds its marker. Raises ValueError when a page's words are
+    not found (the print and EPUB text disagree).
+    """
+    trees = [parse(content) for content in contents]
+    stream = _Stream(trees)
+    found_at: list[int] = []
+    cursor = 0
+    for number, words in enumerate(starts, 1):
+        words = [word for word in words if word != FIGURE_FIRST]
+        if not words:  # a blank page: mark it where the previous one began
+            found = min(cursor, len(stream.text) - 1)
+        else:
+            found = stream.find(words, cursor)
+        if found < 0:
+            raise ValueError(f"page {number} starts with '{' '.join(words)}', which the EPUB text does not hold")
+        found_at.append(found)
+        cursor = found + 1
+    # Insert from the last marker back, so the text positions found above stay valid while nodes are split.
+    holders = [0] * len(starts)
+    for number in range(len(starts), 0, -1):
+        node_index, offset = stream.where[found_at[number - 1]]
+        node = stream.nodes[node_index]
+        figure = _figure_around(node.element) if starts[number - 1][:1] == [FIGURE_FIRST] else None
+        if figure is not None:  # the printed page opens with this figure: mark the page before it
+            marker = _marker(number)
+            marker.tail = figure.getprevious().tail if figure.getprevious() is not None else None
+            figure.addprevious(marker)
+        else:
+            _insert(node, offset, _marker(number))
+        holders[number - 1] = node.document
+    return [serialise(tree) for tree in trees], holders

@@ -1,0 +1,36 @@
+"""Book -> the print HTML WeasyPrint lays out, for one clinic and edition (the desk sheet: its marked parts)."""
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from handout.config import editions
+from handout.config.settings import Clinic
+from handout.config.strings import strings_for
+from handout.core.fonts import font_face_css
+from handout.load.iconarray import with_label_size
+from handout.model import DRAFT_STYLESHEET, SAMPLE_STYLESHEET, Book
+from handout.render.context import context as shared_context
+from handout.render.layouts import Layouts
+from handout.targets.pdf import PRINT
+from handout.targets.pdf.sheet import layout_context
+
+
+def render_print(book: Book, clinic: Clinic, edition: str = "letter") -> str:
+    """The whole handout as one HTML document for WeasyPrint, for one clinic and edition."""
+    entry = editions.edition(edition)
+    link, extra = (lambda anchor: f"#{anchor}"), {}
+    if entry.layout != "print.html":  # the desk sheet: its marked parts (handout/targets/pdf/sheet.py)
+        link, extra = layout_context(book)
+    layouts = Layouts(book.root, PRINT, link=link, seconds=book.config.limits.layout_seconds,
+                      strings=strings_for(book))
+    font_css = font_face_css(lambda face: face.path.as_uri())
+    context = {**shared_context(book, PRINT, clinic), **extra}
+    # An edition without a page size of its own is on the configured paper (editions.py).
+    context["stylesheets"] = (*PRINT.stylesheets, *editions.stylesheets(edition, book.config.print.paper),
+                              *((SAMPLE_STYLESHEET,) if book.config.sample else ()),
+                              *((DRAFT_STYLESHEET,) if book.draft else ()))
+    show_toc = len(book.chapters) > book.config.print.toc_min_chapters
+    html = layouts.render(entry.layout, font_css=Markup(font_css), edition=edition, show_toc=show_toc, **context)
+    if entry.icon_label_size:  # large print: an icon array's words at its type size too
+        html = with_label_size(html, entry.icon_label_size)
+    return html

@@ -1,0 +1,42 @@
+"""Book -> the web edition: the whole handout as one self-contained HTML page, for one clinic."""
+from __future__ import annotations
+
+import re
+
+from markupsafe import Markup
+
+from handout.config.settings import Clinic
+from handout.config.strings import strings_for
+from handout.model import Book
+from handout.render.context import context as shared_context
+from handout.render.layouts import Layouts
+from handout.targets.web import WEB
+from handout.targets.web.writer import embedded_images, scrolling_tables, web_stylesheet
+
+# What makes the shared layouts' XHTML into HTML: the XML namespaces and the EPUB's semantic attributes (the
+# ARIA roles beside them carry the same meaning for browsers).
+XHTML_ONLY = re.compile(r'\s(?:xmlns(?::\w+)?|xml:lang|epub:type)="[^"]*"')
+
+
+def render_web(book: Book, clinic: Clinic, downloads: list[dict], language_links: list[dict] = ()) -> str:
+    """The web edition for one clinic: the whole handout as one HTML page, its stylesheets, font and figures
+    embedded, so it makes no request and can be put on any host as it is. `downloads` lists the other
+    outputs beside it (file name, label, what it is)."""
+    layouts = Layouts(book.root, WEB, link=lambda anchor: f"#{anchor}", seconds=book.config.limits.layout_seconds,
+                      strings=strings_for(book))
+    context = shared_context(book, WEB, clinic)
+    context.update(stylesheets=(), qr_code="", downloads=downloads, language_links=list(language_links),
+                   web_css=Markup(web_stylesheet(book.root, WEB.stylesheets)))
+    html = layouts.render(WEB.templates[0], **context)
+    return XHTML_ONLY.sub("", embedded_images(scrolling_tables(_one_outline(html)), book, clinic))
+
+
+def _one_outline(html: str) -> str:
+    """One page, one outline: the handout's title is its only level-1 heading, so in <main> each chapter's
+    title becomes level 2 and each heading under it one level lower (print and the EPUB keep a chapter per
+    level-1 heading, as a chapter starts a page or a document there)."""
+    start, end = html.find("<main", max(html.find("</head>"), 0)), html.rfind("</main>")
+    if start < 0 or end < start:
+        return html
+    shifted = re.sub(r"<(/?)h([1-5])\b", lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}", html[start:end])
+    return html[:start] + shifted + html[end:]
