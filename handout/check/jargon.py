@@ -14,9 +14,7 @@ from handout.core.text import WORD
 DEFINITION_LANGUAGES = ("en", "es")
 
 
-def primary_language(tag: str) -> str:
-    """"es" for "es-US" (as handout/check/readability.py says it, without importing it)."""
-    return tag.split("-", 1)[0].strip().lower()
+from handout.core.language_record import primary_language  # noqa: E402  "es" for "es-US"
 
 
 def not_applied(name: str, language: str, book, what: str) -> Finding:

@@ -24,7 +24,8 @@ from html.parser import HTMLParser
 
 import pyphen
 
-from handout.core.text import split_sentences
+from handout.core.language_record import FORMULAS, primary_language, record  # the languages with a validated formula
+from handout.core.text import LATIN_ENDS, split_sentences
 from handout.core.text import words as _words
 
 __all__ = [
@@ -477,22 +478,20 @@ class SentenceLengths:
         return self.words / self.sentences if self.sentences else 0.0
 
 
-def sentence_lengths(text: str) -> SentenceLengths:
-    counted = [(s, len(_words(s))) for s in split_sentences(text)]
+def sentence_lengths(text: str, ends: str = LATIN_ENDS, counts: str = "words") -> SentenceLengths:
+    """The sentences' lengths, split at `ends`; in words, or in characters for a script written without spaces
+    between words (Chinese: each letter or digit counts)."""
+    def length(sentence: str) -> int:
+        return len(_words(sentence)) if counts == "words" else sum(c.isalnum() for c in sentence)
+
+    counted = [(s, length(s)) for s in split_sentences(text, ends)]
     counted = [c for c in counted if c[1]]
     return SentenceLengths(sum(c[1] for c in counted), len(counted),
                            tuple(sorted(counted, key=lambda item: item[1], reverse=True)[:3]))
 
 
-# The languages (primary subtags) with a validated reading-level formula here.
-FORMULAS = {"en": "Flesch-Kincaid", "es": "Szigriszt-Pazos (INFLESZ)"}
-
-
-def primary_language(tag: str) -> str:
-    """The primary subtag of a BCP 47 tag, in lower case: "es" for "es-US"."""
-    return tag.split("-", 1)[0].strip().lower()
 
 
 def formula_for(tag: str) -> str | None:
     """The name of the reading-level formula for a language tag, None when there is none for it."""
-    return FORMULAS.get(primary_language(tag))
+    return record(tag).formula

@@ -8,6 +8,9 @@ from handout.check.findings import Finding
 from handout.check.registry import rule
 from handout.check.source import chapter_path, locate
 from handout.config.settings import CONFIG_NAME
+from handout.core.language_record import FORMULAS
+
+FORMULA_ENGLISH, FORMULA_SPANISH = FORMULAS["en"], FORMULAS["es"]
 
 
 @rule("reading-level", levels=("error", "info"), settings=("reading_grade_max", "inflesz_min"), doc="""each
@@ -19,12 +22,12 @@ from handout.config.settings import CONFIG_NAME
       lengths, as info, and one finding that says so""")
 def check_reading_level(book, today) -> list[Finding]:
     """Each chapter measured by the formula of the book's language (`book.config.language`)."""
-    from handout.check.readability import primary_language  # costly import: only when chapters are read
+    from handout.core.language_record import record
 
-    language = primary_language(book.config.language)
-    if language == "es":
+    language = record(book.config.language)  # its formula, from the language's record
+    if language.formula == FORMULA_SPANISH:
         return _spanish(book)
-    if language != "en":
+    if language.formula != FORMULA_ENGLISH:
         return _lengths_only(book, language)
     return _english(book)
 
@@ -77,18 +80,20 @@ def _spanish(book) -> list[Finding]:
     return found
 
 
-def _lengths_only(book, language: str) -> list[Finding]:
-    """No formula made for the language: one finding that says so, and each chapter's sentence lengths."""
+def _lengths_only(book, language) -> list[Finding]:
+    """No formula made for the language: one finding that says so, and each chapter's sentence lengths, split
+    at the record's sentence-ending punctuation (in characters where words have no spaces between them)."""
     from handout.check.readability import sentence_lengths
 
     found = [Finding("reading-level", "info", CONFIG_NAME, book.source.config_line("language") or 0,
-                     f"no reading-level formula for {language}; measured sentence length only",
+                     f"no reading-level formula for {language.primary}; measured sentence length only",
                      "keep sentences short; have a reader of the language check the text",
                      code="reading-level.no-formula")]
-    for chapter, path, lengths in _scored(book, sentence_lengths):
+    unit = language.counts
+    for chapter, path, lengths in _scored(book, lambda text: sentence_lengths(text, language.sentence_ends, unit)):
         found.append(Finding("reading-level", "info", path, chapter.body_line,
-                             f"{lengths.words} words in {lengths.sentences} sentences: {_one(lengths.average)} "
-                             f"words per sentence (longest {lengths.longest[0][1]})",
+                             f"{lengths.words} {unit} in {lengths.sentences} sentences: {_one(lengths.average)} "
+                             f"{unit} per sentence (longest {lengths.longest[0][1]})",
                              code="reading-level.sentence-length"))
     return found
 

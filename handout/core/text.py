@@ -10,6 +10,10 @@ followed by white space and a capital letter or a digit (after opening quotes, b
 "¿" and "¡"). Full stops in abbreviations ("e.g.", "Dr.", "U.S.", "Sra.", "EE. UU."), initials ("J. Smith")
 and decimals ("0.5") end no sentence.
 
+Other scripts: a language's record (handout/language_record.py) gives the punctuation that ends its
+sentences (`ends`): Arabic's question mark "؟" beside ".", "!" and "?"; a letter of a script without capitals
+(Arabic, Chinese) may start a sentence; Chinese full-width "。", "！" and "？" end one with no space after them.
+
 This module imports nothing from the rest of the ``handout`` package.
 """
 from __future__ import annotations
@@ -31,17 +35,38 @@ ABBREVIATIONS = frozenset(
     """.split()
 )
 
+# The punctuation that ends a sentence in the Latin alphabet; full-width punctuation that ends one without a
+# space after it.
+LATIN_ENDS = ".!?…"
+FULL_WIDTH_ENDS = "。！？"
 # A candidate sentence end: terminal punctuation, optional closing quotes, brackets or emphasis marks, then
 # white space. Decimals ("0.5") and "mg/kg" have no white space after their full stop, so they never match.
 _SENTENCE_END = re.compile(r"([.!?…]+)([\"'”’»)\]*_]*)(\s+)")
 # What may start a new sentence: a capital (of any alphabet) or a digit, after opening punctuation or marks.
-_SENTENCE_START = re.compile(r"[\"'“‘«(\[*_¿¡]*(\w)")
+_SENTENCE_START = re.compile(r"[\"'“‘«(\[*_¿¡「『（]*(\w)")
+
+
+def _end_pattern(ends: str) -> re.Pattern:
+    if ends == LATIN_ENDS:
+        return _SENTENCE_END
+    return _end_patterns(ends)
+
+
+def _end_patterns(ends: str, _cache: dict = {}) -> re.Pattern:
+    if ends not in _cache:
+        _cache[ends] = re.compile(rf"([{re.escape(ends)}]+)([\"'”’»)\]*_」』）]*)(\s*)")
+    return _cache[ends]
 
 
 def _starts_sentence(rest: str) -> bool:
-    """Whether text starts as a sentence does: a capital letter or a digit, after opening punctuation."""
+    """Whether text starts as a sentence does: a capital letter or a digit, after opening punctuation; or a
+    letter of a script that has no capitals (Arabic, Chinese)."""
     match = _SENTENCE_START.match(rest)
-    return bool(match) and (match.group(1).isupper() or match.group(1) in "0123456789")
+    if not match:
+        return False
+    first = match.group(1)
+    return first.isupper() or first in "0123456789" or (first.isalpha() and first.lower() == first.upper()
+                                                         and not first.isascii())
 
 
 def words(text: str) -> list[str]:
@@ -63,14 +88,17 @@ def is_abbreviation(before: str) -> bool:
     )
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
+def sentence_spans(text: str, ends: str = LATIN_ENDS) -> list[tuple[int, int]]:
     """(start, end) of each sentence of one paragraph of ``text``: from its first character to just after its
     closing punctuation (the white space between sentences belongs to none). A citation or other text that
-    does not start with a capital or a digit stays with the sentence before it."""
+    does not start with a capital or a digit stays with the sentence before it. `ends`: the punctuation that
+    ends a sentence in the text's language."""
     spans: list[tuple[int, int]] = []
     start = 0
-    for match in _SENTENCE_END.finditer(text):
+    for match in _end_pattern(ends).finditer(text):
         rest = text[match.end():]
+        if not match.group(3) and (not rest or not any(c in FULL_WIDTH_ENDS for c in match.group(1))):
+            continue  # no space after it: only full-width punctuation ends a sentence there
         if rest and not _starts_sentence(rest):
             continue
         if match.group(1) == "." and is_abbreviation(text[start:match.start(1)]):
@@ -81,10 +109,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def split_sentences(text: str) -> list[str]:
+def split_sentences(text: str, ends: str = LATIN_ENDS) -> list[str]:
     """The sentences of ``text``, white space inside each collapsed; a blank line also ends a sentence
-    (headings, list items written as fragments). Empty pieces are dropped."""
+    (headings, list items written as fragments). Empty pieces are dropped. `ends`: as for sentence_spans."""
     sentences = []
     for paragraph in re.split(r"\n\s*\n", text):
-        sentences.extend(paragraph[start:end] for start, end in sentence_spans(paragraph))
+        sentences.extend(paragraph[start:end] for start, end in sentence_spans(paragraph, ends))
     return [s for s in (" ".join(s.split()) for s in sentences) if s]
