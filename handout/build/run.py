@@ -551,6 +551,7 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
 
     from handout.load.book import load_book
     from handout.targets.pdf.render import render_print  # noqa: F401  (imported before the fork, so workers share it)
+    from handout.render.script_style import check_coverage
 
     layouts = sum(not TARGETS[item.kind].page_list or state.page_starts(item.page_key) is None for item in todo)
     cold = layouts > 0 and "weasyprint" not in sys.modules
@@ -566,6 +567,7 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
             for language in wanted:
                 try:
                     books[language] = load_book(language_config(config, language))
+                    check_coverage(books[language])  # a character no font of the language draws stops it
                 except InputError as error:  # that language is not built; the others are
                     if len(wanted) == 1:
                         raise

@@ -24,7 +24,10 @@ class Sandbox:
     def __init__(self, root: Path, extra: tuple[Path, ...] | None = None):
         self.project = Path(os.path.normpath(root.absolute()))
         # Besides the project: the bundled font and the built-in theme's layouts and assets, read-only.
-        extra = (FONT_DIR, *theme_roots()) if extra is None else extra
+        if extra is None:
+            from handout.core.script_fonts import folders
+
+            extra = (FONT_DIR, *folders(), *theme_roots())
         self.roots = (root.resolve(), *(p.resolve() for p in extra))
 
     def allows(self, path: Path) -> bool:

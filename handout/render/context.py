@@ -9,6 +9,7 @@ from markupsafe import Markup
 from handout import __version__
 from handout.config.settings import Clinic
 from handout.config.strings import language_assistance, strings_for
+from handout.core.language_record import record
 from handout.model import Book
 
 if TYPE_CHECKING:  # a target is given to the context, never imported by it (targets are the layer above)
@@ -36,6 +37,10 @@ def context(book: Book, target: Target, clinic: Clinic) -> dict:
         "qr_code": Markup(qr_svg_data_url(config.online_url)) if config.online_url else "",
         # The back page's notice that language assistance is free, a tagline per language the clinic lists.
         "language_assistance": language_assistance(book.root, clinic),
+        # The language's record (handout/core/language_record.py): its direction for dir="rtl", its fonts.
+        "rtl": record(config.language).rtl,
+        # The family names SVG text is drawn in (the EPUB's cover): the language's fonts, then any sans-serif.
+        "cover_fonts": ", ".join((*record(config.language).fonts, "sans-serif")),
     }
 
 

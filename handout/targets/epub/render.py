@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from markupsafe import Markup
 
 from handout.config.settings import Clinic
 from handout.config.strings import strings_for
 from handout.core.fonts import FontFile, font_face_css
+from handout.core.language_record import record
 from handout.core.sandbox import check_svg_bytes
 from handout.model import Book
 from handout.render.context import context as shared_context
 from handout.render.layouts import LAYOUTS_DIR, Layouts
+from handout.render.script_style import LANGUAGE_STYLESHEET, is_default, isolate_ltr_runs
 from handout.targets.epub import EPUB
 
 QR_FILE = "assets/qr-code.png"  # the QR code's file in the EPUB
@@ -59,6 +61,9 @@ def render_epub(book: Book, clinic: Clinic, page_list: list[tuple[str, str]] = (
     if book.config.online_url:
         context["qr_code"] = QR_FILE  # a packaged PNG: some reading systems drop data: URLs
     context["page_list"] = list(page_list)
+    language = record(book.config.language)
+    if not is_default(language):  # its own rules after the theme's (handout/render/script_style.py)
+        context["stylesheets"] = (*context["stylesheets"], LANGUAGE_STYLESHEET)
     cover = layouts.render("epub/cover.svg", **context).encode()
     # The cover page draws the cover inline, so its words are in the book's font (an <img> would use the
     # reader's); the layout's SVG is checked like any SVG first.
@@ -75,5 +80,8 @@ def render_epub(book: Book, clinic: Clinic, page_list: list[tuple[str, str]] = (
     pages.append(EpubPage("back.xhtml", strings["headings.about"],
                           layouts.render("epub/back.xhtml", **context).encode(), "back"))
     # Fonts sit in assets/fonts/, the CSS in assets/css/.
+    if language.rtl:  # left-to-right runs keep their order inside right-to-left text
+        pages = [replace(page, content=isolate_ltr_runs(page.content.decode()).encode()) for page in pages]
+    # (Another language's faces are cut to the characters of the finished pages: targets/epub/writer.py.)
     font_css = font_face_css(lambda face: "../fonts/" + face.path.name)
     return tuple(pages), font_css, cover

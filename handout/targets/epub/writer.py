@@ -23,9 +23,13 @@ from handout.config.settings import Clinic
 from handout.config.strings import strings_for
 from handout.core.errors import InputError
 from handout.core.fonts import font_files
+from handout.core.language_record import record
+from handout.core.script_fonts import as_font_file
+from handout.core.script_fonts import font_face_css as script_font_face_css
 from handout.core.sandbox import Sandbox, check_epub_stylesheet
 from handout.core.theme import find
 from handout.model import Book
+from handout.render.script_style import LANGUAGE_STYLESHEET, document_faces, is_default, language_rules
 from handout.targets.epub import EPUB
 from handout.targets.epub.images import COVER_FILE, inline_svg_figures, qr_png, raster_cover
 from handout.targets.epub.render import QR_FILE, EpubPage, epub_font_name, render_epub
@@ -129,6 +133,8 @@ def build_epub(book: Book, clinic: Clinic, page_starts: list[list[str]] | None =
     item.set_identifier(config.identifier)
     item.set_title(config.title)
     item.set_language(config.language)
+    if record(config.language).rtl:  # the spine's page-progression-direction: pages turn to the left
+        item.set_direction("rtl")
     for index, author in enumerate(config.authors):
         item.add_author(author, uid=f"creator{index + 1}")
     item.add_metadata("DC", "publisher", config.publisher)
@@ -177,6 +183,14 @@ def build_epub(book: Book, clinic: Clinic, page_starts: list[list[str]] | None =
     item.add_item(cover_item)
     if config.online_url:
         item.add_item(_asset_item("qr-code", QR_FILE, qr_png(config.online_url)))
+    language = record(config.language)
+    embedded = font_files()
+    if not is_default(language):  # the faces cut to the book's characters; the language's rules after the theme's
+        found = document_faces(language, cover, *(page.content for page in pages), book=book)
+        embedded = tuple(as_font_file(face) for face in found)
+        font_css = script_font_face_css(found, lambda path: "../fonts/" + path.name)
+        rules = language_rules(language, paged=False)
+        item.add_item(_asset_item("css-language", LANGUAGE_STYLESHEET, rules.encode()))
     item.add_item(_asset_item("css-fonts", "assets/css/fonts.css", font_css.encode()))
     for sheet in EPUB.stylesheets:
         if sheet.endswith("fonts.css"):
@@ -184,9 +198,10 @@ def build_epub(book: Book, clinic: Clinic, page_starts: list[list[str]] | None =
         # Through the sandbox: no @import, and url() only to data: or files inside the project.
         css = check_epub_stylesheet(find(book.root, sheet), book.root).encode()  # the project's, or the theme's
         item.add_item(_asset_item("css-" + Path(sheet).stem, sheet, css))
-    for index, face in enumerate(font_files()):
+    for index, face in enumerate(embedded):
+        media_type = "font/otf" if face.path.suffix == ".otf" else "font/ttf"
         item.add_item(epub.EpubItem(uid=f"font{index}", file_name=epub_font_name(face),
-                                    media_type="font/ttf", content=face.path.read_bytes()))
+                                    media_type=media_type, content=face.path.read_bytes()))
     in_use = b"".join(page.content for page in pages)
     for index, (name, path) in enumerate(sorted(images.items())):
         if f'src="{url_path(packed[name])}"'.encode() not in in_use:

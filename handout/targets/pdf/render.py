@@ -7,10 +7,12 @@ from handout.config import editions
 from handout.config.settings import Clinic
 from handout.config.strings import strings_for
 from handout.core.fonts import font_face_css
+from handout.core.language_record import record
 from handout.load.iconarray import with_label_size
 from handout.model import DRAFT_STYLESHEET, SAMPLE_STYLESHEET, Book
 from handout.render.context import context as shared_context
 from handout.render.layouts import Layouts
+from handout.render.script_style import document_faces, document_font_css, is_default, isolate_ltr_runs
 from handout.targets.pdf import PRINT
 from handout.targets.pdf.sheet import layout_context
 
@@ -30,7 +32,17 @@ def render_print(book: Book, clinic: Clinic, edition: str = "letter") -> str:
                               *((SAMPLE_STYLESHEET,) if book.config.sample else ()),
                               *((DRAFT_STYLESHEET,) if book.draft else ()))
     show_toc = len(book.chapters) > book.config.print.toc_min_chapters
-    html = layouts.render(entry.layout, font_css=Markup(font_css), edition=edition, show_toc=show_toc, **context)
+    language = record(book.config.language)
+    if not is_default(language):  # the language's fonts, cut to the characters the document draws
+        marker = "/* the language's fonts */"
+        html = layouts.render(entry.layout, font_css=Markup(marker), edition=edition, show_toc=show_toc, **context)
+        found = document_faces(language, html, book=book)
+        html = html.replace(marker, document_font_css(language, found, lambda path: path.as_uri(), paged=True), 1)
+        if language.rtl:
+            html = isolate_ltr_runs(html)
+    else:
+        html = layouts.render(entry.layout, font_css=Markup(font_css), edition=edition, show_toc=show_toc,
+                              **context)
     if entry.icon_label_size:  # large print: an icon array's words at its type size too
         html = with_label_size(html, entry.icon_label_size)
     return html

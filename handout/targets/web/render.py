@@ -7,11 +7,14 @@ from markupsafe import Markup
 
 from handout.config.settings import Clinic
 from handout.config.strings import strings_for
+from handout.core.language_record import record
+from handout.core.script_fonts import font_face_css as script_font_face_css
 from handout.model import Book
 from handout.render.context import context as shared_context
 from handout.render.layouts import Layouts
 from handout.targets.web import WEB
-from handout.targets.web.writer import embedded_images, scrolling_tables, web_stylesheet
+from handout.render.script_style import document_faces, is_default, isolate_ltr_runs, language_rules
+from handout.targets.web.writer import embedded_images, scrolling_tables, web_stylesheet, woff2_url
 
 # What makes the shared layouts' XHTML into HTML: the XML namespaces and the EPUB's semantic attributes (the
 # ARIA roles beside them carry the same meaning for browsers).
@@ -27,7 +30,19 @@ def render_web(book: Book, clinic: Clinic, downloads: list[dict], language_links
     context = shared_context(book, WEB, clinic)
     context.update(stylesheets=(), qr_code="", downloads=downloads, language_links=list(language_links),
                    web_css=Markup(web_stylesheet(book.root, WEB.stylesheets)))
-    html = layouts.render(WEB.templates[0], **context)
+    language = record(book.config.language)
+    if not is_default(language):  # the language's faces, cut to the page's characters, as WOFF2 data
+        marker = "/* the language's fonts */"
+        context["web_css"] = Markup(web_stylesheet(book.root, WEB.stylesheets, fonts=marker))
+        html = layouts.render(WEB.templates[0], **context)
+        found = document_faces(language, html, book=book)
+        css = script_font_face_css(found, woff2_url).replace('format("truetype")', 'format("woff2")').replace(
+            'format("opentype")', 'format("woff2")')
+        html = html.replace(marker, css, 1).replace("</style>", language_rules(language, paged=False) + "</style>", 1)
+        if language.rtl:
+            html = isolate_ltr_runs(html)
+    else:
+        html = layouts.render(WEB.templates[0], **context)
     return XHTML_ONLY.sub("", embedded_images(scrolling_tables(_one_outline(html)), book, clinic))
 
 

@@ -50,10 +50,14 @@ def _font_url(face: FontFile) -> str:
     return data_url(_woff2(face.path), "font/woff2")
 
 
-def web_stylesheet(root: Path, sheets: tuple[str, ...]) -> str:
+def woff2_url(path: Path) -> str:
+    return data_url(_woff2(path), "font/woff2")
+
+
+def web_stylesheet(root: Path, sheets: tuple[str, ...], fonts: str | None = None) -> str:
     """The page's one stylesheet: the font's faces, then each of `sheets` (the project's file, else the
     theme's), checked as the EPUB's are, with each `url()` to a project file embedded as a data: URL."""
-    parts = [font_face_css(_font_url).replace('format("truetype")', 'format("woff2")')]
+    parts = [fonts if fonts is not None else font_face_css(_font_url).replace('format("truetype")', 'format("woff2")')]
     sandbox = Sandbox(root)
     for sheet in sheets:
         path = find(root, sheet)
