@@ -25,6 +25,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from handout.core.errors import InputError, decode_utf8
+from handout.core.language_record import record
 from handout.core.sandbox import Sandbox
 from handout.core.sourcelines import TomlLocator
 from handout.core.theme import theme_folder
@@ -195,7 +196,7 @@ def tagline(root: Path, language: str, phone: str) -> str:
 
 def language_assistance(root: Path, clinic) -> list[dict]:
     """The taglines of a clinic's language assistance notice, in the order it lists them: each
-    {"lang": tag, "text": tagline with the clinic's phone}."""
+    {"lang": tag, "text": tagline with the clinic's phone, "rtl": whether it is written right to left}."""
     taglines = []
     for item in clinic.language_assistance:
         tag, _, own = item.partition(":")
@@ -204,7 +205,7 @@ def language_assistance(root: Path, clinic) -> list[dict]:
             raise InputError("[clinic] language_assistance needs the clinic's phone (phone = \"...\"): each "
                              "tagline says which number to call", root / "publish.toml")
         text = fill(own.strip(), {"phone": clinic.phone}) if own.strip() else tagline(root, tag, clinic.phone)
-        taglines.append({"lang": tag, "text": text})
+        taglines.append({"lang": tag, "text": text, "rtl": record(tag).rtl})  # dir="rtl" for Arabic
     return taglines
 
 

@@ -69,7 +69,15 @@ def impose_booklet(source: Path, target: Path) -> int:
     width, height = float(box.width), float(box.height)
     writer = PdfWriter()
     forms = {}
+    # A right-to-left handout (its /Lang) is bound on the right: each side's two pages change places, so the
+    # front cover is on the left of the first side and the pages turn to the left.
+    language = str(reader.trailer["/Root"].get("/Lang", ""))
+    from handout.core.language_record import record
+
+    right_bound = bool(language) and record(language).rtl
     for left, right in saddle_stitch_order(len(reader.pages)):
+        if right_bound:
+            left, right = right, left
         sheet = writer.add_blank_page(width=2 * width, height=height)
         drawn, names = [], DictionaryObject()
         for number, offset in ((left, 0.0), (right, width)):
