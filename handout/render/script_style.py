@@ -41,8 +41,9 @@ def language_rules(language: Language, paged: bool) -> str:
         rules.append("body, p, li, dd { hyphens: manual; }")
     if language.counts == "characters":  # lines break between characters; punctuation never starts a line
         rules.append("body { line-break: strict; word-break: normal; }")
-    if language.rtl:  # left-to-right runs (phone numbers, web addresses, dates, drug names) keep their order
-        rules.append("bdi, .ltr, a[href^=\"http\"], a[href^=\"tel:\"], code { unicode-bidi: isolate; }")
+    if language.rtl and paged:  # left-to-right runs (isolate_ltr_runs) keep their order; browsers isolate a
+        # <bdi> on their own, and an EPUB's stylesheet may not say unicode-bidi (EPUBCheck CSS-001)
+        rules.append("bdi { unicode-bidi: isolate; }")
     return "\n".join(rules) + "\n"
 
 

@@ -1,0 +1,238 @@
+"""Every script a clinic's patients read: the language record (handout/language_record.py), sentences in
+Chinese and Arabic, fonts that cover each script (handout/script_fonts.py), right to left (handout/script_style.py,
+the theme's logical properties), checked on the fixture's Arabic, Chinese and Vietnamese chapters
+(tests/fixtures/scripts: not yet reviewed by a qualified medical translator)."""
+from __future__ import annotations
+
+import re
+import shutil
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, REPO, epubcheck, make_project, run_publish
+
+I18N = REPO / "layouts" / "i18n"
+LANGUAGES = ("ar", "zh-Hans", "vi")
+
+
+# ---- in process ---------------------------------------------------------------------------------------------
+
+def test_chinese_and_arabic_sentences_end_at_their_own_punctuation():
+    from handout.language_record import record
+    from handout.text import split_sentences
+
+    assert split_sentences("他很好。你呢？", record("zh-Hans").sentence_ends) == ["他很好。", "你呢？"]
+    arabic = "هذا الدواء يساعد بعض الناس. هل تشعر بالدوار؟ اتصل بالعيادة اليوم."
+    assert split_sentences(arabic, record("ar").sentence_ends) == [
+        "هذا الدواء يساعد بعض الناس.", "هل تشعر بالدوار؟", "اتصل بالعيادة اليوم."]
+    # English keeps its rules: a lower-case word after a full stop, an abbreviation, a decimal end nothing.
+    assert split_sentences("Take 0.5 mg. Then rest, e.g. lie down. then wait.") == [
+        "Take 0.5 mg.", "Then rest, e.g. lie down. then wait."]
+
+
+def test_the_record_says_direction_fonts_hyphenation_and_formula():
+    from handout.language_record import record
+
+    arabic, chinese, vietnamese, english = (record(tag) for tag in ("ar", "zh-Hans", "vi", "en-US"))
+    assert arabic.rtl and arabic.script == "Arab" and arabic.fonts[0] == "IBM Plex Sans Arabic"
+    assert not chinese.rtl and chinese.fonts == ("Noto Sans CJK SC",) and not chinese.hyphenation
+    assert chinese.counts == "characters" and not chinese.italic
+    assert vietnamese.fonts == ("Noto Sans",)  # Atkinson Hyperlegible has no letters with stacked tone marks
+    assert english.fonts == ("Atkinson Hyperlegible",) and english.formula == "Flesch-Kincaid"
+    assert record("es-US").formula.startswith("Szigriszt") and arabic.formula is None
+
+
+def test_sentence_lengths_of_chinese_count_characters():
+    from handout.readability import sentence_lengths
+
+    lengths = sentence_lengths("他很好。你呢？", "。！？", "characters")
+    assert (lengths.words, lengths.sentences) == (5, 2)
+
+
+def test_a_character_no_font_draws_is_found():
+    from handout.script_fonts import uncovered
+
+    assert uncovered(("Noto Sans CJK SC",), "他很好\U00013000。") == ["\U00013000"]
+    assert uncovered(("IBM Plex Sans Arabic", "Atkinson Hyperlegible"), "اتصل (555) 010-0100 «»") == []
+    assert uncovered(("Atkinson Hyperlegible",), "Người bệnh") != []
+
+
+def test_left_to_right_runs_are_isolated_outside_tags_and_entities():
+    from handout.script_style import isolate_ltr_runs
+
+    page = ('<html><head><title>A 1</title></head><body><p class="x">اتصل على (555) 010-0100 قبل 7 ديسمبر 2026 '
+            'أو <a href="https://x.org">www.example.org</a> &amp; &#160;</p><svg><text>AB 12</text></svg></body></html>')
+    out = isolate_ltr_runs(page)
+    assert '<bdi dir="ltr">(555) 010-0100</bdi>' in out and '<bdi dir="ltr">2026</bdi>' in out
+    assert '<a href="https://x.org"><bdi dir="ltr">www.example.org</bdi></a>' in out
+    assert "&amp; &#160;" in out and "<text>AB 12</text>" in out and "<title>A 1</title>" in out
+
+
+@pytest.mark.parametrize("language", ["ar", "zh-Hans", "vi"])
+def test_the_theme_ships_every_key_in_arabic_chinese_and_vietnamese(language):
+    def keys(path: Path) -> set[str]:
+        def flat(table, prefix=""):
+            for key, value in table.items():
+                yield from flat(value, f"{prefix}{key}.") if isinstance(value, dict) else [f"{prefix}{key}"]
+        return set(flat(tomllib.loads(path.read_text(encoding="utf-8"))))
+
+    assert keys(I18N / f"{language}.toml") == keys(I18N / "en.toml")
+    assert "{phone}" in tomllib.loads((I18N / f"{language}.toml").read_text())["language_assistance"]["tagline"]
+
+
+# ---- built ---------------------------------------------------------------------------------------------------
+
+def scripts_project(destination: Path) -> Path:
+    """The mini fixture with its chapters in Arabic, Simplified Chinese and Vietnamese as translations."""
+    project = make_project(destination)
+    shutil.copytree(FIXTURES / "scripts" / "translations", project / "translations", dirs_exist_ok=True)
+    config = project / "publish.toml"
+    text, extra = config.read_text(), (FIXTURES / "scripts" / "languages.toml").read_text()
+    listed, tables = extra.split("\n[", 1)
+    first = text.index("\n[")
+    config.write_text(text[:first] + "\n" + listed + text[first:] + "\n[" + tables)
+    return project
+
+
+@pytest.fixture(scope="module")
+def scripts_build(tmp_path_factory) -> Path:
+    project = scripts_project(tmp_path_factory.mktemp("scripts"))
+    result = run_publish(project, "build", *(arg for tag in LANGUAGES for arg in ("--language", tag)),
+                         "--edition", "letter", "--edition", "sheet", "--edition", "booklet")
+    assert result.returncode == 0, result.stderr
+    return project / "dist"
+
+
+def _words_by_line(page):
+    lines: dict[int, list] = {}
+    for word in page.extract_words():
+        lines.setdefault(round(word["top"]), []).append(word)
+    return [sorted(words, key=lambda w: w["x0"]) for _, words in sorted(lines.items())]
+
+
+def test_the_arabic_letter_pdf_is_laid_out_right_to_left(scripts_build):
+    import pdfplumber
+    import pikepdf
+
+    path = scripts_build / "ar" / "ketamine-handout.pdf"
+    assert str(pikepdf.open(path).Root.Lang) == "ar"
+    with pdfplumber.open(path) as pdf:
+        page = next(p for p in pdf.pages if "Spravato" in (p.extract_text() or ""))
+        right_margin = page.width - 1.375 * 72
+        lines = _words_by_line(page)
+        # The first body paragraph: the lines from the one holding "Spravato" to its last (ends in the link).
+        first = next(i for i, line in enumerate(lines) if any(w["text"] == "Spravato" for w in line))
+        paragraph = lines[first:first + 3]
+        ends = [max(w["x1"] for w in line) for line in paragraph]
+        starts = [min(w["x0"] for w in line) for line in paragraph]
+        assert all(abs(end - right_margin) <= 2 for end in ends[:-1]), (ends, right_margin)
+        assert abs(ends[-1] - right_margin) <= 2  # the last line too: it starts at the right
+        assert max(starts) - min(starts) > 2  # and the left ends are ragged
+        # List bullets are right of their item's text.
+        bullets = [c for c in page.chars if c["text"] == "•"]
+        assert bullets
+        for bullet in bullets:
+            same_line = [c for c in page.chars if abs(c["top"] - bullet["top"]) < 3 and c["text"].strip()
+                         and c is not bullet]
+            assert same_line and bullet["x0"] > max(c["x1"] for c in same_line)
+        # The phone number keeps its order, and comes before the date in reading order (right of it).
+        line = next(line for line in lines if any("555" in w["text"] for w in line))
+        text = " ".join(w["text"] for w in line)
+        assert "(555) 010-0100" in text
+        phone = next(w for w in line if "555" in w["text"])
+        year = next(w for w in line if w["text"] == "2026")
+        assert phone["x0"] > year["x1"]
+
+
+def test_the_arabic_epub_is_right_to_left_and_valid(scripts_build):
+    path = scripts_build / "ar" / "ketamine-handout.epub"
+    with zipfile.ZipFile(path) as book:
+        documents = [name for name in book.namelist() if name.endswith(".xhtml")]
+        assert documents
+        for name in documents:
+            assert re.search(r'<html[^>]*\bdir="rtl"', book.read(name).decode()), name
+        package = book.read(next(n for n in book.namelist() if n.endswith(".opf"))).decode()
+        assert 'page-progression-direction="rtl"' in package
+    assert epubcheck(path) == []
+
+
+def test_the_arabic_epub_passes_daisy_ace(scripts_build, tmp_path):
+    import ace
+
+    if ace.ace_command() is None:
+        pytest.skip("DAISY Ace is not installed")
+    report = ace.run_ace(scripts_build / "ar" / "ketamine-handout.epub", tmp_path / "ace", lang="ar")
+    assert ace.violations(report) == []
+
+
+def test_the_arabic_web_page_is_right_to_left_and_accessible(scripts_build):
+    import webtools
+
+    page = scripts_build / "ar" / "index.html"
+    assert re.search(r'<html[^>]*\bdir="rtl"', page.read_text())
+    webtools.require()
+    report = webtools.webcheck(page, widths=(320, 1280), schemes=("light",))
+    assert [run["violations"] for run in report["runs"]] == [[], []]
+
+
+def _embedded_fonts(path: Path):
+    """(base font name, fontTools font) of each font a PDF embeds."""
+    import io
+
+    import pikepdf
+    from fontTools.ttLib import TTFont
+
+    found = []
+    with pikepdf.open(path) as pdf:
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor":
+                stream = obj.get("/FontFile2") or obj.get("/FontFile3")
+                assert stream is not None, f"{obj.get('/FontName')} is not embedded"
+                found.append((str(obj.FontName), TTFont(io.BytesIO(stream.read_bytes()))))
+    return found
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_fonts_are_the_declared_families_embedded_and_cover_the_text(scripts_build, language):
+    """Only the language's families, every one embedded; each character of the text drawn by a font whose
+    character map (the family's, read with fontTools: the embedded subset keeps only the glyphs drawn, such as
+    an Arabic letter's joined forms) has it."""
+    import pdfplumber
+
+    from handout.language_record import record
+    from handout.script_fonts import cmap
+
+    families = {family.replace(" ", "-"): family for family in record(language).fonts}
+
+    def family_of(font_name: str) -> str:
+        name = font_name.split("+", 1)[-1]
+        return next(families[d] for d in sorted(families, key=len, reverse=True)
+                    if name == d or name.startswith(d + "-"))
+
+    for name in ("ketamine-handout.pdf", "ketamine-handout-sheet.pdf"):
+        path = scripts_build / language / name
+        fonts = _embedded_fonts(path)
+        assert fonts
+        for base, _ in fonts:
+            family_of(base)  # a StopIteration names a family the language does not declare
+        with pdfplumber.open(path) as pdf:
+            chars = [c for page in pdf.pages for c in page.chars if c["text"].strip()]
+        missing = {f"U+{ord(ch):04X}" for c in chars for ch in c["text"] if ord(ch) not in cmap(family_of(c["fontname"]))}
+        assert chars and not missing, (name, missing)
+    assert (scripts_build / language / "ketamine-handout.epub").stat().st_size < 2_000_000
+
+
+def test_a_character_no_font_covers_stops_the_build_naming_it(tmp_path):
+    project = scripts_project(tmp_path / "p")
+    chapter = project / "translations" / "zh-Hans" / "chapters" / "02-steps.md"
+    lines = chapter.read_text(encoding="utf-8").splitlines()
+    lines[8] += " \U00013000"
+    chapter.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_publish(project, "build", "--language", "zh-Hans", "--no-epub", "--no-web", "--edition", "letter")
+    assert result.returncode == 2, result.stderr
+    assert "U+13000" in result.stderr and "\U00013000" in result.stderr and "zh-Hans" in result.stderr
+    assert re.search(r"02-steps\.md:9\b", result.stderr), result.stderr
+    assert "Traceback" not in result.stderr
