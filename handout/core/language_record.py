@@ -7,7 +7,7 @@ language the table does not know is written in the Latin alphabet, left to right
 only. Directions come from Babel's locale data (`Locale.character_order`), hyphenation from pyphen's
 dictionaries.
 
-This module imports only handout/text.py (and handout/script_fonts.py to choose a Latin family).
+This module imports only handout/core/text.py (and handout/core/script_fonts.py to choose a Latin family).
 """
 from __future__ import annotations
 

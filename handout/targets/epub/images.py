@@ -24,7 +24,7 @@ COVER_FILE = "assets/cover.png"
 SVG_NS = "http://www.w3.org/2000/svg"
 
 
-def raster_cover(svg: bytes, root: Path, seconds: int) -> bytes:
+def raster_cover(svg: bytes, root: Path, seconds: int, font_css: str | None = None) -> bytes:
     """The cover SVG (rendered from layouts/epub/cover.svg) as a PNG, COVER_HEIGHT pixels tall.
 
     WeasyPrint lays the SVG out on a page of its own size, with the bundled font and the build's sandboxed
@@ -39,7 +39,8 @@ def raster_cover(svg: bytes, root: Path, seconds: int) -> bytes:
     tree = etree.fromstring(svg, etree.XMLParser(resolve_entities=False, no_network=True))
     width, height = _size(tree)
     body = etree.tostring(tree, encoding="unicode")
-    fonts = font_face_css(lambda face: face.path.as_uri())
+    # The bundled font, or the book's language's faces (`font_css`, handout/script_style.py).
+    fonts = font_face_css(lambda face: face.path.as_uri()) if font_css is None else font_css
     html = (f"<html><head><style>{fonts} @page {{ size: {width}px {height}px; margin: 0 }} "
             f"html, body {{ margin: 0 }} svg {{ display: block; width: {width}px; height: {height}px }}</style>"
             f"</head><body>{body}</body></html>")

@@ -178,12 +178,15 @@ def build_epub(book: Book, clinic: Clinic, page_starts: list[list[str]] | None =
         documents[page.file_name] = doc
 
     # The cover: a PNG as the cover-image (Kindle wants a raster of 1600 px or more), the SVG for the cover page.
-    cover_item = _asset_item("cover-image", COVER_FILE, raster_cover(cover, book.root, config.limits.render_seconds))
+    language = record(config.language)
+    cover_fonts = None if is_default(language) else script_font_face_css(
+        document_faces(language, cover, book=book), lambda path: path.as_uri())
+    cover_item = _asset_item("cover-image", COVER_FILE, raster_cover(cover, book.root, config.limits.render_seconds,
+                                                                     cover_fonts))
     cover_item.properties = ["cover-image"]
     item.add_item(cover_item)
     if config.online_url:
         item.add_item(_asset_item("qr-code", QR_FILE, qr_png(config.online_url)))
-    language = record(config.language)
     embedded = font_files()
     if not is_default(language):  # the faces cut to the book's characters; the language's rules after the theme's
         found = document_faces(language, cover, *(page.content for page in pages), book=book)
