@@ -8,13 +8,11 @@ from handout.check.findings import Finding
 from handout.check.registry import rule
 from handout.check.source import chapter_path, prose, sentences, units
 from handout.config.settings import CONFIG_NAME
+from handout.core.language_record import primary_language  # "es" for "es-US", as the language record says it
 from handout.core.text import WORD
 
 # The languages whose definitions the rule knows (primary subtags).
 DEFINITION_LANGUAGES = ("en", "es")
-
-
-from handout.core.language_record import primary_language  # noqa: E402  "es" for "es-US"
 
 
 def not_applied(name: str, language: str, book, what: str) -> Finding:

@@ -30,6 +30,7 @@ CODES: dict[str, str] = {
     "input.title-repeated": "a chapter's title repeated as its first heading",
     "input.too-complex": "a chapter nested too deeply to convert",
     "input.too-large": "a file past its size limit",
+    "input.uncovered-character": "a character that no font of the handout's language draws",
     "input.xhtml": "raw HTML that is not well-formed XHTML",
     "config.unknown-key": "a key publish.toml does not know",
     "config.unknown-language": "a language tag with no translation or no layout strings",

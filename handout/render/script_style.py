@@ -134,7 +134,7 @@ def _refuse(language: Language, character: str, path, text: str) -> None:
     name = unicodedata.name(character, "unnamed character")
     raise InputError(f"U+{ord(character):04X} '{character}' ({name}) is in no font of the {language.tag} handout "
                      f"({', '.join(language.fonts)}): remove it or write it another way; no other font is drawn "
-                     "in its place", path, line, code="font.uncovered")
+                     "in its place", path, line, code="input.uncovered-character")
 
 
 # A left-to-right run inside right-to-left text: a phone number, a date written with Latin digits, a web

@@ -21,8 +21,8 @@ LANGUAGES = ("ar", "zh-Hans", "vi")
 # ---- in process ---------------------------------------------------------------------------------------------
 
 def test_chinese_and_arabic_sentences_end_at_their_own_punctuation():
-    from handout.language_record import record
-    from handout.text import split_sentences
+    from handout.core.language_record import record
+    from handout.core.text import split_sentences
 
     assert split_sentences("他很好。你呢？", record("zh-Hans").sentence_ends) == ["他很好。", "你呢？"]
     arabic = "هذا الدواء يساعد بعض الناس. هل تشعر بالدوار؟ اتصل بالعيادة اليوم."
@@ -34,7 +34,7 @@ def test_chinese_and_arabic_sentences_end_at_their_own_punctuation():
 
 
 def test_the_record_says_direction_fonts_hyphenation_and_formula():
-    from handout.language_record import record
+    from handout.core.language_record import record
 
     arabic, chinese, vietnamese, english = (record(tag) for tag in ("ar", "zh-Hans", "vi", "en-US"))
     assert arabic.rtl and arabic.script == "Arab" and arabic.fonts[0] == "IBM Plex Sans Arabic"
@@ -46,14 +46,14 @@ def test_the_record_says_direction_fonts_hyphenation_and_formula():
 
 
 def test_sentence_lengths_of_chinese_count_characters():
-    from handout.readability import sentence_lengths
+    from handout.check.readability import sentence_lengths
 
     lengths = sentence_lengths("他很好。你呢？", "。！？", "characters")
     assert (lengths.words, lengths.sentences) == (5, 2)
 
 
 def test_a_character_no_font_draws_is_found():
-    from handout.script_fonts import uncovered
+    from handout.core.script_fonts import uncovered
 
     assert uncovered(("Noto Sans CJK SC",), "他很好\U00013000。") == ["\U00013000"]
     assert uncovered(("IBM Plex Sans Arabic", "Atkinson Hyperlegible"), "اتصل (555) 010-0100 «»") == []
@@ -61,7 +61,7 @@ def test_a_character_no_font_draws_is_found():
 
 
 def test_left_to_right_runs_are_isolated_outside_tags_and_entities():
-    from handout.script_style import isolate_ltr_runs
+    from handout.render.script_style import isolate_ltr_runs
 
     page = ('<html><head><title>A 1</title></head><body><p class="x">اتصل على (555) 010-0100 قبل 7 ديسمبر 2026 '
             'أو <a href="https://x.org">www.example.org</a> &amp; &#160;</p><svg><text>AB 12</text></svg></body></html>')
@@ -113,6 +113,7 @@ def _words_by_line(page):
     return [sorted(words, key=lambda w: w["x0"]) for _, words in sorted(lines.items())]
 
 
+@pytest.mark.slow
 def test_the_arabic_letter_pdf_is_laid_out_right_to_left(scripts_build):
     import pdfplumber
     import pikepdf
@@ -147,6 +148,7 @@ def test_the_arabic_letter_pdf_is_laid_out_right_to_left(scripts_build):
         assert phone["x0"] > year["x1"]
 
 
+@pytest.mark.slow
 def test_the_arabic_epub_is_right_to_left_and_valid(scripts_build):
     path = scripts_build / "ar" / "ketamine-handout.epub"
     with zipfile.ZipFile(path) as book:
@@ -159,6 +161,7 @@ def test_the_arabic_epub_is_right_to_left_and_valid(scripts_build):
     assert epubcheck(path) == []
 
 
+@pytest.mark.slow
 def test_the_arabic_epub_passes_daisy_ace(scripts_build, tmp_path):
     import ace
 
@@ -168,6 +171,7 @@ def test_the_arabic_epub_passes_daisy_ace(scripts_build, tmp_path):
     assert ace.violations(report) == []
 
 
+@pytest.mark.slow
 def test_the_arabic_web_page_is_right_to_left_and_accessible(scripts_build):
     import webtools
 
@@ -195,6 +199,7 @@ def _embedded_fonts(path: Path):
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_fonts_are_the_declared_families_embedded_and_cover_the_text(scripts_build, language):
     """Only the language's families, every one embedded; each character of the text drawn by a font whose
@@ -202,8 +207,8 @@ def test_the_fonts_are_the_declared_families_embedded_and_cover_the_text(scripts
     an Arabic letter's joined forms) has it."""
     import pdfplumber
 
-    from handout.language_record import record
-    from handout.script_fonts import cmap
+    from handout.core.language_record import record
+    from handout.core.script_fonts import cmap
 
     families = {family.replace(" ", "-"): family for family in record(language).fonts}
 
@@ -225,6 +230,7 @@ def test_the_fonts_are_the_declared_families_embedded_and_cover_the_text(scripts
     assert (scripts_build / language / "ketamine-handout.epub").stat().st_size < 2_000_000
 
 
+@pytest.mark.slow
 def test_a_character_no_font_covers_stops_the_build_naming_it(tmp_path):
     project = scripts_project(tmp_path / "p")
     chapter = project / "translations" / "zh-Hans" / "chapters" / "02-steps.md"
