@@ -44,6 +44,7 @@ from handout.config.editions import EDITIONS, pages_of
 from handout.config.languages import TRANSLATIONS_DIR, language_config, languages, output_subfolder, review_problem
 from handout.config.settings import Clinic, Config, load_config
 from handout.core.errors import InputError
+from handout.render.script_style import check_coverage
 from handout.core.sandbox import Sandbox
 from handout.core.store import toolchain_fingerprint
 from handout.core.theme import theme_files
@@ -551,7 +552,6 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
 
     from handout.load.book import load_book
     from handout.targets.pdf.render import render_print  # noqa: F401  (imported before the fork, so workers share it)
-    from handout.render.script_style import check_coverage
 
     layouts = sum(not TARGETS[item.kind].page_list or state.page_starts(item.page_key) is None for item in todo)
     cold = layouts > 0 and "weasyprint" not in sys.modules

@@ -8,7 +8,7 @@ from handout.check.findings import Finding
 from handout.check.registry import rule
 from handout.check.source import chapter_path, locate
 from handout.config.settings import CONFIG_NAME
-from handout.core.language_record import FORMULAS
+from handout.core.language_record import FORMULAS, record
 
 FORMULA_ENGLISH, FORMULA_SPANISH = FORMULAS["en"], FORMULAS["es"]
 
@@ -22,8 +22,6 @@ FORMULA_ENGLISH, FORMULA_SPANISH = FORMULAS["en"], FORMULAS["es"]
       lengths, as info, and one finding that says so""")
 def check_reading_level(book, today) -> list[Finding]:
     """Each chapter measured by the formula of the book's language (`book.config.language`)."""
-    from handout.core.language_record import record
-
     language = record(book.config.language)  # its formula, from the language's record
     if language.formula == FORMULA_SPANISH:
         return _spanish(book)

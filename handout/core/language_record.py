@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from handout.core.script_fonts import covers
 from handout.core.text import FULL_WIDTH_ENDS, LATIN_ENDS  # what ends a sentence with a space after it, and without
 
 # The Latin families, in order of preference: the first that has every letter of a language is its font.
@@ -111,6 +112,4 @@ def latin_family(letters: str) -> str:
     """The first Latin family that has every one of `letters` (Atkinson Hyperlegible has no Vietnamese)."""
     if not letters:
         return LATIN_FAMILIES[0]
-    from handout.core.script_fonts import covers
-
     return next((family for family in LATIN_FAMILIES if covers(family, letters)), LATIN_FAMILIES[-1])

@@ -16,6 +16,7 @@ from urllib.parse import unquote, unquote_to_bytes, urldefrag, urljoin, urlsplit
 
 from handout.core.errors import InputError, SandboxError, decode_utf8
 from handout.core.fonts import FONT_DIR
+from handout.core.script_fonts import folders
 from handout.core.sourcelines import line_at, line_of_any
 from handout.core.theme import theme_roots
 
@@ -25,8 +26,6 @@ class Sandbox:
         self.project = Path(os.path.normpath(root.absolute()))
         # Besides the project: the bundled font and the built-in theme's layouts and assets, read-only.
         if extra is None:
-            from handout.core.script_fonts import folders
-
             extra = (FONT_DIR, *folders(), *theme_roots())
         self.roots = (root.resolve(), *(p.resolve() for p in extra))
 

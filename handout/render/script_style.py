@@ -11,6 +11,7 @@ import html as html_module
 import re
 from pathlib import Path
 
+from handout.config.strings import strings_for
 from handout.core.errors import InputError
 from handout.core.language_record import Language, record
 from handout.core.script_fonts import ATKINSON, Face, faces, font_face_css, uncovered
@@ -73,8 +74,6 @@ def book_characters(book) -> str:
     settings, the language's layout strings and Babel's month names, printable ASCII and what stylesheets draw."""
     key = (str(book.root), book.config.language, tuple(str(c.path) for c in book.chapters))
     if key not in _BOOK_CHARACTERS:
-        from handout.config.strings import strings_for
-
         parts = [GENERATED, "".join(map(chr, range(0x20, 0x7F)))]
         for path in (*(c.path for c in book.chapters), book.config.path,
                      Path(book.root) / "chapters" / "references.yaml"):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from handout.core.language_record import record
 
 
 def booklet_sequence(page_count: int) -> list[int]:
@@ -72,8 +73,6 @@ def impose_booklet(source: Path, target: Path) -> int:
     # A right-to-left handout (its /Lang) is bound on the right: each side's two pages change places, so the
     # front cover is on the left of the first side and the pages turn to the left.
     language = str(reader.trailer["/Root"].get("/Lang", ""))
-    from handout.core.language_record import record
-
     right_bound = bool(language) and record(language).rtl
     for left, right in saddle_stitch_order(len(reader.pages)):
         if right_bound:
