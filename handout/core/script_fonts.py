@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from handout.core.fonts import FAMILY as ATKINSON, FontFile, font_files
+from handout.core.fonts import FAMILY as ATKINSON
+from handout.core.fonts import FontFile, font_files
+from handout.core.store import key_folder
 
 CJK_DIRS = (Path("/usr/share/fonts/opentype/noto"), Path("/usr/share/fonts/truetype/noto"))
 WEIGHTS = (400, 700)
@@ -133,10 +136,20 @@ def uncovered(families: tuple[str, ...], text: str) -> list[str]:
     return missing
 
 
+@lru_cache(maxsize=1)
 def subset_folder() -> Path:
-    folder = Path(tempfile.gettempdir()) / f"handout-fonts-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return folder
+    """Where the cut fonts are kept between builds: this user's own cache folder (beside the cache key), never a
+    shared one such as /tmp, where another user could leave a font for a build to embed. A folder that is not
+    this user's alone is not used: the cuts then go to a private folder of this process."""
+    folder = key_folder() / "fonts"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        status = folder.lstat()
+        if stat.S_ISDIR(status.st_mode) and status.st_uid == os.getuid() and not status.st_mode & 0o022:
+            return folder
+    except OSError:
+        pass
+    return Path(tempfile.mkdtemp(prefix="handout-fonts-"))
 
 
 def _subset(source: Source, family: str, characters: str) -> Path:
