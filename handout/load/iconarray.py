@@ -11,8 +11,10 @@ one group (its count of 100, its label and the citation of its number), drawn si
 MAX_GROUPS. The figure is one inline SVG (vectors in the PDF, inline in the EPUB and on the web page) whose
 `<title>` is the text alternative made from the numbers ("59 of 100 people got better with esketamine, 45 of
 100 with a placebo spray."): WeasyPrint tags it as a Figure with that /Alt, reading systems read it as the
-image's name. Shaded people are dark and hatched, the others white with an outline, so a grey photocopy keeps
-the meaning. Under it, the numbers in words with their citations, as a list a reader (and the checks) can read.
+image's name. Shaded people are a solid dark fill, the others white with an outline: solid fills, never an SVG
+<pattern>, so a grey photocopy, a rasterising e-book converter (MOBI, AZW3) and a dark reading mode all keep the
+meaning. The drawing has its own white mat (a rectangle under everything), so its dark labels stay readable
+whatever colour the page behind it is: a CSS background would be lost where a converter turns it into a bitmap. Under it, the numbers in words with their citations, as a list a reader (and the checks) can read.
 """
 from __future__ import annotations
 
@@ -34,6 +36,8 @@ GAP = 18           # between two groups
 LINE = 9           # a line of the labels
 LABEL_CHARS = 22   # a group's label wraps at about this many characters
 LABEL_SIZE = 7.5   # the labels' type size, in SVG units
+SHADE = "#12324a"  # the shaded people: a solid dark blue (about 12:1 against the white ones and the mat)
+MAT = "#ffffff"    # the drawing's own ground
 LABELS = f'<g font-family="Atkinson Hyperlegible, sans-serif" font-size="{LABEL_SIZE}" fill="#1a1a1a">'
 
 
@@ -151,14 +155,11 @@ def svg(outcome: str, groups: list[Group], ident: str, words: dict | None = None
     grid_bottom = top + 10 * CELL
     key_top = grid_bottom + LINE + 8
     height = key_top + CELL + 2
-    shade = f"{ident}-shade"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="icon-array-svg" role="img" viewBox="0 0 {width} {height}"'
         f' aria-labelledby="{ident}-alt">',
         f'<title id="{ident}-alt">{escape(alternative(outcome, groups, words))}</title>',
-        f'<defs><pattern id="{shade}" width="3" height="3" patternUnits="userSpaceOnUse"'
-        f' patternTransform="rotate(45)"><rect width="3" height="3" fill="#12324a"/>'
-        f'<rect width="1" height="3" fill="#7d9bb3"/></pattern></defs>',
+        f'<rect class="icon-array-mat" width="{width}" height="{height}" fill="{MAT}"/>',
         LABELS,
     ]
     for index, (group, lines) in enumerate(zip(groups, labels)):
@@ -170,12 +171,12 @@ def svg(outcome: str, groups: list[Group], ident: str, words: dict | None = None
         shaded = "".join(_person(left + (i % 10) * CELL, top + (i // 10) * CELL) for i in range(group.count))
         empty = "".join(_person(left + (i % 10) * CELL, top + (i // 10) * CELL) for i in range(group.count, 100))
         if shaded:
-            parts.append(f'<path d="{shaded}" fill="url(#{shade})" stroke="#12324a" stroke-width="0.5"/>')
+            parts.append(f'<path d="{shaded}" fill="{SHADE}" stroke="{SHADE}" stroke-width="0.5"/>')
         if empty:
             parts.append(f'<path d="{empty}" fill="#ffffff" stroke="#4d4d4d" stroke-width="0.6"/>')
         parts.append(f'<text x="{middle}" y="{grid_bottom + LINE}" text-anchor="middle">'
                      f'{escape(_say(words, "icon_array.count", count=group.count))}</text>')
-    parts.append(f'<path d="{_person(0, key_top)}" fill="url(#{shade})" stroke="#12324a" stroke-width="0.5"/>'
+    parts.append(f'<path d="{_person(0, key_top)}" fill="{SHADE}" stroke="{SHADE}" stroke-width="0.5"/>'
                  f'<text x="{CELL + 2}" y="{key_top + 8}">{escape(outcome[:1].upper() + outcome[1:])}</text>')
     other = min(width - 60, len(outcome) * 4 + 40)
     parts.append(f'<path d="{_person(other, key_top)}" fill="#ffffff" stroke="#4d4d4d" stroke-width="0.6"/>'

@@ -43,13 +43,15 @@ def test_an_icon_array_draws_100_people_per_group_with_its_alternative_and_capti
     assert "<figcaption>" in block.html and "How many people improved" in block.html
     # The numbers in words, each with its citation beside it.
     assert re.search(r"<strong>47 out of 100</strong> improved with the medicine<sup class=\"cite\">", block.html)
-    # 100 people in each group: shaded (hatched pattern, for a grey photocopy) and outlined.
-    shaded, empty = re.findall(r'<path d="([^"]*)" fill="url\(#x--icon-array-shade\)"', block.html), \
+    # 100 people in each group: shaded (a solid dark fill) and outlined (white), on the drawing's white mat.
+    shaded, empty = re.findall(r'<path d="([^"]*)" fill="#12324a"', block.html), \
         re.findall(r'<path d="([^"]*)" fill="#ffffff"', block.html)
     heads = [path.count("a1.9,1.9 0 1,0 3.8,0") for path in shaded[:2]] + \
             [path.count("a1.9,1.9 0 1,0 3.8,0") for path in empty[:2]]
     assert heads == [47, 33, 53, 67]
-    assert "<pattern" in block.html
+    assert "<pattern" not in block.html and "url(#" not in block.html
+    assert re.search(r'<title [^>]*>[^<]*</title><rect class="icon-array-mat" width="\d+" height="\d+" fill="#ffffff"/>',
+                     block.html)
 
 
 @pytest.mark.parametrize("line, text, message", [
