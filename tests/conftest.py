@@ -72,6 +72,7 @@ def default_build(tmp_path_factory) -> Path:
     project = make_project(tmp_path_factory.mktemp("default"), fixture=None)
     result = run_publish(project)
     assert result.returncode == 0, result.stderr
+    (project.parent / f"{project.name}.stderr").write_text(result.stderr)  # its warnings, for the tests that read them
     return project
 
 

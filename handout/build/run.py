@@ -815,7 +815,8 @@ def _run(books: dict, plan: list[Planned], todo: list[Planned], pool, staging: S
             if not isinstance(job, _Job):  # early page starts, not a job
                 arrived(job, result)
                 continue
-            count, page_starts, seconds = result
+            count, page_starts, seconds, *notes = result
+            report.warnings = (*report.warnings, *(notes[0] if notes else ()))  # a job's own (handout/targets/pdf/spill.py)
             if page_starts is not None:
                 arrived(job.key._replace(target=PRINT.name, step="pages"), page_starts)
             graph.done(job.key)

@@ -34,7 +34,7 @@ class Target:
     help: str = ""                # the --no-<name> flag's help
     summary: str = ""             # one line for the README's table of outputs
     # "module:function", imported when a build runs it (the registry stays light: a build with nothing to do
-    # imports no renderer): (book, clinic, edition, file, page starts) -> (count, page starts, seconds)
+    # imports no renderer): (book, clinic, edition, file, page starts) -> (count, page starts, seconds[, warnings])
     job: str = ""
     stem: str = ""                # its file's name before the extension ("": publish.toml's output_name)
     enabled: Callable | None = None  # (config) -> whether publish.toml asks for it ("None": always)

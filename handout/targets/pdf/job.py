@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 from handout.config import editions
+from handout.targets.pdf import spill
 from handout.targets.pdf.render import render_print
 from handout.targets.pdf.sheet import fit_problem
 from handout.targets.pdf.writer import RenderedPdf
@@ -16,8 +17,14 @@ STARTS_CHANNEL = None
 def pdf_job(book, clinic, edition: str, target: str, want_starts: bool):
     """Lay out one edition and write it (or, with no `target`, only find where its pages start)."""
     start = time.perf_counter()
-    document = RenderedPdf(render_print(book, clinic, edition), book.root, book.config.limits.render_seconds,
-                           f"laying out the {edition} edition", editions.edition(edition).pdf_variant)
+    html = render_print(book, clinic, edition)
+    document, level = None, 0
+    while document is None or (spill.spilled(document.document) and level < spill.FIT_LEVELS):
+        level += document is not None  # a near-empty last page: again with the next fitting rules (spill.py)
+        document = RenderedPdf(spill.fitting(html, level), book.root, book.config.limits.render_seconds,
+                               f"laying out the {edition} edition", editions.edition(edition).pdf_variant)
+    notes = (spill.warning(edition, book.config.language, document.document),) \
+        if target and spill.spilled(document.document) else ()
     if editions.edition(edition).max_pages:  # the desk sheet: its marked parts must fit (sheet.py)
         problem = fit_problem(book, editions.edition(edition), document.document)
         if problem is not None:
@@ -28,4 +35,4 @@ def pdf_job(book, clinic, edition: str, target: str, want_starts: bool):
         STARTS_CHANNEL.put(((book.config.language, clinic.id), starts))
         starts = None
     pages = document.write(Path(target)) if target else document.page_count
-    return pages, starts, time.perf_counter() - start
+    return pages, starts, time.perf_counter() - start, notes

@@ -1,0 +1,76 @@
+"""Near-empty last pages: the spill check, and the layout rules that keep a handout from spilling.
+
+A PDF edition whose last page holds only a little (a block pushed over from the page before: the QR code and a
+sentence) wastes a sheet, and in the booklet the outside back cover becomes that near-empty page instead of
+"About this handout". After an edition is laid out, `share` measures how much of its last page's content area
+its lines and images cover (the running headers and footers are not counted). Under a fifth of a page, the
+edition is laid out again with the print stylesheets' fitting rules (`html.fit-1`, then `html.fit-2`:
+print.css), which close up the back page and then the space between blocks; what still spills after the last
+level is a warning naming the edition and the words that spilled. A document of one page cannot spill.
+"""
+from __future__ import annotations
+
+import re
+
+LEAST = 0.2       # a last page holding less than this share of a page has spilled
+FIT_LEVELS = 2    # the fitting rules tried, in order, before the warning (print.css: html.fit-1, html.fit-2)
+
+
+def _content(page_box):
+    """The boxes of a page's content (not its margin boxes: running headers and footers)."""
+    from weasyprint.formatting_structure import boxes
+
+    stack = [child for child in page_box.children if not isinstance(child, boxes.MarginBox)]
+    while stack:
+        box = stack.pop()
+        if isinstance(box, (boxes.LineBox, boxes.ReplacedBox)):
+            yield box
+            continue
+        stack.extend(getattr(box, "children", ()))
+
+
+def _words(box) -> str:
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.TextBox):
+        return box.text
+    return " ".join(_words(child) for child in getattr(box, "children", ()))
+
+
+def share(document) -> float:
+    """How much of the last page's content area (its height) its lines and images cover, from 0 to 1."""
+    page = document.pages[-1]._page_box
+    spans = sorted((box.position_y, box.position_y + box.margin_height()) for box in _content(page))
+    covered, reach = 0.0, None
+    for top, bottom in spans:
+        if reach is None or top > reach:
+            covered += bottom - top
+            reach = bottom
+        elif bottom > reach:
+            covered += bottom - reach
+            reach = bottom
+    return covered / page.height if page.height else 1.0
+
+
+def spilled(document) -> bool:
+    return len(document.pages) > 1 and share(document) < LEAST
+
+
+def last_words(document, length: int = 70) -> str:
+    """The words on the last page, in reading order, shortened to about `length` characters."""
+    lines = sorted(_content(document.pages[-1]._page_box), key=lambda box: (box.position_y, box.position_x))
+    text = re.sub(r"\s+", " ", " ".join(_words(box) for box in lines)).strip()
+    return text if len(text) <= length else text[:length].rsplit(" ", 1)[0] + " …"
+
+
+def fitting(html: str, level: int) -> str:
+    """The print document with fitting level `level` (a class on its root element: print.css's rules)."""
+    return re.sub(r"<html\b", f'<html data-fit="{level}"', html, count=1) if level else html
+
+
+def warning(edition: str, language: str, document) -> str:
+    """What the build says of an edition that still spills after every fitting level."""
+    pages = len(document.pages)
+    return (f"the {edition} edition ({language}) spills onto a near-empty last page: page {pages} holds "
+            f"{share(document):.2f} of a page ('{last_words(document) or 'an image'}'): shorten the text "
+            f"before it, or the back page's, so the edition ends a page earlier")

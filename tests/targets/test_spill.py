@@ -1,0 +1,125 @@
+"""The spill check (handout/targets/pdf/spill.py): an edition whose last page holds less than a fifth of a page is laid out
+again with the fitting rules (print.css: html[data-fit]), and a warning names what still spills; the default
+handout has no such page in any edition of either language, and the Spanish booklet's outside back cover is
+"About this handout"."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from handout.targets.pdf import job, spill
+
+PARAGRAPH = "<p>" + "Words that fill the page from top to bottom, line after line. " * 8 + "</p>"
+
+
+def _document(html: str):
+    import weasyprint
+
+    return weasyprint.HTML(string=f"<html><head><style>@page {{ size: letter; margin: 1in }} "
+                                  f"p {{ margin: 0 0 1em; font-size: 12pt }}</style></head><body>{html}</body></html>"
+                           ).render()
+
+
+@pytest.mark.slow
+def test_a_last_page_with_a_few_lines_has_spilled_and_is_named():
+    filled = _document(PARAGRAPH * 7)
+    pages = len(filled.pages)
+    assert pages == 1 or spill.share(filled) > 0  # the calibration: how much a page holds
+    spilled = _document(PARAGRAPH * 40 + "<p>Scan the code to read it on your phone.</p>")
+    assert len(spilled.pages) >= 2
+    last = [spill.share(_document(PARAGRAPH * n)) for n in (10, 11, 12, 13, 14, 15, 16, 17)]
+    assert any(share < spill.LEAST for share in last) and any(share > spill.LEAST for share in last), last
+    small = next(n for n, share in zip(range(10, 18), last) if share < spill.LEAST and
+                 len(_document(PARAGRAPH * n).pages) > 1)
+    document = _document(PARAGRAPH * small)
+    assert spill.spilled(document)
+    message = spill.warning("letter", "es-US", document)
+    assert f"page {len(document.pages)} holds 0." in message and "the letter edition (es-US)" in message
+    assert "Words that fill the page" in message
+    assert not spill.spilled(_document(PARAGRAPH))  # one page cannot spill
+
+
+def test_the_fitting_level_is_set_on_the_root_element():
+    html = '<!DOCTYPE html>\n<html lang="es-US" class="x"><body><p>Hola</p></body></html>'
+    assert spill.fitting(html, 0) == html
+    assert spill.fitting(html, 2).startswith('<!DOCTYPE html>\n<html data-fit="2" lang="es-US"')
+
+
+def test_a_spilling_edition_is_laid_out_with_each_fitting_level_then_warned(monkeypatch, tmp_path):
+    laid_out = []
+
+    class Spilling:
+        def __init__(self, html, root, seconds, what, variant):
+            laid_out.append(re.search(r'data-fit="(\d)"', html).group(1) if "data-fit" in html else "0")
+            self.document = SimpleNamespace(pages=[None, None])
+            self.page_count = 2
+
+        def page_starts(self):
+            return []
+
+        def write(self, target):
+            return 2
+
+    monkeypatch.setattr(job, "RenderedPdf", Spilling)
+    monkeypatch.setattr(job, "render_print", lambda book, clinic, edition: "<html><body></body></html>")
+    monkeypatch.setattr(spill, "share", lambda document: 0.05)
+    monkeypatch.setattr(spill, "last_words", lambda document, length=70: "Scan the code")
+    book = SimpleNamespace(config=SimpleNamespace(limits=SimpleNamespace(render_seconds=60), language="es-US"),
+                           root=tmp_path)
+    pages, starts, seconds, notes = job.pdf_job(book, None, "letter", str(tmp_path / "x.pdf"), False)
+    assert laid_out == ["0", "1", "2"]
+    assert notes == ("the letter edition (es-US) spills onto a near-empty last page: page 2 holds 0.05 of a page "
+                     "('Scan the code'): shorten the text before it, or the back page's, so the edition ends a "
+                     "page earlier",)
+    # Laid out for its page starts only (no file): the same layouts, no warning (the written edition gives it).
+    laid_out.clear()
+    assert job.pdf_job(book, None, "letter", "", False)[3] == ()
+    assert laid_out == ["0", "1", "2"]
+
+
+def _last_page_share(path: Path) -> float:
+    """Independently of WeasyPrint's boxes: the share of the last page's height between the page's margins
+    (its running header and footer left out) that its words and images cover, measured in the PDF."""
+    import pdfplumber
+
+    with pdfplumber.open(path) as pdf:
+        page = pdf.pages[-1]
+        top, bottom = page.height * 0.09, page.height * 0.91  # the running header and footer lie outside
+        spans = sorted([(c["top"], c["bottom"]) for c in page.chars if top < c["top"] < bottom] +
+                       [(i["top"], i["bottom"]) for i in page.images if top < i["top"] < bottom])
+    covered, reach = 0.0, None
+    for start, end in spans:
+        if reach is None or start > reach:
+            covered, reach = covered + end - start, end
+        elif end > reach:
+            covered, reach = covered + end - reach, end
+    return covered / (bottom - top)
+
+
+@pytest.mark.slow
+def test_no_edition_of_the_default_handout_spills_in_either_language(default_build):
+    log = (default_build.parent / f"{default_build.name}.stderr").read_text()
+    assert "spills onto" not in log, log
+    found = {}
+    for path in sorted((default_build / "dist").rglob("*.pdf")):
+        if "booklet" in path.name:
+            continue
+        import pypdf
+        if len(pypdf.PdfReader(path).pages) > 1:
+            found[str(path.relative_to(default_build / "dist"))] = round(_last_page_share(path), 2)
+    print(found)
+    assert len(found) >= 10 and min(found.values()) >= spill.LEAST, found
+
+
+@pytest.mark.slow
+def test_the_spanish_booklets_outside_back_cover_is_about_this_handout(default_build):
+    import pdfplumber
+
+    with pdfplumber.open(default_build / "dist" / "es-US" / "ketamine-handout-booklet.pdf") as pdf:
+        first = pdf.pages[0]  # sheet 1's front: the back cover on the left, the front cover on the right
+        back_cover = first.crop((0, 0, first.width / 2, first.height)).extract_text()
+    words = " ".join(back_cover.split())
+    assert "Sobre este folleto" in words and "Si está en crisis" in words, words[:300]
