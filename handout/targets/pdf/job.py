@@ -19,7 +19,8 @@ def pdf_job(book, clinic, edition: str, target: str, want_starts: bool):
     start = time.perf_counter()
     html = render_print(book, clinic, edition)
     document, level = None, 0
-    while document is None or (spill.spilled(document.document) and level < spill.FIT_LEVELS):
+    most = editions.edition(edition).max_pages
+    while document is None or (spill.needs_fitting(document.document, most) and level < spill.FIT_LEVELS):
         level += document is not None  # a near-empty last page: again with the next fitting rules (spill.py)
         document = RenderedPdf(spill.fitting(html, level), book.root, book.config.limits.render_seconds,
                                f"laying out the {edition} edition", editions.edition(edition).pdf_variant)

@@ -4,16 +4,17 @@ A PDF edition whose last page holds only a little (a block pushed over from the 
 sentence) wastes a sheet, and in the booklet the outside back cover becomes that near-empty page instead of
 "About this handout". After an edition is laid out, `share` measures how much of its last page's content area
 its lines and images cover (the running headers and footers are not counted). Under a fifth of a page, the
-edition is laid out again with the print stylesheets' fitting rules (`html.fit-1`, then `html.fit-2`:
-print.css), which close up the back page and then the space between blocks; what still spills after the last
-level is a warning naming the edition and the words that spilled. A document of one page cannot spill.
+edition is laid out again with the print stylesheets' fitting rules (`html[data-fit="1"]`, then "2": print.css
+and the desk sheet's sheet.css), which close up the back page and then the space between blocks; what still
+spills after the last level is a warning naming the edition and the words that spilled. A document of one page
+cannot spill. A desk sheet longer than its pages is fitted the same way before it is refused.
 """
 from __future__ import annotations
 
 import re
 
 LEAST = 0.2       # a last page holding less than this share of a page has spilled
-FIT_LEVELS = 2    # the fitting rules tried, in order, before the warning (print.css: html.fit-1, html.fit-2)
+FIT_LEVELS = 2    # the fitting rules tried, in order, before the warning (print.css: html[data-fit])
 
 
 def _content(page_box):
@@ -54,6 +55,12 @@ def share(document) -> float:
 
 def spilled(document) -> bool:
     return len(document.pages) > 1 and share(document) < LEAST
+
+
+def needs_fitting(document, max_pages: int = 0) -> bool:
+    """Whether to lay the edition out again more tightly: its last page spilled, or it has more pages than the
+    edition may take (a desk sheet: `max_pages`, editions.py)."""
+    return spilled(document) or bool(max_pages and len(document.pages) > max_pages)
 
 
 def last_words(document, length: int = 70) -> str:
