@@ -141,6 +141,16 @@ def _insert(node: _TextNode, offset: int, marker: etree._Element) -> None:
         parent.insert(parent.index(element) + 1, marker)
 
 
+def _word_start(node: _TextNode, offset: int) -> int:
+    """`offset`, or the start of the word it falls inside: a printed page that opens with the second half of a
+    hyphenated word ("ce" of "empie-ce") is marked before the whole word, never inside it, where a screen
+    reader would announce the page in the middle of the word."""
+    text = node.element.text if node.kind == "text" else node.element.tail
+    while offset > 0 and not text[offset - 1].isspace():
+        offset -= 1
+    return offset
+
+
 def _figure_around(element: etree._Element) -> etree._Element | None:
     """The figure whose caption holds `element`, if it has an image."""
     for ancestor in element.iterancestors(f"{{{XHTML_NS}}}figure"):
@@ -188,6 +198,6 @@ def mark_pages(contents: list[bytes], starts: list[list[str]]) -> tuple[list[byt
             marker.tail = figure.getprevious().tail if figure.getprevious() is not None else None
             figure.addprevious(marker)
         else:
-            _insert(node, offset, _marker(number))
+            _insert(node, _word_start(node, offset), _marker(number))
         holders[number - 1] = node.document
     return [serialise(tree) for tree in trees], holders
