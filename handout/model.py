@@ -98,6 +98,10 @@ class Reference:
     url: str
     accessed: str
     cited_at: tuple[str, ...]  # ids of the note references that cite it
+    # The source's language (its `language`, else the handout's source language), and the same when it is not
+    # the language of this book (a Spanish edition citing English sources): the layouts mark its title with it.
+    language: str = ""
+    foreign: str = ""
 
     @property
     def link(self) -> str:

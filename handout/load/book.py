@@ -60,8 +60,9 @@ COMPONENTS = {"key-points", "callout", "warning", "checklist", "crisis", "icon-a
 # `::: kind "title"`, and `{sheet}` after it for a box on the desk sheet (handout/targets/pdf/sheet.py).
 CONTAINER_OPEN = re.compile(r'^:::\s*([A-Za-z][\w-]*)\s*(?:"([^"]*)")?\s*(\{\s*sheet\s*\})?\s*$')
 VOID_TAG = re.compile(r"<(br|wbr|hr)(\s[^<>]*?)?\s*/?>", re.I)
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")  # a BCP 47 tag, as `lang` takes it
 REFERENCE_FIELDS = {"authors": True, "title": True, "publisher": True, "year": True,
-                    "details": False, "doi": False, "url": False, "accessed": False}
+                    "details": False, "doi": False, "url": False, "accessed": False, "language": False}
 
 
 class BookProblems(InputError):
@@ -505,11 +506,23 @@ def load_references(root: Path) -> tuple[dict[str, dict], dict[str, int], Path]:
         if not entry.get("doi") and not entry.get("url"):
             raise InputError(f"reference '{key}' needs a 'doi' or a 'url'", path, line,
                              code="citations.bad-reference")
+        language = entry.get("language")
+        if language is not None and not (isinstance(language, str) and LANGUAGE_TAG.fullmatch(language)):
+            raise InputError(f"reference '{key}' has a language '{language}' that is not a language tag: write "
+                             "one such as \"en\", \"en-US\" or \"es\"", path, line, code="citations.bad-reference")
         url = str(entry.get("url", ""))
         if url and not is_web_address(url):
             raise InputError(f"reference '{key}' has a malformed url '{url}'", path, line,
                              code="citations.bad-reference")
     return data, lines, path
+
+
+def _reference_language(entry: dict, config: Config) -> dict[str, str]:
+    """A source's language (its `language`, else the handout's source language), and as `foreign` the same when
+    its primary language is not the book's."""
+    language = str(entry.get("language") or config.source_language or config.language)
+    other = language.split("-")[0].lower() != config.language.split("-")[0].lower()
+    return {"language": language, "foreign": language if other else ""}
 
 
 def references_advice(root: Path) -> str:
@@ -728,7 +741,7 @@ def load_book(config: Config, use_cache: bool = True, collect: bool = False) -> 
                   publisher=str(entries[key]["publisher"]), year=str(entries[key]["year"]),
                   details=str(entries[key].get("details", "")), doi=str(entries[key].get("doi", "")),
                   url=str(entries[key].get("url", "")), accessed=str(entries[key].get("accessed", "")),
-                  cited_at=tuple(occurrences[key]))
+                  cited_at=tuple(occurrences[key]), **_reference_language(entries[key], config))
         for n, key in enumerate(order, 1))
     return Book(root=root, config=config, chapters=tuple(chapters), references=references, uncited=uncited,
                 date=build_date(config), warnings=tuple(warnings), source=source, jargon=jargon,

@@ -118,6 +118,18 @@ class CitationProcessor(InlineProcessor):
         return sup, m.start(0), m.end(0)
 
 
+# Words in another language than the chapter's: `[off-label]{lang=en}`, a span marked with that language so a
+# screen reader reads them with its sounds (and the PDF's structure carries its /Lang).
+LANGUAGE_SPAN = r"\[([^\[\]\n]+)\]\{\s*lang=([\"']?)([A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*)\2\s*\}"
+
+
+class LanguageSpanProcessor(InlineProcessor):
+    def handleMatch(self, m, data):
+        span = ET.Element("span", {"lang": m.group(3)})
+        span.text = m.group(1)
+        return span, m.start(0), m.end(0)
+
+
 class ChapterTreeprocessor(Treeprocessor):
     """Runs after toc and attr_list have assigned ids."""
 
@@ -361,6 +373,7 @@ class ChapterExtension(Extension):
 
     def extendMarkdown(self, md):
         md.inlinePatterns.register(CitationProcessor(CITATION, md, self.state), "citation", 175)
+        md.inlinePatterns.register(LanguageSpanProcessor(LANGUAGE_SPAN, md), "language-span", 176)
         md.treeprocessors.register(ChapterTreeprocessor(md, self.state), "chapter", 3)
         md.treeprocessors.register(ShapeTreeprocessor(md, self.state), "shape", 25)  # before "inline" (20)
 

@@ -34,6 +34,22 @@ def epub_font_name(face: FontFile) -> str:
     return f"{EPUB_FONT_DIR}/{face.path.name}"
 
 
+START_TAG = re.compile(r"<[A-Za-z][^<>]*>")
+LANG = re.compile(r'\slang="([^"]*)"')
+
+
+def with_xml_lang(xhtml: str) -> str:
+    """Each element marked with a language by `lang` alone (a source's title, `[words]{lang=en}` in a chapter)
+    also marked with `xml:lang`, as EPUB's XHTML wants both."""
+    def one(tag):
+        text = tag.group(0)
+        found = LANG.search(text)
+        if found is None or "xml:lang=" in text:
+            return text
+        return f'{text[:found.end()]} xml:lang="{found.group(1)}"{text[found.end():]}'
+    return START_TAG.sub(one, xhtml)
+
+
 def render_epub(book: Book, clinic: Clinic, page_list: list[tuple[str, str]] = ()
                 ) -> tuple[tuple[EpubPage, ...], str, bytes]:
     """The EPUB's XHTML pages (cover, title, nav, one per chapter, back), its font CSS and its cover SVG.
@@ -75,10 +91,10 @@ def render_epub(book: Book, clinic: Clinic, page_list: list[tuple[str, str]] = (
         EpubPage("nav.xhtml", strings["headings.contents"], layouts.render("epub/nav.xhtml", **context).encode(), "nav"),
     ]
     for chapter in book.chapters:
-        html = layouts.render("epub/chapter.xhtml", chapter=chapter, **context)
+        html = with_xml_lang(layouts.render("epub/chapter.xhtml", chapter=chapter, **context))
         pages.append(EpubPage(chapter.file_name, chapter.title, html.encode(), "chapter"))
     pages.append(EpubPage("back.xhtml", strings["headings.about"],
-                          layouts.render("epub/back.xhtml", **context).encode(), "back"))
+                          with_xml_lang(layouts.render("epub/back.xhtml", **context)).encode(), "back"))
     # Fonts sit in assets/fonts/, the CSS in assets/css/.
     if language.rtl:  # left-to-right runs keep their order inside right-to-left text
         pages = [replace(page, content=isolate_ltr_runs(page.content.decode()).encode()) for page in pages]

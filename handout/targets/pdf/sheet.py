@@ -133,7 +133,8 @@ def layout_context(book) -> tuple[object, dict]:
         shown.append({"id": part.id, "chapter": part.chapter, "blocks": part.blocks, "chapter_heading": heading})
         previous = part.chapter
     references = [{"key": r.key, "number": r.number, "publisher": r.publisher, "year": r.year,
-                   "short_authors": _short_authors(r.authors)} for r in book.references if r.key in cited]
+                   "short_authors": _short_authors(r.authors), "foreign": r.foreign}
+                  for r in book.references if r.key in cited]
     return link, {"sheet_parts": shown, "sheet_references": references}
 
 
