@@ -4,11 +4,13 @@
 #   A Java runtime: EPUBCheck (tests only).  poppler-utils: pdftoppm, to look at pages.
 #   libgs-common: the CMYK printing profile (/usr/share/color/icc/ghostscript/default_cmyk.icc) that is the press
 #   edition's PDF/X-4 output intent.  fonts-noto-cjk: Noto Sans CJK SC, the Chinese handouts' font.
+#   calibre (tests only): ebook-convert, to convert the EPUB to AZW3 as a Kindle reader does.
 set -euo pipefail
 needed=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core poppler-utils
         libgs-common fonts-noto-cjk)
 if [ "${1:-}" = "--test" ]; then
   command -v java >/dev/null 2>&1 || needed+=(default-jre-headless)
+  command -v ebook-convert >/dev/null 2>&1 || needed+=(calibre)
 fi
 missing=()
 for package in "${needed[@]}"; do
