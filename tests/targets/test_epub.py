@@ -180,7 +180,8 @@ def test_accessibility_metadata_is_derived_from_the_content(default_build, mini_
             "alternativeText", "printPageNumbers", "pageNavigation"} <= set(features)
     assert _meta(package, "schema:accessibilityHazard") == ["none"]
     summary = _meta(package, "schema:accessibilitySummary")[0]
-    assert "10 chapters" in summary and "figure" in summary
+    assert "10 chapters" in summary and "Each of its 2 figures" in summary  # the timeline and the icon array
+    assert "Its QR code has a text description" in summary
     assert _meta(package, "dcterms:conformsTo") == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
     certifier = package.find(".//opf:meta[@property='a11y:certifiedBy']", NS)
     assert certifier.get("refines") == "#conformance" and certifier.text == "Handout editorial team"
@@ -201,6 +202,7 @@ def test_accessibility_metadata_is_derived_from_the_content(default_build, mini_
     summary = _meta(package, "schema:accessibilitySummary")[0]
     chapters = len(list((project / "chapters").glob("[0-9]*.md")))
     assert f"This handout has {chapters} chapters" in summary and "figure" not in summary
+    assert "QR code" not in summary
 
 
 @pytest.mark.slow

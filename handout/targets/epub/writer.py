@@ -101,14 +101,19 @@ def accessibility_metadata(book: Book, clinic: Clinic, has_page_list: bool) -> l
     sections = sum(len(chapter.headings) for chapter in book.chapters)
     words = strings_for(book)
     sentences = [words.get("accessibility.structure", chapters=len(book.chapters), sections=sections)]
-    if images:
-        described = sum(1 for image in images if image.alt)
+    # The figures: the chapters' images and their icon arrays (drawn, each with its text alternative).
+    drawn = sum(block.kind == "icon-array" for chapter in book.chapters for block in chapter.blocks)
+    figures = len(images) + drawn
+    if figures:
+        described = sum(1 for image in images if image.alt) + drawn
         if every_image_described:
-            sentences.append(words.get("accessibility.figure") if len(images) == 1 else
-                             words.get("accessibility.figures", count=len(images)))
+            sentences.append(words.get("accessibility.figure") if figures == 1 else
+                             words.get("accessibility.figures", count=figures))
         else:
-            sentences.append(words.get("accessibility.figures_undescribed", missing=len(images) - described,
-                                       count=len(images)))
+            sentences.append(words.get("accessibility.figures_undescribed", missing=figures - described,
+                                       count=figures))
+    if config.online_url:
+        sentences.append(words.get("accessibility.qr_code"))
     if tables:
         sentences.append(words.get("accessibility.table") if tables == 1 else
                          words.get("accessibility.tables", count=tables))
