@@ -1,6 +1,7 @@
 """Booklet imposition with pypdf: pages two-up on landscape sheets in saddle-stitch order."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from handout.core.language_record import record
 
@@ -96,6 +97,14 @@ def impose_booklet(source: Path, target: Path) -> int:
     writer.add_metadata({key: value for key, value in (reader.metadata or {}).items()})
     if "/Lang" in reader.trailer["/Root"]:
         writer._root_object[NameObject("/Lang")] = reader.trailer["/Root"]["/Lang"]
+    metadata = reader.trailer["/Root"].get("/Metadata")
+    if metadata is not None:  # the XMP metadata (title, author, dates) the other editions carry, less the claim
+        xmp = DecodedStreamObject()  # of PDF/UA: the imposed sheets have no tags
+        xmp.set_data(re.sub(rb'<rdf:Description rdf:about="" pdfuaid:part="\d+" */>', b"",
+                            metadata.get_object().get_data()))
+        xmp[NameObject("/Type")] = NameObject("/Metadata")
+        xmp[NameObject("/Subtype")] = NameObject("/XML")
+        writer._root_object[NameObject("/Metadata")] = writer._add_object(xmp)
     # A viewer's window shows the handout's title, as for the other editions.
     writer._root_object[NameObject("/ViewerPreferences")] = DictionaryObject(
         {NameObject("/DisplayDocTitle"): BooleanObject(True)})
