@@ -245,6 +245,7 @@ def describe_links(html: _Html, objects: _Objects, strings) -> int:
     for box in html.boxes:
         if box.link_annotation is not None and box.element is not None:
             box.link_annotation["Contents"] = objects.pydyf.String(link_description(html, box.element, strings))
+            box.link_annotation["F"] = 4  # the Print flag: printed where the page is (PDF/A and PDF/X ask it)
             count += 1
     return count
 
