@@ -81,22 +81,16 @@ def test_a_spilling_edition_is_laid_out_with_each_fitting_level_then_warned(monk
 
 
 def _last_page_share(path: Path) -> float:
-    """Independently of WeasyPrint's boxes: the share of the last page's height between the page's margins
-    (its running header and footer left out) that its words and images cover, measured in the PDF."""
+    """Independently of WeasyPrint's boxes: how much of the last page's height between its margins (the running
+    header and footer left out) lies between its first and its last word or image, measured in the PDF."""
     import pdfplumber
 
     with pdfplumber.open(path) as pdf:
         page = pdf.pages[-1]
         top, bottom = page.height * 0.09, page.height * 0.91  # the running header and footer lie outside
-        spans = sorted([(c["top"], c["bottom"]) for c in page.chars if top < c["top"] < bottom] +
-                       [(i["top"], i["bottom"]) for i in page.images if top < i["top"] < bottom])
-    covered, reach = 0.0, None
-    for start, end in spans:
-        if reach is None or start > reach:
-            covered, reach = covered + end - start, end
-        elif end > reach:
-            covered, reach = covered + end - reach, end
-    return covered / (bottom - top)
+        spans = [(c["top"], c["bottom"]) for c in page.chars if top < c["top"] < bottom] + \
+                [(i["top"], i["bottom"]) for i in page.images if top < i["top"] < bottom]
+    return (max(end for _, end in spans) - min(start for start, _ in spans)) / (bottom - top) if spans else 0.0
 
 
 @pytest.mark.slow
