@@ -8,7 +8,7 @@ import re
 import pytest
 
 from conftest import make_project, outputs, pdf_text, run_publish
-from handout.layouts import stop
+from handout.render.layouts import stop
 
 
 @pytest.mark.parametrize("text, added", [
