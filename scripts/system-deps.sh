@@ -2,6 +2,7 @@
 # Installs the system packages the toolchain needs when they are missing (Debian; needs root).
 #   Pango and HarfBuzz: WeasyPrint's text layout; libharfbuzz-subset0: fast font subsetting.
 #   A Java runtime: EPUBCheck (tests only).  poppler-utils: pdftoppm, to look at pages.
+#   gettext: msgfmt --check, which the tests run on an exported PO file (tests only).
 #   libgs-common: the CMYK printing profile (/usr/share/color/icc/ghostscript/default_cmyk.icc) that is the press
 #   edition's PDF/X-4 output intent.  fonts-noto-cjk: Noto Sans CJK SC, the Chinese handouts' font.
 #   calibre (tests only): ebook-convert, to convert the EPUB to AZW3 as a Kindle reader does.
@@ -11,6 +12,7 @@ needed=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts
 if [ "${1:-}" = "--test" ]; then
   command -v java >/dev/null 2>&1 || needed+=(default-jre-headless)
   command -v ebook-convert >/dev/null 2>&1 || needed+=(calibre)
+  command -v msgfmt >/dev/null 2>&1 || needed+=(gettext)
 fi
 missing=()
 for package in "${needed[@]}"; do

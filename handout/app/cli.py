@@ -13,6 +13,7 @@ from handout.config.editions import EDITIONS, PAPERS
 from handout.config.settings import source_date_epoch
 from handout.core.environment import is_ours, missing_module
 from handout.core.errors import InputError
+from handout.load.translate_io.command import add_exchange_commands, run_exchange
 from handout.targets import TARGETS, unit
 
 DESCRIPTION = """Build a patient handout from Markdown chapters into a print-ready PDF and an EPUB 3.
@@ -99,7 +100,8 @@ def parser() -> argparse.ArgumentParser:
     mark.add_argument("language", help="the translation's language tag, as in publish.toml (es-US)")
     mark.add_argument("chapters", nargs="*", help="chapters by number (03) or file name (03-how-well.md)")
     mark.add_argument("--all", action="store_true", help="every translated chapter")
-    for command in (build, check, watch, new, translations, mark):  # `publish.py check --project X` as well
+    exporting, importing = add_exchange_commands(marking)
+    for command in (build, check, watch, new, translations, mark, exporting, importing):  # `publish.py check --project X` as well
         _common(command)
     new.add_argument("folder", type=Path, help="the new project's folder")
     new.add_argument("--title", default="Your Handout Title", help="the handout's title")
@@ -158,6 +160,8 @@ def run_translations(args) -> int:
 
     config = load_config(args.project)
     tags = tuple(getattr(config, "translations", ()))
+    if getattr(args, "action", None) in ("export", "import"):
+        return run_exchange(args, config, tags)
     if getattr(args, "action", None) != "mark":
         print(report(args.project, tags) if tags else "no translations: publish.toml lists none "
               "(translations = [\"es-US\"] names one)")
