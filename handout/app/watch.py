@@ -281,11 +281,15 @@ def _ignored(root: Path, out_dir: Path):
     skip = [out_dir.resolve(), (root / ".cache").resolve(), (root / ".git").resolve(), (root / ".venv").resolve(),
             (root / "node_modules").resolve()]
     skip = [folder for folder in skip if not root.is_relative_to(folder)]  # an output folder around the project
+    project = root.resolve()
 
     def keep(change, path: str) -> bool:
         resolved = Path(path).resolve()
         if any(resolved == s or resolved.is_relative_to(s) for s in skip):
             return False
+        if resolved.is_relative_to(project) and resolved.relative_to(project).parts[:3:2] == ("translations",
+                                                                                              ".sources"):
+            return False  # translations/<tag>/.sources/: each source as translated, which no build reads
         return not (EDITOR_TEMPORARY.search(resolved.name) or "__pycache__" in path)
     return keep
 
