@@ -291,7 +291,7 @@ def plan_outputs(config: Config, out_dir: Path, skip: Collection[str] = (), edit
     for language in languages(config):
         if only and language not in only:
             continue
-        own = language_config(config, language)
+        own = language_config(config, language, [])  # its missing words are refused with its chapters
         mine = {name: value for name, value in digests.items() if _reads(name, language, config.language)}
         for clinic in own.clinics:
             folder = output_folder(out_dir / output_subfolder(config, language), clinic, len(own.clinics))
@@ -530,7 +530,7 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
     if paper:
         config = replace(config, print=replace(config.print, paper=paper))
     for language in only:
-        language_config(config, language)  # a language publish.toml does not list is refused, naming it
+        language_config(config, language, [])  # a language publish.toml does not list is refused, naming it
     plan = plan_outputs(config, out_dir, skip, editions or config.print.editions, draft, only)
     state = BuildState(root)
     # An output that is a link is never current: the build makes a file of its own in its place.
@@ -569,8 +569,12 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
                     books[language] = load_book(language_config(config, language))
                     check_coverage(books[language])  # a character no font of the language draws stops it
                 except InputError as error:  # that language is not built; the others are
+                    if language != config.language:  # a translation: every gap of it at once
+                        from handout.check import translation_refusal
+
+                        error = translation_refusal(config, language, today, error)
                     if len(wanted) == 1:
-                        raise
+                        raise error from None
                     refused[language] = error
         with report.step("check"):
             books, warnings, not_ready = _gate(books, today, draft, refused)
@@ -606,8 +610,12 @@ def _gate(books: dict, today, draft: bool, refused: dict) -> tuple[dict, list[st
         try:
             found = run_checks(book, today)
             found += _translation_findings(book)
-            marks = gate(found, draft)  # error-level findings stop here unless a draft
             problem = None if draft else review_problem(book.config)
+            if problem is not None and any(f.level == "error" for f in found):  # with the others, at once
+                from handout.check import Finding
+
+                found.append(Finding.of(problem.diagnostic, book.config.root))
+            marks = gate(found, draft)  # error-level findings stop here unless a draft
             if problem is not None:
                 raise problem
         except InputError as error:

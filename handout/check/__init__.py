@@ -22,7 +22,8 @@ from handout.check import (input, reading_level, jargon, numbers, citations, str
                            images, review, placeholders, sheet, translations)
 # isort: on
 from handout.check.findings import ChecksFailed, Finding, counts, exit_status, gate, sort_findings, strict
-from handout.check.project import FINDING_CODES, CheckRun, check_date, check_project, run_checks, unloaded_run
+from handout.check.project import (FINDING_CODES, CheckRun, check_date, check_project, run_checks,
+                                   translation_refusal, unloaded_run)
 from handout.check.registry import REGISTRY, Rule, rule, rule_table
 from handout.check.report import JSON_VERSION, report_json, report_text
 from handout.check.review import review_findings
@@ -35,4 +36,4 @@ RULES = tuple(REGISTRY)
 __all__ = ["CheckRun", "ChecksFailed", "FINDING_CODES", "Finding", "JSON_VERSION", "LEVELS", "REGISTRY", "RULES",
            "Rule", "check_date", "check_project", "counts", "exit_status", "gate", "report_json", "report_text",
            "review_findings", "rule", "rule_table", "run_checks", "sort_findings", "strict", "translation_problems",
-           "unloaded_run", "url_problem"]
+           "translation_refusal", "unloaded_run", "url_problem"]

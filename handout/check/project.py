@@ -4,14 +4,15 @@ over a project (`check_project`, `publish.py check`), which loads the book colle
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from handout.check.findings import Finding, exit_status, sort_findings
+from handout.check.findings import ChecksFailed, Finding, exit_status, sort_findings
 from handout.check.input import rule_name_findings, warning_findings
 from handout.check.registry import REGISTRY, applied
 from handout.check.review import review_findings
+from handout.check.translations import status_findings
 from handout.config.languages import language_config, review_problem
 from handout.config.settings import Config, load_config, source_date_epoch
 from handout.core.codes import REPORTED_AS_FINDINGS
@@ -81,21 +82,40 @@ def check_project(root: Path, today: dt.date | None = None, lay_out: Callable | 
 def _check_translation(config: Config, language: str, today: dt.date, lay_out: Callable | None) -> CheckRun:
     from handout.load.book import BookProblems, load_book
 
+    # Every gap of a translation in one report: its words (crisis lines), its chapters (missing, out of date),
+    # what stops its book from loading (figures), its reviewer.
+    gaps: list[InputError] = []
     try:
-        own = language_config(config, language)
-        book = load_book(own, collect=True)
-    except BookProblems as problems:
-        return unloaded_run(own, problems, today)
+        own = language_config(config, language, gaps)
     except InputError as error:
         return CheckRun([Finding.of(error.diagnostic, config.root)], config, today, True)
-    found = run_checks(book, today, lay_out)
+    gap_findings = [Finding.of(error.diagnostic, config.root) for error in gaps]
     problem = review_problem(own)
     if problem is not None:  # the build refuses it; say so here too
-        found.append(Finding.of(problem.diagnostic, config.root))
+        gap_findings.append(Finding.of(problem.diagnostic, config.root))
+    try:
+        book = load_book(own, collect=True)
+    except BookProblems as problems:
+        run = unloaded_run(own, problems, today)
+        return _merged(run, CheckRun([*gap_findings, *status_findings(config.root, language)], own, today,
+                                     bool(gaps)))
+    except InputError as error:
+        return CheckRun([Finding.of(error.diagnostic, config.root), *gap_findings], config, today, True)
+    found = run_checks(book, today, lay_out)
     # The source's review dates and publish.toml's keys are the source's findings: not twice.
     found = [finding for finding in found if not (finding.rule == "review" and finding.code != "review.translation")
              and not (finding.rule == "input" and finding.path == "publish.toml")]
-    return CheckRun(found, own, today, False)
+    return CheckRun([*found, *gap_findings], own, today, bool(gaps))
+
+
+def translation_refusal(config: Config, language: str, today: dt.date, error: InputError) -> InputError:
+    """Why a translation that does not load is not built: every gap `check` finds in it at once (its missing
+    and out-of-date chapters among them), or `error` itself when the check finds nothing more."""
+    run = _check_translation(config, language, today, None)
+    chapters = ("translation.missing", "translation.out-of-date", "translation.unmarked")
+    errors = [replace(f, level="error") if f.code in chapters else f for f in run.findings
+              if f.level == "error" or f.code in chapters]
+    return ChecksFailed(sort_findings(errors)) if len(errors) > 1 else error
 
 
 def _merged(run: CheckRun, other: CheckRun) -> CheckRun:

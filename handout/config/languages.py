@@ -61,8 +61,10 @@ def _line(config: Config, key: str) -> int | None:
     return config_line(config, key) or config_line(config, "languages") or None
 
 
-def language_config(config: Config, tag: str) -> Config:
-    """The Config of one language: the source's own, or a translation's, with its words in place."""
+def language_config(config: Config, tag: str, problems: list | None = None) -> Config:
+    """The Config of one language: the source's own, or a translation's, with its words in place. With a list
+    `problems`, a translation without its crisis lines goes on to be checked (no lines) and the refusal goes in
+    the list, so that `check` reports it with the translation's other gaps."""
     if tag == config.language:
         return config
     if config.source_language:
@@ -80,10 +82,13 @@ def language_config(config: Config, tag: str) -> Config:
     crisis = config.crisis
     if config.crisis.shown:
         if not words.get("crisis_lines"):
-            raise InputError(f"the {tag} translation needs its own crisis lines (the crisis box is printed): add "
-                             f"crisis_heading and crisis_lines to [languages.{tag}] in publish.toml", config.path,
-                             _line(config, f"languages.{tag}"), code="config.translation-words")
-        crisis = replace(crisis, heading=words.get("crisis_heading", ""), lines=tuple(words["crisis_lines"]))
+            missing = InputError(f"the {tag} translation needs its own crisis lines (the crisis box is printed): "
+                                 f"add crisis_heading and crisis_lines to [languages.{tag}] in publish.toml",
+                                 config.path, _line(config, f"languages.{tag}"), code="config.translation-words")
+            if problems is None:
+                raise missing
+            problems.append(missing)
+        crisis = replace(crisis, heading=words.get("crisis_heading", ""), lines=tuple(words.get("crisis_lines", ())))
     address = words.get("clinic_address")
     clinics = tuple(replace(clinic, address=(address if isinstance(address, str) else
                                              dict(address).get(clinic.id, clinic.address)))

@@ -634,6 +634,21 @@ def stray_chapter_files(root: Path, keep: tuple[Path, ...] = (), chapters_dir: s
     return warnings
 
 
+def untranslated_chapters(config: Config) -> list[tuple[str, Path]]:
+    """A translation's source chapters that it has no translation of yet, (slug, source path): the translation's
+    status names each as missing (handout/check/translations.py), so links into them and a sources chapter
+    not yet translated are not reported again as broken."""
+    if not getattr(config, "source_language", ""):
+        return []
+    return [(slug, path) for _, slug, path in discover_chapters(config.root)
+            if not (config.root / config.chapters_dir / path.name).exists()]
+
+
+def _is_sources_chapter(path: Path) -> bool:
+    head = path.read_text(encoding="utf-8", errors="replace")[:2000]
+    return re.search(r"^role[ \t]*:[ \t]*[\"']?sources[\"']?[ \t]*$", head, re.M) is not None
+
+
 def load_book(config: Config, use_cache: bool = True, collect: bool = False) -> Book:
     """Read every chapter and the references into a validated Book. The first problem raises InputError;
     with `collect`, loading goes on and every problem of the book is raised at the end together, as
@@ -706,7 +721,9 @@ def load_book(config: Config, use_cache: bool = True, collect: bool = False) -> 
             if key not in order:
                 order.append(key)
             occurrences.setdefault(key, []).append(cite_id)
-    if order and not any(c.role == "sources" for c in chapters) and not unread:
+    not_translated = untranslated_chapters(config)
+    if order and not any(c.role == "sources" for c in chapters) and not unread \
+            and not any(_is_sources_chapter(path) for _, path in not_translated):
         problems.add(InputError("chapters cite sources but no chapter has 'role: sources' to list them",
                                 root / CHAPTERS_DIR, code="citations.no-sources-chapter"))
     all_ids = {i for c in chapters for i in (c.slug, c.title_id, *c.ids)}
@@ -714,7 +731,8 @@ def load_book(config: Config, use_cache: bool = True, collect: bool = False) -> 
         at = Occurrences(chapter.body, chapter.body_line)
         for link in chapter.links:
             line = at.line(f"({link.written}", link.written)
-            if link.target not in all_ids and link.target.split("--")[0] not in unread:
+            if link.target not in all_ids and link.target.split("--")[0] not in unread \
+                    and link.target.split("--")[0] not in {slug for slug, _ in not_translated}:
                 kind = "a chapter" if "--" not in link.target else "an anchor"
                 problems.add(InputError(f"link '{link.written}' points to {kind} that does not exist", chapter.path,
                                         line, code="links.unknown-target"))
