@@ -212,7 +212,8 @@ def load_chapter(path: Path, number: int, slug: str, root: Path, limits: Limits,
     raw = sandbox.read_bytes(path)
     key = chapter_key(cache, path, raw, words) if cache else ""
     chapter = cache.get(key) if cache else None
-    if not isinstance(chapter, Chapter) or (chapter.number, chapter.slug) != (number, slug):
+    if not isinstance(chapter, Chapter) or (chapter.number, chapter.slug) != (number, slug) \
+            or _figures_moved(chapter, path, root):
         before = len(problems.found)
         chapter = convert_chapter(path, number, slug, root, limits.markdown_seconds, problems, words)
         if cache and len(problems.found) == before:
@@ -237,6 +238,17 @@ def load_chapter(path: Path, number: int, slug: str, root: Path, limits: Limits,
             problems.add(SandboxError(f"{error.message} (used in {path.relative_to(root)}"
                                       f"{f':{line}' if line else ''})", error.path, error.line, code=error.code))
     return chapter
+
+
+def _figures_moved(chapter: Chapter, path: Path, root: Path) -> bool:
+    """A translated chapter's cached figures that are no longer where they were found: the translation has its
+    own now where it used the source's, or no longer has the one it used (markdown_ext's figure fallback)."""
+    folder = re.match(r"translations/[^/]+/", shown_path(path, root))
+    if folder is None:
+        return False
+    return any(image.path is not None and (not image.path.is_file() if image.src.startswith(folder.group(0))
+                                           else (root / (folder.group(0) + image.src)).is_file())
+               for image in chapter.images)
 
 
 def chapter_key(cache: ChapterCache, path: Path, raw: bytes, words: tuple[tuple[str, str], ...]) -> str:

@@ -270,11 +270,19 @@ class ChapterTreeprocessor(Treeprocessor):
                                                code="images.outside"))
             return
         relative = resolved.relative_to(root).as_posix()
+        looked = [relative]
+        translated = re.match(r"translations/[^/]+/", relative)
+        if translated and not resolved.exists() and not (root / relative).is_symlink():
+            # A translation overrides a figure of its source only by having its own: else the source's.
+            relative = relative[translated.end():]
+            looked.append(f"then the source language's {relative}")
+            resolved = (root / relative).resolve()
         if not resolved.exists() and not (root / relative).is_symlink():
             resolved = find(root, relative)  # a figure of the built-in theme, which the project does not override
         if not resolved.is_file():
-            self.state.problems.append(Problem(f"image '{src}' not found{self._image_path_advice(parts.path)}", src,
-                                               code="images.missing"))
+            where = f" (looked for {', '.join(looked)})" if translated else ""
+            self.state.problems.append(Problem(f"image '{src}' not found{where}{self._image_path_advice(parts.path)}",
+                                               src, code="images.missing"))
             return
         element.set("src", relative)
         self.state.images.append(Image(relative, alt, caption, resolved))
