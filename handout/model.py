@@ -74,6 +74,7 @@ class Chapter:
     # (code, level, line, message): what was made of pasted or foreign text (handout/load/pasted.py), no errors
     notes: tuple[tuple[str, str, int, str], ...] = ()
     sheet: tuple[Block, ...] = ()  # the parts marked for the desk sheet, in order (Block.part numbers them)
+    lang: str = ""       # a draft translation's chapter not yet translated: the source language it is in
 
     @property
     def file_name(self) -> str:

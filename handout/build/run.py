@@ -566,7 +566,7 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
             books, refused = {}, {}
             for language in wanted:
                 try:
-                    books[language] = load_book(language_config(config, language))
+                    books[language] = load_book(language_config(config, language), untranslated=draft)
                     check_coverage(books[language])  # a character no font of the language draws stops it
                 except InputError as error:  # that language is not built; the others are
                     if language != config.language:  # a translation: every gap of it at once

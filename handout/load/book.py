@@ -661,7 +661,7 @@ def _is_sources_chapter(path: Path) -> bool:
     return re.search(r"^role[ \t]*:[ \t]*[\"']?sources[\"']?[ \t]*$", head, re.M) is not None
 
 
-def load_book(config: Config, use_cache: bool = True, collect: bool = False) -> Book:
+def load_book(config: Config, use_cache: bool = True, collect: bool = False, untranslated: bool = False) -> Book:
     """Read every chapter and the references into a validated Book. The first problem raises InputError;
     with `collect`, loading goes on and every problem of the book is raised at the end together, as
     Diagnostics (`BookProblems`): a chapter that cannot be read is left out and links into it are not judged,
@@ -693,11 +693,20 @@ def load_book(config: Config, use_cache: bool = True, collect: bool = False) -> 
         found = []
     chapters, unread = [], set()
     words = conversion_words(root, config.language, problems)
+    if untranslated and getattr(config, "source_language", ""):
+        # A draft translation: each chapter not yet translated in the source language (Chapter.lang).
+        found = sorted([*found, *((n, s, p) for n, s, p in discover_chapters(root) if s in
+                                  {slug for slug, _ in untranslated_chapters(config)})], key=lambda c: c[0])
     for number, slug, path in found:
         try:
             if any(c.slug == slug for c in chapters):
                 raise InputError(f"two chapters share the slug '{slug}'", path, code="input.chapter-name")
-            chapter = load_chapter(path, number, slug, root, config.limits, cache, problems, words)
+            original = bool(untranslated and config.source_language
+                            and not path.is_relative_to(root / config.chapters_dir))
+            chapter = load_chapter(path, number, slug, root, config.limits, cache, problems,
+                                   conversion_words(root, config.source_language, problems) if original else words)
+            if original:
+                chapter = replace(chapter, lang=config.source_language)
         except InputError as error:
             problems.add(error)
             unread.add(slug)  # its anchors are unknown: links to it are not judged

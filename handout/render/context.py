@@ -34,6 +34,8 @@ def context(book: Book, target: Target, clinic: Clinic) -> dict:
         "draft_mark": strings["marks.draft"],
         "sample": config.sample,      # layouts mark a sample's title page (print: SAMPLE_STYLESHEET too)
         "sample_mark": strings["marks.sample"],
+        # A draft translation's chapter not yet translated: printed in the source language, under this note.
+        "untranslated_note": strings["marks.untranslated"],
         "qr_code": Markup(qr_svg_data_url(config.online_url)) if config.online_url else "",
         # The back page's notice that language assistance is free, a tagline per language the clinic lists.
         "language_assistance": language_assistance(book.root, clinic),
