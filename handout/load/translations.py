@@ -245,6 +245,9 @@ def describe(status: ChapterStatus) -> list[str]:
     why = status.reason or f"{status.source} changed since it was translated ({status.recorded}, now {status.current})"
     lines = [f"  {status.name}: out of date: {status.translation} {why}" if status.reason
              else f"  {status.name}: out of date: {why}"]
+    if status.reason:
+        lines.append(f"    once it translates {status.source} as it is now, `publish.py translations mark "
+                     f"{status.language} {status.name.split('-', 1)[0]}` records that (source: {status.name}@digest)")
     if status.note:
         lines.append(f"    {status.note}")
     for change in status.changes:
