@@ -115,6 +115,8 @@ def translation_refusal(config: Config, language: str, today: dt.date, error: In
     chapters = ("translation.missing", "translation.out-of-date", "translation.unmarked")
     errors = [replace(f, level="error") if f.code in chapters else f for f in run.findings
               if f.level == "error" or f.code in chapters]
+    if errors and error.code not in {f.code for f in errors}:  # what the check does not look for (a font's coverage)
+        errors.append(Finding.of(error.diagnostic, config.root))
     return ChecksFailed(sort_findings(errors)) if len(errors) > 1 else error
 
 

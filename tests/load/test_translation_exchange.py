@@ -450,3 +450,17 @@ def test_a_changed_crisis_line_changes_that_line_of_publish_toml_only(tmp_path):
     changed = [(a, b) for a, b in zip(before, after) if a != b]
     assert len(before) == len(after) and len(changed) == 1
     assert old in changed[0][0] and "Llame al 911 si está en peligro." in changed[0][1]
+
+
+def test_the_builds_refusal_keeps_a_problem_the_check_does_not_look_for(tmp_path):
+    import datetime as dt
+
+    from handout.check import translation_refusal
+    from handout.config.settings import load_config
+
+    project, _ = _four_chapters(tmp_path)
+    config = load_config(project)
+    font = InputError("U+13000 is drawn by no font of es-US", project / "publish.toml", 1,
+                      code="input.uncovered-character")
+    refusal = translation_refusal(config, "es-US", dt.date(2026, 12, 1), font)
+    assert "U+13000" in refusal.message and "crisis lines" in refusal.message and "no reviewer" in refusal.message
