@@ -464,3 +464,13 @@ def test_the_builds_refusal_keeps_a_problem_the_check_does_not_look_for(tmp_path
                       code="input.uncovered-character")
     refusal = translation_refusal(config, "es-US", dt.date(2026, 12, 1), font)
     assert "U+13000" in refusal.message and "crisis lines" in refusal.message and "no reviewer" in refusal.message
+
+
+def test_inline_markup_is_placeholders_and_the_words_are_text():
+    from handout.load.translate_io.segments import inline
+
+    found = inline("Text **HOME** to [Crisis Text Line]{lang=en} or see [help](08-getting-help.md#x) [@a; @b]")
+    words = "".join(p for p in found.parts if isinstance(p, str))
+    assert words == "Text HOME to Crisis Text Line or see help "
+    assert set(found.codes.values()) >= {"**", "[", "]{lang=en}", "](08-getting-help.md#x)", "[@a; @b]"}
+    assert len(found.pairs) == 3  # the emphasis, the marked span, the link: each opened before it closes

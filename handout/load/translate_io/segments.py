@@ -38,6 +38,8 @@ INLINE = re.compile(r"""
   | (?P<image>!\[[^\]\n]*\]\([^)\n]*\))           # an inline image, whole
   | (?P<linkend>\]\([^)\n]*\))                    # the end of a link: ](target "title")
   | (?P<linkstart>\[)(?=[^\]\n]*\]\()             # the start of a link
+  | (?P<spanend>\]\{[^{}\n]*\})                  # the end of a marked span: ]{lang=en}
+  | (?P<spanstart>\[)(?=[^\]\n]*\]\{)             # its start
   | (?P<code>`+[^`\n]*`+)                         # inline code
   | (?P<html><[^>\n]+>)                           # HTML
   | (?P<attrs>\{[^{}\n]*\})                       # attribute marks: {sheet} {#id} {.class}
@@ -90,9 +92,9 @@ def inline(text: str) -> Inline:
             parts.append(_SOFT_BREAK.sub(" ", text[position:match.start()]))
         number = len(codes) + 1
         codes[number], kinds[number] = match.group(0), match.lastgroup
-        if match.lastgroup == "linkstart":
+        if match.lastgroup in ("linkstart", "spanstart"):
             link = number
-        elif match.lastgroup == "linkend" and link is not None:
+        elif match.lastgroup in ("linkend", "spanend") and link is not None:
             pairs.append((link, number))
             link = None
         if match.lastgroup in PAIRED:
