@@ -105,3 +105,27 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" not in item.keywords and SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+def add_translations(project: Path, tags: tuple[str, ...]) -> Path:
+    """Translations of a project's handout into `tags` (English regional tags, so the checks of an English text
+    apply): a copy of its chapters and assets for each, its words in publish.toml, each chapter marked as
+    translating its source as it is."""
+    from handout.load.translations import mark
+
+    config = project / "publish.toml"
+    text = config.read_text()
+    listed = ", ".join(f'"{tag}"' for tag in tags)
+    text = text.replace('language = "en-US"\n', f'language = "en-US"\ntranslations = [{listed}]\n', 1)
+    for tag in tags:
+        shutil.copytree(project / "chapters", project / "translations" / tag / "chapters")
+        (project / "translations" / tag / "chapters" / "references.yaml").unlink(missing_ok=True)
+        shutil.copytree(project / "assets", project / "translations" / tag / "assets")
+        text += (f'\n[languages.{tag}]\ntitle = "Sleep after surgery ({tag})"\n'
+                 'crisis_heading = "If you are in crisis, get help now"\n'
+                 'crisis_lines = ["Call 111 or 999 in an emergency."]\ntranslated_by = "Editorial team"\n')
+    config.write_text(text)
+    for tag in tags:
+        for chapter in sorted((project / "chapters").glob("*.md")):
+            mark(project, tag, chapter.name)
+    return project

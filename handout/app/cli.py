@@ -48,7 +48,13 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", metavar="COMMAND")
     build = commands.add_parser("build", help="build the PDF and the EPUB (the default command)",
                                 description="Build the PDF and the EPUB into dist/.")
-    for target in (top, build):
+    plan = commands.add_parser("plan", help="print the build's jobs: key, digest of inputs, what each needs",
+                               description="Print every job the build would run on a machine that has made "
+                               "nothing yet: its key (handout, clinic, language, target, edition, step), the "
+                               "digest of its inputs and the jobs it needs first. It is the build's own plan; "
+                               "--shard I/N prints one shard's share.")
+    plan.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+    for target in (top, build, plan):
         target.add_argument("--out", type=Path, default=None,
                             help="output folder (default: dist/ in the project folder)")
         for output in TARGETS.values():  # --no-pdf, --no-epub: one per target
@@ -63,12 +69,25 @@ def parser() -> argparse.ArgumentParser:
         target.add_argument("--language", action="append", default=None, metavar="TAG",
                             help="build only this language of the handout (repeatable; default: the source "
                                  "language and every translation publish.toml lists)")
+        target.add_argument("--draft", action="store_true",
+                            help="build even when checks fail at error level; every page is marked as a draft")
+        target.add_argument("--shard", default=None, metavar="I/N",
+                            help="only shard I of N: a stable share of the jobs (one handout, language and "
+                                 "clinic together); a build writes them to the cache, not to dist/")
+        if target is plan:
+            continue
         target.add_argument("--jobs", type=int, default=None, metavar="N",
                             help="worker processes for the editions (default: one per core; 1: no workers)")
         target.add_argument("--force", action="store_true",
                             help="rebuild every output, even those whose inputs have not changed")
-        target.add_argument("--draft", action="store_true",
-                            help="build even when checks fail at error level; every page is marked as a draft")
+        target.add_argument("--cache", type=Path, default=None, metavar="DIR",
+                            help="keep outputs by the digest of their inputs in DIR, shared by several machines "
+                                 "if you like (signed with HANDOUT_CACHE_KEY); a hit is copied, not made "
+                                 "(default with --shard and --from-cache: .cache/outputs)")
+        target.add_argument("--from-cache", action="store_true",
+                            help="put every output in place from the cache, making none (after the shards)")
+        target.add_argument("--queue", default=None, metavar="redis://HOST:PORT/DB",
+                            help="have `handout worker` processes run the jobs, through this Redis")
     check = commands.add_parser("check", help="check reading level, jargon, numbers, sources, structure, "
                                 "links and review dates", description=CHECK_DESCRIPTION,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -100,8 +119,15 @@ def parser() -> argparse.ArgumentParser:
     mark.add_argument("language", help="the translation's language tag, as in publish.toml (es-US)")
     mark.add_argument("chapters", nargs="*", help="chapters by number (03) or file name (03-how-well.md)")
     mark.add_argument("--all", action="store_true", help="every translated chapter")
+    worker = commands.add_parser("worker", help="run the jobs builds send to a queue (--queue redis://...)",
+                                 description="Run an RQ worker that makes the outputs `handout build --queue` "
+                                 "sends: each job in a work horse of its own (WeasyPrint is imported there). "
+                                 "The worker needs the toolchain installed and the project's files at the same "
+                                 "path as the build that sends them. Ctrl-C stops it.")
+    worker.add_argument("--queue", required=True, metavar="redis://HOST:PORT/DB", help="the Redis to take jobs from")
+    worker.add_argument("--burst", action="store_true", help="stop when the queue is empty")
     exporting, importing = add_exchange_commands(marking)
-    for command in (build, check, watch, new, translations, mark, exporting, importing):  # `publish.py check --project X` as well
+    for command in (build, plan, check, watch, new, translations, mark, exporting, importing, worker):  # `publish.py check --project X` as well
         _common(command)
     new.add_argument("folder", type=Path, help="the new project's folder")
     new.add_argument("--title", default="Your Handout Title", help="the handout's title")
@@ -179,18 +205,39 @@ def run_translations(args) -> int:
     return 0
 
 
+def run_plan(args) -> int:
+    import json
+
+    from handout.build.plan import plan_data, plan_text
+    from handout.build.shards import parse_shard
+
+    editions = tuple(dict.fromkeys(args.edition)) if args.edition else None
+    data = plan_data(args.project, args.out, skip=set(args.skip), editions=editions,
+                     only=tuple(dict.fromkeys(args.language or ())), draft=args.draft, paper=args.paper,
+                     shard=parse_shard(args.shard) if args.shard else None)
+    print(json.dumps(data, indent=2, ensure_ascii=False) if args.format == "json" else plan_text(data))
+    return 0
+
+
 def run_build(args) -> int:
     from handout.app.progress import progress_for
     from handout.build.run import build
+    from handout.build.shards import parse_shard
 
     started = time.perf_counter()
     editions = tuple(dict.fromkeys(args.edition)) if args.edition else None
     if args.jobs is not None and args.jobs < 1:
         raise InputError("--jobs must be 1 or more")
+    shard = parse_shard(args.shard) if args.shard else None
+    if shard and (args.from_cache or args.queue):
+        raise InputError("--shard builds into the cache: give --from-cache in a later build, and --queue without it")
     with progress_for() as progress:
         report = build(args.project, args.out, skip=set(args.skip), editions=editions,
-                       languages_=tuple(dict.fromkeys(args.language or ())), jobs=args.jobs, force=args.force, progress=progress, draft=args.draft, paper=args.paper)
-    if not report.outputs:
+                       languages_=tuple(dict.fromkeys(args.language or ())), jobs=args.jobs, force=args.force, progress=progress, draft=args.draft, paper=args.paper,
+                       cache=args.cache, shard=shard, from_cache=args.from_cache, queue=args.queue)
+    if shard and not report.outputs:
+        print(f"Shard {shard[0]}/{shard[1]}: its outputs were in the cache already ({len(report.up_to_date)}).")
+    elif not report.outputs:
         print(f"Everything is up to date ({len(report.up_to_date)} outputs): nothing was rebuilt.")
     for output in report.outputs:
         try:
@@ -198,7 +245,7 @@ def run_build(args) -> int:
         except (ValueError, OSError):  # elsewhere, or the current folder was deleted
             shown = output.path
         detail = f"{output.pages} {unit(output.kind, output.edition)}"
-        print(f"wrote {shown} ({detail}, {output.size / 1024:.0f} KiB)")
+        print(f"{'cached' if shard else 'wrote'} {shown} ({detail}, {output.size / 1024:.0f} KiB)")
     print("timings:")
     width = max([32, *(len(name) for name, _ in report.timings)])  # a clinic's id lengthens a step's name
     for name, seconds in report.timings:
@@ -264,6 +311,11 @@ def main(argv: list[str] | None = None) -> int:
             return run_watch(args)
         if args.command == "translations":
             return run_translations(args)
+        if args.command == "plan":
+            return run_plan(args)
+        if args.command == "worker":
+            from handout.build.queue import run_worker
+            return run_worker(args.queue, burst=args.burst)
         return run_check(args) if args.command == "check" else run_build(args)
     except InputError as error:
         print(f"error: {error_line(error, args.project)}", file=sys.stderr)

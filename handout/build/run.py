@@ -13,9 +13,11 @@ import errno
 import fcntl
 import hashlib
 import os
+import shutil
 import signal
 import stat
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -39,14 +41,16 @@ from handout.build.outfolder import (
     read_manifest,
     shown_outside_staging,
 )
+from handout.build.shards import shard_of
 from handout.build.state import BuildState
+from handout.build.store import OutputCache
 from handout.config.editions import EDITIONS, pages_of
 from handout.config.languages import TRANSLATIONS_DIR, language_config, languages, output_subfolder, review_problem
 from handout.config.settings import Clinic, Config, load_config
 from handout.core.errors import InputError
 from handout.render.script_style import check_coverage
 from handout.core.sandbox import Sandbox
-from handout.core.store import toolchain_fingerprint
+from handout.core.store import CACHE_DIR, toolchain_fingerprint
 from handout.core.theme import theme_files
 from handout.targets import PRINT, TARGETS, depends, label, output_file
 from handout.targets.pdf.postprocess import post_process_job
@@ -261,10 +265,11 @@ class Planned:
     inputs: str
     page_key: str = ""  # for a target with a page list: the inputs of the PDF whose pages it maps
     language: str = ""
+    handout: str = ""   # the handout's identifier (publish.toml), so a plan of many handouts keeps them apart
 
     @property
     def key(self) -> JobKey:
-        return JobKey(self.clinic.id, self.language, self.kind, self.edition)
+        return JobKey(self.clinic.id, self.language, self.kind, self.edition, handout=self.handout)
 
 
 class JobKey(NamedTuple):
@@ -275,6 +280,7 @@ class JobKey(NamedTuple):
     target: str
     edition: str
     step: str = ""
+    handout: str = ""
 
 
 def plan_outputs(config: Config, out_dir: Path, skip: Collection[str] = (), editions: tuple[str, ...] = (),
@@ -286,6 +292,7 @@ def plan_outputs(config: Config, out_dir: Path, skip: Collection[str] = (), edit
     paper = config.print.paper
     page_source = page_source_edition(config.print.editions, paper)
     plan = []
+    handout = config.identifier or config.output_name
     # A draft is written beside the final files, never over them: `<name>-draft.pdf`, `<name>-a4-draft.pdf`.
     suffix = "-draft" if draft else ""
     for language in languages(config):
@@ -308,13 +315,13 @@ def plan_outputs(config: Config, out_dir: Path, skip: Collection[str] = (), edit
                     if not target.page_list:
                         plan.append(Planned(target.name, edition, clinic, final,
                                             output_inputs(mine, target.name, edition, tag, paper),
-                                            language=language))
+                                            language=language, handout=handout))
                         continue
                     # The page list maps the printed pages, so it depends on the page-source edition's inputs.
                     source = output_inputs(mine, PRINT.name, edition, tag, paper)
                     plan.append(Planned(target.name, edition, clinic, final,
                                         output_inputs(mine, target.name, edition, tag + source, paper), source,
-                                        language=language))
+                                        language=language, handout=handout))
     return plan
 
 
@@ -376,7 +383,8 @@ class _Inline:
 def build(root: Path, out_dir: Path | None = None, skip: Collection[str] = (),
           editions: tuple[str, ...] | None = None, languages_: Collection[str] = (), jobs: int | None = None, force: bool = False,
           progress: Callable[[str, str], None] | None = None, draft: bool = False,
-          paper: str | None = None) -> BuildReport:
+          paper: str | None = None, cache: Path | None = None, shard: tuple[int, int] | None = None,
+          from_cache: bool = False, queue: str | None = None) -> BuildReport:
     """Build the handout in project folder `root` into `out_dir` (default: root/dist).
 
     The error-level checks of `publish.py check` run first: a handout that fails them is refused
@@ -386,6 +394,12 @@ def build(root: Path, out_dir: Path | None = None, skip: Collection[str] = (),
     of the project, or those of `languages_` (handout/config/languages.py). Outputs whose inputs have not changed since the last good build are left alone (`force` rebuilds them). `jobs` worker processes make the rest (default: one per core; 1 builds in this process).
     `progress(event, name)` hears "start", "done" and "skip" for each output. `paper` ("letter" or "a4")
     overrides `print.paper` for this build.
+
+    Beyond one machine (handout/build/store.py, shards.py, queue.py): `cache`, a folder of outputs kept by the
+    digest of their inputs (a hit is copied, not made again); `shard` (I, N) makes only that share of the
+    outputs, into the cache (default: .cache/outputs), leaving the output folder alone; `from_cache` puts
+    the outputs in place from the cache only, making none; `queue` (redis://HOST:PORT/DB) has the jobs run
+    by `handout worker` processes instead of local ones.
     """
     started = time.perf_counter()
     root = root.resolve()
@@ -393,10 +407,21 @@ def build(root: Path, out_dir: Path | None = None, skip: Collection[str] = (),
     try:
         config = load_config(root)  # a folder that is not a project gets no dist/
         folder = output_folder_for(root, out_dir)
-        with build_lock(folder):
-            own_folder = out_dir is None or folder == (root / "dist").resolve()
+        if queue is not None:
+            from handout.build.queue import connect
+            connect(queue)  # an address that answers nothing is refused before anything is read
+        warnings: list[str] = []
+        if cache is None and (shard is not None or from_cache):
+            cache = root / CACHE_DIR / "outputs"
+        outputs = OutputCache(cache, warn=warnings.append) if cache is not None else None
+        options = _Beyond(outputs, shard, from_cache, queue, warnings)
+        own_folder = out_dir is None or folder == (root / "dist").resolve()
+        if shard is not None:  # the output folder is not touched: no lock on it
             return _build(config, folder, own_folder, skip, editions, tuple(languages_), jobs, force,
-                          progress or (lambda event, name: None), draft, paper, started)
+                          progress or (lambda event, name: None), draft, paper, started, options)
+        with build_lock(folder):
+            return _build(config, folder, own_folder, skip, editions, tuple(languages_), jobs, force,
+                          progress or (lambda event, name: None), draft, paper, started, options)
     except RecursionError:
         raise InputError("the handout is nested too deeply to process (lists, quotes or boxes inside one "
                          "another): reduce the nesting in the chapters", root / "chapters") from None
@@ -520,9 +545,19 @@ def _label(item: Planned, clinics: int, source_language: str = "") -> str:
     return f"{name} [{' '.join(where)}]" if where else name
 
 
+@dataclass
+class _Beyond:
+    """A build's options beyond one machine (see `build`)."""
+    cache: OutputCache | None = None
+    shard: tuple[int, int] | None = None
+    from_cache: bool = False
+    queue: str | None = None
+    warnings: list[str] = field(default_factory=list)  # the cache's refused entries
+
+
 def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str],
            editions: tuple[str, ...] | None, only: tuple[str, ...], jobs: int | None, force: bool, progress, draft: bool,
-           paper: str | None, started: float) -> BuildReport:
+           paper: str | None, started: float, beyond: _Beyond | None = None) -> BuildReport:
     from handout.check import check_date, gate, review_findings
 
     report = BuildReport()
@@ -533,10 +568,17 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
         language_config(config, language, [])  # a language publish.toml does not list is refused, naming it
     plan = plan_outputs(config, out_dir, skip, editions or config.print.editions, draft, only)
     state = BuildState(root)
-    # An output that is a link is never current: the build makes a file of its own in its place.
-    todo = [item for item in plan if force or os.path.islink(item.final)
-            or not state.is_current(item.final, item.inputs)]
-    check_targets(root, out_dir, own_folder, plan, todo, state)
+    beyond = beyond or _Beyond()
+    cache = beyond.cache
+    if beyond.shard is not None:
+        # A shard makes its share of what the cache lacks, into the cache.
+        plan = shard_of(plan, *beyond.shard)
+        todo = [item for item in plan if cache.get(item.inputs) is None]
+    else:
+        # An output that is a link is never current: the build makes a file of its own in its place.
+        todo = [item for item in plan if force or os.path.islink(item.final)
+                or not state.is_current(item.final, item.inputs)]
+        check_targets(root, out_dir, own_folder, plan, todo, state)
     report.timings.append(("check what changed", time.perf_counter() - started))
     report.warnings = config.warnings
     clinics = len(config.clinics)
@@ -545,10 +587,26 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
             report.up_to_date.append(item.final)
             progress("skip", _label(item, clinics, config.language))
     today = check_date()
+    staging = Staging(out_dir, record=not own_folder)
+    hits = {} if beyond.shard is not None else _from_cache(cache, todo, state, staging, report, progress, clinics,
+                                                            config.language, beyond.from_cache)
+    if hits:
+        todo = [item for item in todo if item.key not in hits]
     if not todo:
-        # Nothing changed: no chapter read, no WeasyPrint imported. Only the review date can have passed since.
-        report.warnings = (*config.warnings, *gate(review_findings(config, today), draft))
+        # Nothing to make: no chapter read, no WeasyPrint imported. Only the review date can have passed since.
+        report.warnings = (*config.warnings, *gate(review_findings(config, today), draft), *beyond.warnings)
+        try:
+            staging.commit()
+        finally:
+            staging.discard()
+        for item in plan:
+            if item.key in hits:
+                state.record(item.final, item.inputs)
+        if hits:
+            state.save()
         return report
+    if beyond.shard is not None:  # its outputs go to the cache only: staged outside the output folder
+        staging = Staging(Path(tempfile.mkdtemp(prefix="handout-shard-")))
 
     from handout.load.book import load_book
     from handout.targets.pdf.render import render_print  # noqa: F401  (imported before the fork, so workers share it)
@@ -558,8 +616,11 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
     # A pool of workers, forked before the chapters are read: they import WeasyPrint in the meantime. A lone
     # job gets one worker too when WeasyPrint is not imported yet, unless `jobs=1` asks for one process.
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-    pool = _Pool(workers, layouts) if workers > 1 or (cold and jobs != 1) else _Inline()
-    staging = Staging(out_dir, record=not own_folder)
+    if beyond.queue is not None:
+        from handout.build.queue import QueuePool
+        pool = QueuePool(beyond.queue, out_dir, staging.files)
+    else:
+        pool = _Pool(workers, layouts) if workers > 1 or (cold and jobs != 1) else _Inline()
     try:
         with report.step("read chapters"):
             wanted = tuple(dict.fromkeys(item.language for item in todo))
@@ -581,11 +642,16 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
             refused.update(not_ready)
         report.warnings = tuple(warnings)
         todo = [item for item in todo if item.language in books]
-        _run(books, plan, todo, pool, staging, state, report, progress, clinics)
-        staging.commit()
-        for item in todo:
-            state.record(item.final, item.inputs)
-        state.save()
+        _run(books, plan, todo, pool, staging, state, report, progress, clinics, hits)
+        if cache is not None:
+            _to_cache(cache, todo, staging, state, report)
+        report.warnings = (*report.warnings, *beyond.warnings)
+        if beyond.shard is None:  # a shard's outputs are in the cache: the output folder is left alone
+            staging.commit()
+            for item in plan:
+                if item in todo or item.key in hits:
+                    state.record(item.final, item.inputs)
+            state.save()
         if refused:  # the other languages are built; these are not
             error = InputError("\n".join(f"the {language} handout was not built: {error.format(config.root)}"
                                           for language, error in refused.items()), code="build.language-refused")
@@ -596,6 +662,8 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
         # refused) are left to exit on their own, and die with this process anyway.
         pool.shutdown(wait=getattr(pool, "busy", True), cancel_futures=True)
         staging.discard()
+        if beyond.shard is not None:
+            shutil.rmtree(staging.out_dir, ignore_errors=True)
     return report
 
 
@@ -693,16 +761,19 @@ class _Job:
 def _pages_key(item: Planned) -> JobKey:
     """The graph's node for the first words of the printed pages a page list maps: it is done when they
     arrive (from the build state, a PDF job's early message, or a job's result), not by a job of its own."""
-    return JobKey(item.clinic.id, item.language, PRINT.name, item.edition, "pages")
+    return item.key._replace(target=PRINT.name, step="pages")
 
 
 def plan_jobs(books: dict, plan: list[Planned], todo: list[Planned], staging: Staging, state: BuildState,
-              starts: dict[JobKey, list]) -> dict[JobKey, _Job]:
+              starts: dict[JobKey, list], paper: str | None = None,
+              ready: dict[JobKey, Path] | None = None) -> dict[JobKey, _Job]:
     """The jobs that make `todo`, as a graph: a PDF edition is laid out and written; a post-processed edition
     (the booklet) is made from the paper edition's PDF (this build's, the current one, or one laid out for
     it); a target with a page list (the EPUB) waits for the printed pages' first words (from the build
-    state, from the PDF of its edition being made, or from a layout made for them alone)."""
-    paper = next(iter(books.values())).config.print.paper
+    state, from the PDF of its edition being made, or from a layout made for them alone). `ready`: outputs
+    already staged (copied from the cache), which a post-processed edition can be made from."""
+    paper = paper or next(iter(books.values())).config.print.paper
+    ready = ready or {}
     jobs: dict[JobKey, _Job] = {}
     pages_needed = {_pages_key(item) for item in todo if TARGETS[item.kind].page_list} - set(starts)
     waited_for = {paper} | {key.edition for key in pages_needed}  # editions other jobs wait for: start them soon
@@ -745,9 +816,11 @@ def plan_jobs(books: dict, plan: list[Planned], todo: list[Planned], staging: St
         entry = EDITIONS[item.edition]
         if not TARGETS[item.kind].per_edition or not entry.post_process:
             continue
-        source_key = JobKey(item.clinic.id, item.language, item.kind, paper)
+        source_key = item.key._replace(edition=paper)
         needs: tuple[JobKey, ...] = (source_key,)
         source = made_pdf.get(source_key)
+        if source is None and source_key in ready:  # copied from the cache: there already
+            source, needs = ready[source_key], ()
         if source is None:  # no PDF of the paper in this build: use the current one, or make its pages
             source = next((p.final for p in plan if p.key == source_key and p not in todo), None)
             needs = ()
@@ -768,7 +841,7 @@ def plan_jobs(books: dict, plan: list[Planned], todo: list[Planned], staging: St
 
 
 def _run(books: dict, plan: list[Planned], todo: list[Planned], pool, staging: Staging, state: BuildState,
-         report: BuildReport, progress, clinics: int) -> None:
+         report: BuildReport, progress, clinics: int, ready: dict[JobKey, Path] | None = None) -> None:
     """Run the build's jobs as a graph (graphlib): each starts as soon as what it needs exists, the longest
     first among those ready together."""
     starts: dict[JobKey, list] = {}  # a page list's node -> the printed pages' first words
@@ -777,7 +850,7 @@ def _run(books: dict, plan: list[Planned], todo: list[Planned], pool, staging: S
         cached = state.page_starts(item.page_key)
         if cached is not None and item in todo:
             starts[key] = cached
-    jobs = plan_jobs(books, plan, todo, staging, state, starts)
+    jobs = plan_jobs(books, plan, todo, staging, state, starts, ready=ready)
     first = next(iter(books.values())).config
     source_language = first.source_language or first.language
     graph = TopologicalSorter({key: job.needs for key, job in jobs.items()})
@@ -838,3 +911,52 @@ def _run(books: dict, plan: list[Planned], todo: list[Planned], pool, staging: S
         launch()
     if graph.is_active() or any(item.key not in jobs for item in todo):
         raise RuntimeError(f"the build's graph has jobs that never ran: {sorted(graph.get_ready())}")
+
+
+# ---- the outputs' cache (handout/build/store.py) --------------------------------------------------------------
+
+def _from_cache(cache: OutputCache | None, todo: list[Planned], state: BuildState, staging: Staging,
+                report: BuildReport, progress, clinics: int, source_language: str,
+                required: bool) -> dict[JobKey, Path]:
+    """Stage every output of `todo` the cache holds (copied: nothing is laid out for it) -> its staged file.
+    The printed pages' first words a PDF's entry carries are remembered for its EPUB's page list. With
+    `required` (--from-cache) an output the cache lacks is the user's error: no job makes it."""
+    if cache is None:
+        return {}
+    hits: dict[JobKey, Path] = {}
+    missing = []
+    for item in todo:
+        entry = cache.get(item.inputs)
+        if entry is None:
+            missing.append(item)
+            continue
+        if required and missing:
+            continue
+        temporary = staging.temporary(item.final)
+        temporary.write_bytes(entry.data)
+        hits[item.key] = temporary
+        if isinstance(entry.meta.get("page_starts"), list):
+            state.record_page_starts(item.inputs, entry.meta["page_starts"])
+        pages = entry.meta.get("pages")
+        report.outputs.append(Output(item.final, item.kind, len(entry.data),
+                                     pages if isinstance(pages, int) else None, item.edition))
+        progress("start", _label(item, clinics, source_language))
+        progress("done", _label(item, clinics, source_language))
+    if required and missing:
+        first = missing[0]
+        raise InputError(f"{len(missing)} of the {len(todo)} outputs to put in place are not in the cache "
+                         f"{cache.folder} ({_label(first, clinics, source_language)}, inputs {first.inputs[:12]}, "
+                         f"first): build every shard into this cache first (--shard I/N --cache DIR)", first.final)
+    return hits
+
+
+def _to_cache(cache: OutputCache, made: list[Planned], staging: Staging, state: BuildState,
+              report: BuildReport) -> None:
+    """Store what this build made under its inputs' digest, with its page count and, for a PDF, the printed
+    pages' first words (an EPUB made from a cached PDF needs them)."""
+    staged = {final: temporary for temporary, final in staging.pending}
+    pages = {output.path: output.pages for output in report.outputs}
+    for item in made:
+        starts = state.page_starts(item.inputs) if item.kind == PRINT.name else None
+        cache.put(item.inputs, staged[item.final].read_bytes(), target=item.kind, edition=item.edition,
+                  pages=pages.get(item.final), page_starts=starts)
