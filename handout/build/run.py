@@ -618,7 +618,7 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     if beyond.queue is not None:
         from handout.build.queue import QueuePool
-        pool = QueuePool(beyond.queue, out_dir, staging.files)
+        pool = QueuePool(beyond.queue, (out_dir, staging.out_dir))
     else:
         pool = _Pool(workers, layouts) if workers > 1 or (cold and jobs != 1) else _Inline()
     try:
