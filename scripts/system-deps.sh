@@ -6,6 +6,7 @@
 #   libgs-common: the CMYK printing profile (/usr/share/color/icc/ghostscript/default_cmyk.icc) that is the press
 #   edition's PDF/X-4 output intent.  fonts-noto-cjk: Noto Sans CJK SC, the Chinese handouts' font.
 #   calibre (tests only): ebook-convert, to convert the EPUB to AZW3 as a Kindle reader does.
+#   redis-server (tests only): the queue's tests start one on a loopback port.
 set -euo pipefail
 needed=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core poppler-utils
         libgs-common fonts-noto-cjk)
@@ -13,6 +14,7 @@ if [ "${1:-}" = "--test" ]; then
   command -v java >/dev/null 2>&1 || needed+=(default-jre-headless)
   command -v ebook-convert >/dev/null 2>&1 || needed+=(calibre)
   command -v msgfmt >/dev/null 2>&1 || needed+=(gettext)
+  needed+=(redis-server)
 fi
 missing=()
 for package in "${needed[@]}"; do

@@ -129,6 +129,7 @@ class QueuePool:
         self.queue = Queue(QUEUE_NAME, connection=self.connection)
         self.folders = tuple(Path(os.path.abspath(folder)) for folder in folders)
         self.busy = False
+        self.notes: list[str] = []  # jobs made again, for the build's warnings
         self.sent: list[_Sent] = []
         self.lock = threading.Lock()
         self.stopping = threading.Event()
@@ -211,6 +212,7 @@ class QueuePool:
                 f"the job for {sent.output} failed on the queue's workers {sent.attempts} times: "
                 + "; ".join(sent.why)))
             return
+        self.notes.append(f"the job for {sent.output} was sent to the queue again ({sent.why[-1]})")
         self._enqueue(sent)
 
     def _finished(self, sent: _Sent, result) -> None:

@@ -645,7 +645,7 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
         _run(books, plan, todo, pool, staging, state, report, progress, clinics, hits)
         if cache is not None:
             _to_cache(cache, todo, staging, state, report)
-        report.warnings = (*report.warnings, *beyond.warnings)
+        report.warnings = (*report.warnings, *getattr(pool, "notes", ()), *beyond.warnings)
         if beyond.shard is None:  # a shard's outputs are in the cache: the output folder is left alone
             staging.commit()
             for item in plan:
