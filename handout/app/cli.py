@@ -9,6 +9,8 @@ import traceback
 from pathlib import Path
 
 from handout.build.outfolder import filesystem_error
+from handout.build.queue import run_worker
+from handout.build.shards import parse_shard
 from handout.config.editions import EDITIONS, PAPERS
 from handout.config.settings import source_date_epoch
 from handout.core.environment import is_ours, missing_module
@@ -208,8 +210,7 @@ def run_translations(args) -> int:
 def run_plan(args) -> int:
     import json
 
-    from handout.build.plan import plan_data, plan_text
-    from handout.build.shards import parse_shard
+    from handout.build.plan import plan_data, plan_text  # the planner: build.run, as a build imports it
 
     editions = tuple(dict.fromkeys(args.edition)) if args.edition else None
     data = plan_data(args.project, args.out, skip=set(args.skip), editions=editions,
@@ -222,7 +223,6 @@ def run_plan(args) -> int:
 def run_build(args) -> int:
     from handout.app.progress import progress_for
     from handout.build.run import build
-    from handout.build.shards import parse_shard
 
     started = time.perf_counter()
     editions = tuple(dict.fromkeys(args.edition)) if args.edition else None
@@ -314,7 +314,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "plan":
             return run_plan(args)
         if args.command == "worker":
-            from handout.build.queue import run_worker
             return run_worker(args.queue, burst=args.burst)
         return run_check(args) if args.command == "check" else run_build(args)
     except InputError as error:

@@ -25,7 +25,6 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handout.build.run import _call
 from handout.core.errors import InputError
 
 QUEUE_NAME = "handout"
@@ -57,9 +56,10 @@ def connect(url: str):
 
 # ---- in the work horse -------------------------------------------------------------------------------------
 
-def run_job(function, output: str, args: tuple, inputs: dict[int, bytes], outputs: list[int],
+def run_job(call, function, output: str, args: tuple, inputs: dict[int, bytes], outputs: list[int],
             environment: dict[str, str]):
-    """Run one job of a build (in an RQ work horse): the files it reads are written from `inputs`, those it
+    """Run one job of a build (in an RQ work horse) as the build runs it, `call(function, output, *args)`
+    (run._call, which turns failures into InputError or RuntimeError): the files it reads are written from `inputs`, those it
     writes (`outputs`, argument positions) are made in a folder of its own and sent back as bytes.
 
     -> ("ok", the job's result, {position: bytes}) | ("input", InputError) | ("ours", message)
@@ -80,7 +80,7 @@ def run_job(function, output: str, args: tuple, inputs: dict[int, bytes], output
             path.touch()
             args[position] = str(path)
         try:
-            result = _call(function, output, *args)
+            result = call(function, output, *args)
         except InputError as error:
             return "input", error
         except RuntimeError as error:
@@ -141,8 +141,8 @@ class QueuePool:
         return isinstance(value, str) and os.path.isabs(value) and any(
             Path(os.path.abspath(value)).is_relative_to(folder) for folder in self.folders)
 
-    def submit(self, function, *args) -> Future:
-        """`function` is run._call: args are (the job's function, the output it is for, its arguments...)."""
+    def submit(self, call, *args) -> Future:
+        """`call` is run._call: args are (the job's function, the output it is for, its arguments...)."""
         job_function, output, *job_args = args
         inputs, destinations = {}, {}
         for position, value in enumerate(job_args):
@@ -153,7 +153,7 @@ class QueuePool:
                 inputs[position] = path.read_bytes()
             else:
                 destinations[position] = path
-        payload = (job_function, output, tuple(job_args), inputs, sorted(destinations), self.environment)
+        payload = (call, job_function, output, tuple(job_args), inputs, sorted(destinations), self.environment)
         sent = _Sent(Future(), payload, destinations, output)
         self.busy = True
         self._enqueue(sent)

@@ -41,6 +41,7 @@ from handout.build.outfolder import (
     read_manifest,
     shown_outside_staging,
 )
+from handout.build.queue import QueuePool, connect
 from handout.build.shards import shard_of
 from handout.build.state import BuildState
 from handout.build.store import OutputCache
@@ -408,7 +409,6 @@ def build(root: Path, out_dir: Path | None = None, skip: Collection[str] = (),
         config = load_config(root)  # a folder that is not a project gets no dist/
         folder = output_folder_for(root, out_dir)
         if queue is not None:
-            from handout.build.queue import connect
             connect(queue)  # an address that answers nothing is refused before anything is read
         warnings: list[str] = []
         if cache is None and (shard is not None or from_cache):
@@ -617,7 +617,6 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
     # job gets one worker too when WeasyPrint is not imported yet, unless `jobs=1` asks for one process.
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     if beyond.queue is not None:
-        from handout.build.queue import QueuePool
         pool = QueuePool(beyond.queue, (out_dir, staging.out_dir))
     else:
         pool = _Pool(workers, layouts) if workers > 1 or (cold and jobs != 1) else _Inline()
