@@ -245,14 +245,22 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def output_inputs(digests: dict[str, str], kind: str, edition: str, extra: str = "", paper: str = "letter") -> str:
-    """One digest of everything an output is made from, the toolchain and the date rule included."""
+def output_inputs(digests: dict[str, str], kind: str, edition: str, extra: str = "", paper: str = "letter",
+                  memo: dict | None = None) -> str:
+    """One digest of everything an output is made from, the toolchain and the date rule included. `memo`
+    keeps which files an output depends on across the outputs of one plan (the theme's files are every
+    language's)."""
+    memo = {} if memo is None else memo
     digest = hashlib.sha256()
     digest.update(toolchain_fingerprint().encode())
     digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
     digest.update(f"{kind}:{edition}:{paper}:{extra}".encode())
     for path, value in digests.items():
-        if depends(path, kind, edition, paper):
+        key = (path, kind, edition, paper)
+        wanted = memo.get(key)
+        if wanted is None:
+            wanted = memo[key] = depends(path, kind, edition, paper)
+        if wanted:
             digest.update(f"{path}={value}\n".encode())
     return digest.hexdigest()
 
@@ -290,6 +298,7 @@ def plan_outputs(config: Config, out_dir: Path, skip: Collection[str] = (), edit
     languages), each clinic and each target not in `skip` (a target made per edition: each of `editions`).
     A translation's outputs go in its own folder (handout/config/languages.py)."""
     digests = input_digests(config.root)
+    memo: dict = {}
     paper = config.print.paper
     page_source = page_source_edition(config.print.editions, paper)
     plan = []
@@ -315,13 +324,13 @@ def plan_outputs(config: Config, out_dir: Path, skip: Collection[str] = (), edit
                                                  suffix)
                     if not target.page_list:
                         plan.append(Planned(target.name, edition, clinic, final,
-                                            output_inputs(mine, target.name, edition, tag, paper),
+                                            output_inputs(mine, target.name, edition, tag, paper, memo),
                                             language=language, handout=handout))
                         continue
                     # The page list maps the printed pages, so it depends on the page-source edition's inputs.
-                    source = output_inputs(mine, PRINT.name, edition, tag, paper)
+                    source = output_inputs(mine, PRINT.name, edition, tag, paper, memo)
                     plan.append(Planned(target.name, edition, clinic, final,
-                                        output_inputs(mine, target.name, edition, tag + source, paper), source,
+                                        output_inputs(mine, target.name, edition, tag + source, paper, memo), source,
                                         language=language, handout=handout))
     return plan
 
