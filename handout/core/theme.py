@@ -11,6 +11,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from handout.core.inherit import library_theme_roots
+
 THEME_FOLDERS = ("layouts", "assets")
 
 
@@ -36,6 +38,10 @@ def find(root: Path, relative: str) -> Path:
     own = root / relative
     if own.exists() or own.is_symlink():
         return own
+    for folder in library_theme_roots(root):  # a handout in a library: the library's theme file next
+        shared = folder.parent / relative
+        if relative.split("/", 1)[0] == folder.name and shared.is_file():
+            return shared
     builtin = theme_folder() / relative
     if relative.split("/", 1)[0] in THEME_FOLDERS and builtin.is_file():
         return builtin

@@ -51,6 +51,7 @@ from handout.load.pasted import (
 from handout.load.sanitize import all_refused_markup, all_refused_raw_html, describe_allowed, unbalanced_tags
 from handout.load.sheetmarks import mark_lines, part_name, split_marked
 from handout.model import Block, Book, Chapter, Heading, Reference, SourceMap
+from handout.core.inherit import library_references
 
 CHAPTERS_DIR = "chapters"
 REFERENCES_FILE = "references.yaml"
@@ -484,9 +485,18 @@ def _refusals(md, state: ChapterState, html: str, source: str, first_line: int, 
 
 
 def load_references(root: Path) -> tuple[dict[str, dict], dict[str, int], Path]:
+    """The entries a handout may cite, the line of each of its own, and its references.yaml. A handout in a
+    library may also cite the library's references.yaml (handout/inherit.py); its own entry of a key wins."""
     path = root / CHAPTERS_DIR / REFERENCES_FILE
+    shared = library_references(root)
+    library = _references_file(shared, root)[0] if shared is not None else {}
     if not path.exists() and not path.is_symlink():
-        return {}, {}, path
+        return library, {}, path
+    data, lines = _references_file(path, root)
+    return {**library, **data}, lines, path
+
+
+def _references_file(path: Path, root: Path) -> tuple[dict[str, dict], dict[str, int]]:
     size = Sandbox(root).check_file(path).stat().st_size
     if size > MAX_REFERENCES_BYTES:
         raise InputError(f"the file is {size / 1e6:.1f} MB, over the limit of {MAX_REFERENCES_BYTES / 1e6:.0f} MB: "
@@ -526,7 +536,7 @@ def load_references(root: Path) -> tuple[dict[str, dict], dict[str, int], Path]:
         if url and not is_web_address(url):
             raise InputError(f"reference '{key}' has a malformed url '{url}'", path, line,
                              code="citations.bad-reference")
-    return data, lines, path
+    return data, lines
 
 
 def _reference_language(entry: dict, config: Config) -> dict[str, str]:
@@ -762,7 +772,8 @@ def load_book(config: Config, use_cache: bool = True, collect: bool = False, unt
     except InputError as error:
         problems.add(error)
     entries = entries or {}
-    uncited = tuple(key for key in entries if key not in occurrences)
+    # A library's shared entries are cited by some of its handouts: only a handout's own count as uncited.
+    uncited = tuple(key for key in entries if key not in occurrences and key in reference_lines)
     shown = shown_path(references_path, root)
     for key in uncited:
         warnings.append(Note(Diagnostic("citations.uncited", "warning", f"reference '{key}' is never cited",

@@ -42,6 +42,7 @@ from handout.core.theme import theme_folder
 
 if TYPE_CHECKING:  # a target is given to the layouts, never imported by them (targets are the layer above)
     from handout.targets.base import Target
+from handout.core.inherit import library_theme_roots
 
 LAYOUTS_DIR = "layouts"
 HREF = re.compile(r'href="#([^"]+)"')
@@ -272,7 +273,8 @@ class Layouts:
         # The project's layouts first, then the built-in theme's (the same folder when the project is the
         # toolchain's own repository).
         builtin = theme_folder() / LAYOUTS_DIR
-        self.folders = [self.folder] + ([builtin] if builtin.resolve() != self.folder.resolve() else [])
+        self.folders = [self.folder] + [folder for folder in library_theme_roots(root) if folder.name == LAYOUTS_DIR] \
+            + ([builtin] if builtin.resolve() != self.folder.resolve() else [])
         self.link = link
         self.seconds = seconds
         self.env = _environment(self.folders, root, target.layouts)
