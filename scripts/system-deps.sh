@@ -3,6 +3,7 @@
 #   Pango and HarfBuzz: WeasyPrint's text layout; libharfbuzz-subset0: fast font subsetting.
 #   A Java runtime: EPUBCheck (tests only).  poppler-utils: pdftoppm, to look at pages.
 #   gettext: msgfmt --check, which the tests run on an exported PO file (tests only).
+#   zbar-tools: zbarimg, which reads the QR codes of the printed pages back (tests only).
 #   libgs-common: the CMYK printing profile (/usr/share/color/icc/ghostscript/default_cmyk.icc) that is the press
 #   edition's PDF/X-4 output intent.  fonts-noto-cjk: Noto Sans CJK SC, the Chinese handouts' font.
 #   calibre (tests only): ebook-convert, to convert the EPUB to AZW3 as a Kindle reader does.
@@ -15,6 +16,7 @@ if [ "${1:-}" = "--test" ]; then
   command -v ebook-convert >/dev/null 2>&1 || needed+=(calibre)
   command -v msgfmt >/dev/null 2>&1 || needed+=(gettext)
   needed+=(redis-server)
+  needed+=(zbar-tools)
 fi
 missing=()
 for package in "${needed[@]}"; do

@@ -49,7 +49,11 @@ def parser() -> argparse.ArgumentParser:
     _common(top, default=True)
     commands = top.add_subparsers(dest="command", metavar="COMMAND")
     build = commands.add_parser("build", help="build the PDF and the EPUB (the default command)",
-                                description="Build the PDF and the EPUB into dist/.")
+                                description="Build the PDF and the EPUB into dist/. At the root of a library "
+                                "(a folder with library.toml): build every handout (or those named), then the "
+                                "catalog pages, the OPDS feeds and the FHIR bundle.")
+    build.add_argument("names", nargs="*", metavar="NAME",
+                       help="in a library: build only these handouts (their folder names)")
     plan = commands.add_parser("plan", help="print the build's jobs: key, digest of inputs, what each needs",
                                description="Print every job the build would run on a machine that has made "
                                "nothing yet: its key (handout, clinic, language, target, edition, step), the "
@@ -129,7 +133,19 @@ def parser() -> argparse.ArgumentParser:
     worker.add_argument("--queue", required=True, metavar="redis://HOST:PORT/DB", help="the Redis to take jobs from")
     worker.add_argument("--burst", action="store_true", help="stop when the queue is empty")
     exporting, importing = add_exchange_commands(marking)
-    for command in (build, plan, check, watch, new, translations, mark, exporting, importing, worker):  # `publish.py check --project X` as well
+    status = commands.add_parser(
+        "status", help="the review dashboard: review dates, translations and reviewers, per handout and language",
+        description="List, per handout (every handout of a library, at its root) and language: the last review, "
+        "the next review due (overdue, due within check.review_warning_days), the translation's state (up to "
+        "date, out of date, missing), the reviewer, and whether it is a sample or a draft. Reads the sources "
+        "only. exit status: 0, or 2 with --strict when a review is overdue or a translation is out of date or "
+        "missing", formatter_class=argparse.RawDescriptionHelpFormatter)
+    status.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                        help="a table for people (default), json for scripts, csv for a spreadsheet")
+    status.add_argument("--strict", action="store_true",
+                        help="exit 2 when a review is overdue or a translation is out of date or missing")
+    for command in (build, plan, check, watch, new, translations, mark, exporting, importing, worker,
+                    status):  # `--project X` too
         _common(command)
     new.add_argument("folder", type=Path, help="the new project's folder")
     new.add_argument("--title", default="Your Handout Title", help="the handout's title")
@@ -235,15 +251,14 @@ def run_build(args) -> int:
         report = build(args.project, args.out, skip=set(args.skip), editions=editions,
                        languages_=tuple(dict.fromkeys(args.language or ())), jobs=args.jobs, force=args.force, progress=progress, draft=args.draft, paper=args.paper,
                        cache=args.cache, shard=shard, from_cache=args.from_cache, queue=args.queue)
+    for path in report.removed:
+        print(f"removed {_shown(path)} (the configuration no longer builds it)")
     if shard and not report.outputs:
         print(f"Shard {shard[0]}/{shard[1]}: its outputs were in the cache already ({len(report.up_to_date)}).")
     elif not report.outputs:
         print(f"Everything is up to date ({len(report.up_to_date)} outputs): nothing was rebuilt.")
     for output in report.outputs:
-        try:
-            shown = output.path.relative_to(Path.cwd())
-        except (ValueError, OSError):  # elsewhere, or the current folder was deleted
-            shown = output.path
+        shown = _shown(output.path)
         detail = f"{output.pages} {unit(output.kind, output.edition)}"
         print(f"{'cached' if shard else 'wrote'} {shown} ({detail}, {output.size / 1024:.0f} KiB)")
     print("timings:")
@@ -254,6 +269,13 @@ def run_build(args) -> int:
     sys.stdout.flush()  # the warnings come last, after every progress line and the timings
     print_warnings(report.warnings)
     return 0
+
+
+def _shown(path: Path) -> Path:
+    try:
+        return path.relative_to(Path.cwd())
+    except (ValueError, OSError):  # elsewhere, or the current folder was deleted
+        return path
 
 
 def print_warnings(warnings) -> None:
@@ -300,11 +322,47 @@ def error_line(error: InputError, root: Path) -> str:
         return error.format()
 
 
+def run_library(args) -> int | None:
+    """The commands at a library's root (handout/library/), or None when the folder is not a library."""
+    from .library import is_library
+
+    folder = args.project
+    if args.command == "new" and is_library(Path.cwd()) and not args.folder.is_absolute() \
+            and len(args.folder.parts) == 1:
+        folder = Path.cwd().resolve()
+    if args.command == "status":
+        from .library.commands import run_status
+
+        return run_status(folder, args, is_library(folder))
+    if not is_library(folder):
+        if getattr(args, "names", None):
+            raise InputError(f"handouts are named ({', '.join(args.names)}) only at the root of a library (a "
+                             "folder with library.toml); here, build the project with `build`")
+        return None
+    from .library import commands
+
+    if args.command == "new":
+        return commands.run_new(folder, args)
+    if args.command == "check":
+        return commands.run_check(folder, args)
+    if args.command in (None, "build"):
+        if not hasattr(args, "names"):
+            args.names = []
+        if args.out is not None:
+            raise InputError("a library builds into its own dist/ folder: --out names one handout's folder, with "
+                             "--project NAME")
+        return commands.run_build(folder, args)
+    raise InputError(f"`{args.command}` works on one handout: name it with --project NAME")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         args.project = project_folder(args.project)
         source_date_epoch()  # a bad value is refused before anything reads the date
+        library_status = run_library(args)
+        if library_status is not None:
+            return library_status
         if args.command == "new":
             return run_new(args)
         if args.command == "watch":

@@ -236,3 +236,56 @@ class StagingFolder:
         if self.folder is not None:
             remove_staging_folder(self.folder, made_here=True)  # even if its marker could not be written
             self.folder = None
+
+
+# ---- outputs no longer planned ------------------------------------------------------------------------------
+
+_DRAFT = re.compile(r"-draft(\.[^./]+)$")
+
+
+def _final_name(name: str) -> str:
+    """An output's name without the draft mark (`x-draft.pdf`: `x.pdf`): a draft and a final build of the same
+    configuration plan the same outputs, each leaving the other's files alone."""
+    return _DRAFT.sub(r"\1", name)
+
+
+def remove_stale(out_dir: Path, planned: set[str]) -> list[Path]:
+    """Delete the outputs a build recorded in `out_dir`'s list (MANIFEST_NAME) that the configuration no longer
+    plans (`planned`: names relative to `out_dir`), then the folders they leave empty; record the planned
+    outputs that exist. A file the list does not name (a user's) is never touched. Returns what was removed."""
+    recorded = read_manifest(out_dir)
+    wanted = {_final_name(name) for name in planned}
+    removed: list[Path] = []
+    kept = set()
+    for name in sorted(recorded):
+        path = out_dir / name
+        if _final_name(name) in wanted or ".." in Path(name).parts or Path(name).is_absolute():
+            kept.add(name)
+            continue
+        try:
+            if os.path.islink(path) or path.is_file():
+                os.unlink(path)
+                removed.append(path)
+            elif os.path.lexists(path):
+                kept.add(name)  # a folder now stands there: not ours to remove
+                continue
+        except OSError:
+            kept.add(name)
+            continue
+        folder = path.parent
+        while folder != out_dir and folder.is_relative_to(out_dir):
+            try:
+                folder.rmdir()  # only when empty
+            except OSError:
+                break
+            folder = folder.parent
+    names = kept | {name for name in planned if os.path.lexists(out_dir / name)}
+    if names != recorded:
+        path = out_dir / MANIFEST_NAME
+        temporary = out_dir / (MANIFEST_NAME + ".part")
+        try:
+            temporary.write_bytes(manifest_bytes(names))
+            os.replace(temporary, path)
+        except OSError as error:
+            raise filesystem_error(error, path, "could not be written") or error from None
+    return removed

@@ -39,6 +39,7 @@ from handout.build.outfolder import (
     manifest_bytes,
     output_folder_for,
     read_manifest,
+    remove_stale,
     shown_outside_staging,
 )
 from handout.build.queue import QueuePool, connect
@@ -55,6 +56,7 @@ from handout.core.store import CACHE_DIR, toolchain_fingerprint
 from handout.core.theme import theme_files
 from handout.targets import PRINT, TARGETS, depends, label, output_file
 from handout.targets.pdf.postprocess import post_process_job
+from handout.core.inherit import LIBRARY_FILE, library_of, library_references, library_theme_roots
 
 WATCHED_FOLDERS = ("chapters", "translations", "layouts", "assets")
 
@@ -74,6 +76,7 @@ class BuildReport:
     timings: list[tuple[str, float]] = field(default_factory=list)
     warnings: tuple[str, ...] = ()
     up_to_date: list[Path] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)  # outputs of an earlier configuration, deleted
 
     @contextmanager
     def step(self, name: str):
@@ -204,6 +207,21 @@ def output_folder(out_dir: Path, clinic: Clinic, clinic_count: int) -> Path:
     return out_dir / clinic.id if clinic_count > 1 else out_dir
 
 
+def clinic_book(book, clinic: Clinic):
+    """`book` for one clinic's outputs: with several clinics, each clinic's online copy is in its own folder, as
+    under dist/ (`<online_url>/<clinic id>/`; a translation's online_url already ends in `<tag>/`), and its PDFs'
+    QR code and printed address lead there."""
+    url = clinic_online_url(book.config, clinic)
+    return book if url == book.config.online_url else replace(book, config=replace(book.config, online_url=url))
+
+
+def clinic_online_url(config: Config, clinic: Clinic) -> str:
+    """The address of a clinic's online copy of one language (`config`: that language's)."""
+    if len(config.clinics) < 2 or not config.online_url:
+        return config.online_url
+    return f"{config.online_url.rstrip('/')}/{clinic.id}/"
+
+
 def page_source_edition(listed: tuple[str, ...], paper: str = "letter") -> str:
     """The edition whose page numbers the EPUB's page list carries: the first one listed, or the paper's when
     its pages are the paper's (editions.py)."""
@@ -235,6 +253,17 @@ def input_digests(root: Path) -> dict[str, str]:
                 digests[name] = _digest(f"not a file of the project: {os.path.realpath(path)}".encode())
             elif path.suffix:  # a folder named like a file (`05-notes.md/`)
                 digests[name] = _digest(b"a folder")
+    # A handout in a library: library.toml, its references and its theme files the handout does not override.
+    library = library_of(root)
+    if library is not None:
+        digests["../library.toml"] = _digest((library / LIBRARY_FILE).read_bytes())
+        shared = library_references(root)
+        if shared is not None:
+            digests["../references.yaml"] = _digest(shared.read_bytes())
+        for folder in library_theme_roots(root):
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and not any(p.startswith(".") for p in path.relative_to(library).parts):
+                    digests.setdefault(path.relative_to(library).as_posix(), _digest(path.read_bytes()))
     # The built-in theme's files the project does not override (a toolchain update changes them too).
     for name, path in theme_files().items():
         digests.setdefault(name, _digest(path.read_bytes()))
@@ -394,7 +423,7 @@ def build(root: Path, out_dir: Path | None = None, skip: Collection[str] = (),
           editions: tuple[str, ...] | None = None, languages_: Collection[str] = (), jobs: int | None = None, force: bool = False,
           progress: Callable[[str, str], None] | None = None, draft: bool = False,
           paper: str | None = None, cache: Path | None = None, shard: tuple[int, int] | None = None,
-          from_cache: bool = False, queue: str | None = None) -> BuildReport:
+          from_cache: bool = False, queue: str | None = None, pool: "_Pool | None" = None) -> BuildReport:
     """Build the handout in project folder `root` into `out_dir` (default: root/dist).
 
     The error-level checks of `publish.py check` run first: a handout that fails them is refused
@@ -403,7 +432,8 @@ def build(root: Path, out_dir: Path | None = None, skip: Collection[str] = (),
     Every target (targets.py) is built but those named in `skip` (`{"epub"}`: the PDFs only), in every language
     of the project, or those of `languages_` (handout/config/languages.py). Outputs whose inputs have not changed since the last good build are left alone (`force` rebuilds them). `jobs` worker processes make the rest (default: one per core; 1 builds in this process).
     `progress(event, name)` hears "start", "done" and "skip" for each output. `paper` ("letter" or "a4")
-    overrides `print.paper` for this build.
+    overrides `print.paper` for this build. `pool` (`worker_pool`, or a function that makes it when first
+    needed): workers shared by several builds in one process (a library's), left running at the end.
 
     Beyond one machine (handout/build/store.py, shards.py, queue.py): `cache`, a folder of outputs kept by the
     digest of their inputs (a hit is copied, not made again); `shard` (I, N) makes only that share of the
@@ -427,10 +457,10 @@ def build(root: Path, out_dir: Path | None = None, skip: Collection[str] = (),
         own_folder = out_dir is None or folder == (root / "dist").resolve()
         if shard is not None:  # the output folder is not touched: no lock on it
             return _build(config, folder, own_folder, skip, editions, tuple(languages_), jobs, force,
-                          progress or (lambda event, name: None), draft, paper, started, options)
+                          progress or (lambda event, name: None), draft, paper, started, options, pool)
         with build_lock(folder):
             return _build(config, folder, own_folder, skip, editions, tuple(languages_), jobs, force,
-                          progress or (lambda event, name: None), draft, paper, started, options)
+                          progress or (lambda event, name: None), draft, paper, started, options, pool)
     except RecursionError:
         raise InputError("the handout is nested too deeply to process (lists, quotes or boxes inside one "
                          "another): reduce the nesting in the chapters", root / "chapters") from None
@@ -508,6 +538,17 @@ def _worker_start(starts_queue, warm) -> None:
         import weasyprint  # noqa: F401  (the costliest import: off the critical path, in parallel)
 
 
+def worker_pool(jobs: int | None = None) -> _Pool:
+    """Worker processes that several builds in this process share (`build(..., pool=)`), WeasyPrint imported
+    once, before they are forked; the caller shuts it down."""
+    import weasyprint  # noqa: F401
+    from handout.targets.pdf.render import render_print  # noqa: F401
+
+    pool = _Pool(max(1, jobs or os.cpu_count() or 1), 0)
+    pool.shared = True
+    return pool
+
+
 def _nothing() -> None:
     """A job that makes the pool start its workers."""
 
@@ -522,6 +563,7 @@ class _Pool(ProcessPoolExecutor):
                          initargs=(self.starts_queue, context.Value("i", layouts)))
         super().submit(_nothing)  # forks the workers now: they import WeasyPrint while the chapters are read
         self.busy = False
+        self.shared = False
         self.early_starts: dict[tuple[str, str], Future] = {}  # (language, clinic id) -> its page starts
         self._listener = threading.Thread(target=self._listen, daemon=True)
         self._listener.start()
@@ -566,7 +608,8 @@ class _Beyond:
 
 def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str],
            editions: tuple[str, ...] | None, only: tuple[str, ...], jobs: int | None, force: bool, progress, draft: bool,
-           paper: str | None, started: float, beyond: _Beyond | None = None) -> BuildReport:
+           paper: str | None, started: float, beyond: _Beyond | None = None,
+           shared: "_Pool | None" = None) -> BuildReport:
     from handout.check import check_date, gate, review_findings
 
     report = BuildReport()
@@ -596,7 +639,10 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
             report.up_to_date.append(item.final)
             progress("skip", _label(item, clinics, config.language))
     today = check_date()
-    staging = Staging(out_dir, record=not own_folder)
+    # Everything the configuration builds is planned: outputs of an earlier configuration can go (not when some
+    # targets, editions, languages or another paper were asked for: the others are still the configuration's).
+    whole = not skip and editions is None and not only and paper is None and beyond.shard is None
+    staging = Staging(out_dir)  # dist/ too keeps the list of its outputs: a later build removes those it drops
     hits = {} if beyond.shard is not None else _from_cache(cache, todo, state, staging, report, progress, clinics,
                                                             config.language, beyond.from_cache)
     if hits:
@@ -613,6 +659,8 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
                 state.record(item.final, item.inputs)
         if hits:
             state.save()
+        if whole:
+            report.removed = remove_stale(out_dir, {_relative(item.final, out_dir) for item in plan})
         return report
     if beyond.shard is not None:  # its outputs go to the cache only: staged outside the output folder
         staging = Staging(Path(tempfile.mkdtemp(prefix="handout-shard-")))
@@ -628,7 +676,10 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
     if beyond.queue is not None:
         pool = QueuePool(beyond.queue, (out_dir, staging.out_dir))
     else:
-        pool = _Pool(workers, layouts) if workers > 1 or (cold and jobs != 1) else _Inline()
+        if callable(shared):  # made when first needed (a library's builds: not when all is up to date)
+            shared = shared()
+        pool = shared if shared is not None else (_Pool(workers, layouts) if workers > 1 or (cold and jobs != 1)
+                                                  else _Inline())
     try:
         with report.step("read chapters"):
             wanted = tuple(dict.fromkeys(item.language for item in todo))
@@ -660,6 +711,8 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
                 if item in todo or item.key in hits:
                     state.record(item.final, item.inputs)
             state.save()
+            if whole and not refused:
+                report.removed = remove_stale(out_dir, {_relative(item.final, out_dir) for item in plan})
         if refused:  # the other languages are built; these are not
             error = InputError("\n".join(f"the {language} handout was not built: {error.format(config.root)}"
                                           for language, error in refused.items()), code="build.language-refused")
@@ -668,7 +721,8 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
     finally:
         # Wait for jobs that may still write; workers that only imported WeasyPrint (the chapters were
         # refused) are left to exit on their own, and die with this process anyway.
-        pool.shutdown(wait=getattr(pool, "busy", True), cancel_futures=True)
+        if pool is not shared:
+            pool.shutdown(wait=getattr(pool, "busy", True), cancel_futures=True)
         staging.discard()
         if beyond.shard is not None:
             shutil.rmtree(staging.out_dir, ignore_errors=True)
@@ -786,6 +840,14 @@ def plan_jobs(books: dict, plan: list[Planned], todo: list[Planned], staging: St
     pages_needed = {_pages_key(item) for item in todo if TARGETS[item.kind].page_list} - set(starts)
     waited_for = {paper} | {key.edition for key in pages_needed}  # editions other jobs wait for: start them soon
     made_pdf: dict[JobKey, Path] = {}  # (clinic, language, "pdf", edition) -> its file in this build
+    clinic_books: dict[tuple[str, str], object] = {}
+
+    def book_for(item: Planned):
+        """The language's Book as the clinic's outputs see it: its online address is the clinic's own copy."""
+        key = (item.language, item.clinic.id)
+        if key not in clinic_books:
+            clinic_books[key] = clinic_book(books[item.language], item.clinic)
+        return clinic_books[key]
 
     def write_job(item: Planned, temporary: Path, want: bool) -> _Job:
         entry = EDITIONS[item.edition]
@@ -793,7 +855,7 @@ def plan_jobs(books: dict, plan: list[Planned], todo: list[Planned], staging: St
         if not TARGETS[item.kind].per_edition:
             cost = 5  # a page or a file made once per clinic: quick, after the layouts
         return _Job(item.key, f"write {label(item.kind, item.edition)}", TARGETS[item.kind].job_function(),
-                    lambda: (books[item.language], item.clinic, item.edition, str(temporary), want), item=item, file=temporary,
+                    lambda: (book_for(item), item.clinic, item.edition, str(temporary), want), item=item, file=temporary,
                     cost=cost)
 
     for item in todo:
@@ -813,12 +875,12 @@ def plan_jobs(books: dict, plan: list[Planned], todo: list[Planned], staging: St
             # Its edition is not being built: lay it out for its pages only.
             key = pages._replace(step="lay out")
             jobs[key] = _Job(key, f"lay out {item.edition} for the page list", PRINT.job_function(),
-                             lambda item=item: (books[item.language], item.clinic, item.edition, "", True), serves=item.final,
+                             lambda item=item: (book_for(item), item.clinic, item.edition, "", True), serves=item.final,
                              cost=3)
         temporary = staging.temporary(item.final)
         jobs[item.key] = _Job(item.key, f"write {label(item.kind, item.edition)}", TARGETS[item.kind].job_function(),
                               lambda item=item, temporary=temporary, pages=pages:
-                              (books[item.language], item.clinic, item.edition, str(temporary), starts[pages]),
+                              (book_for(item), item.clinic, item.edition, str(temporary), starts[pages]),
                               needs=(pages,) if pages in pages_needed else (), item=item, file=temporary, cost=5)
     for item in todo:
         entry = EDITIONS[item.edition]
@@ -836,7 +898,7 @@ def plan_jobs(books: dict, plan: list[Planned], todo: list[Planned], staging: St
             source = staging.scratch()
             key = source_key._replace(step=f"for {item.edition}")
             jobs[key] = _Job(key, f"write {label(item.kind, paper)} (for {item.edition})", PRINT.job_function(),
-                             lambda item=item, source=source: (books[item.language], item.clinic, paper, str(source),
+                             lambda item=item, source=source: (book_for(item), item.clinic, paper, str(source),
                                                                 False),
                              file=source, serves=item.final, cost=4)
             needs = (key,)
@@ -888,6 +950,8 @@ def _run(books: dict, plan: list[Planned], todo: list[Planned], pool, staging: S
                 running[pool.submit(_call, job.function, str(output), *job.args())] = job
 
     if isinstance(pool, _Pool):  # page starts a PDF job sends before it writes its file
+        if pool.shared:  # an earlier build's (every one it waited for has arrived): not this one's
+            pool.early_starts = {}
         for key in {node for job in jobs.values() for node in job.needs if node not in jobs}:
             running[pool.starts_for(key.language, key.clinic)] = key
     launch()
