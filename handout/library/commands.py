@@ -1,0 +1,146 @@
+"""The commands at a library's root (handout/cli.py hands them over when the folder holds a library.toml and
+no publish.toml): `build [NAME...]`, `check` (grouped by handout), `new NAME` and `status`."""
+from __future__ import annotations
+
+import re
+import sys
+import time
+from pathlib import Path
+
+from ..errors import InputError
+from ..inherit import LIBRARY_FILE, LIBRARY_TABLE, read_library
+from . import chosen, handout_name_problem, load_library
+from .build import build_library, check_names
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def run_build(root: Path, args, progress=None) -> int:
+    started = time.perf_counter()
+    library = load_library(root)
+    check_names(library)
+    names = chosen(library, tuple(args.names or ()))
+    for warning in library.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.jobs is not None and args.jobs < 1:
+        raise InputError("--jobs must be 1 or more")
+    report = build_library(library, names, jobs=args.jobs, force=args.force, draft=args.draft, progress=progress,
+                           started=lambda name: print(f"{name}:", flush=True))
+    outputs = 0
+    for name, built in report.handouts.items():
+        for path in built.removed:
+            print(f"removed {_shown(path)} (the configuration no longer builds it)")
+        for output in built.outputs:
+            print(f"wrote {_shown(output.path)} ({output.size / 1024:.0f} KiB)")
+        outputs += len(built.outputs)
+        for warning in built.warnings:
+            print(f"warning: {name}: {warning}", file=sys.stderr)
+    for path in report.removed:
+        print(f"removed {_shown(path)} (the configuration no longer builds it)")
+    print(f"catalog: {_shown(library.dist / 'index.html')}, OPDS: {_shown(library.dist / 'opds' / 'index.xml')}, "
+          f"FHIR: {_shown(library.dist / 'fhir' / 'bundle.json')}")
+    print(f"{len(report.handouts)} handouts, {outputs} outputs written, {len(report.written)} catalog files, "
+          f"{time.perf_counter() - started:.2f} s")
+    return 0
+
+
+def run_check(root: Path, args) -> int:
+    """`check` over every handout, each one's findings under its name; the worst exit status wins."""
+    import json
+
+    from ..checks import check_project, exit_status, report_json, report_text, strict
+
+    library = load_library(root)
+    check_names(library)
+    worst, documents = 0, {}
+    for name in library.handouts:
+        run = check_project(library.handout(name))
+        findings = strict(run.findings) if args.strict else run.findings
+        status = exit_status(findings, run.bad_input)
+        worst = max(worst, status)
+        if args.format == "json":
+            documents[name] = report_json(findings, run.config, run.today, status, args.strict)
+        else:
+            print(f"== {name} ==")
+            print(report_text(findings, run.today, args.strict))
+            print()
+    if args.format == "json":
+        print(json.dumps({"library": library.title, "status": worst, "handouts": documents}, indent=2,
+                         ensure_ascii=False))
+    return worst
+
+
+def run_status(root: Path, args, library_root: bool) -> int:
+    from ..checks import check_date
+    from .status import as_csv, as_json, library_rows, print_table
+
+    today = check_date()
+    if library_root:
+        library = load_library(root)
+        roots = {name: library.handout(name) for name in library.handouts}
+    else:
+        roots = {root.name: root}
+    rows = library_rows(roots, today)
+    if args.format == "json":
+        print(as_json(rows, today))
+    elif args.format == "csv":
+        print(as_csv(rows), end="")
+    else:
+        print_table(rows, today)
+    stale = [row for row in rows if row.stale]
+    if args.strict and stale:
+        for row in stale:
+            print(f"error: {row.handout} ({row.language}): {'; '.join(row.problems())}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def run_new(root: Path, args) -> int:
+    """`new NAME` in a library: a handout folder that inherits the library (its publish.toml leaves out what
+    library.toml sets)."""
+    from ..scaffold import new_project, next_steps
+
+    name = str(args.folder).rstrip("/")
+    problem = handout_name_problem(name)
+    if problem or "/" in name:
+        raise InputError(f"'{name}': {problem or 'name a subfolder of the library, not a path'}")
+    folder = root / name
+    new_project(folder, args.title, args.review_months)
+    data, _ = read_library(root)
+    inherited = [key for key in data if key != LIBRARY_TABLE]
+    path = folder / "publish.toml"
+    path.write_text(without_keys(path.read_text(encoding="utf-8"), inherited), encoding="utf-8")
+    print(next_steps(folder))
+    print(f"It inherits from {LIBRARY_FILE}: {', '.join(inherited) or 'nothing yet'}; build the library with "
+          "`handout build` here.")
+    return 0
+
+
+def without_keys(text: str, keys: list[str]) -> str:
+    """A publish.toml's text without the top-level keys and tables named (each with the comment lines just
+    above it), so that the library's settings apply."""
+    out: list[str] = []
+    pending: list[str] = []   # comment lines, kept only if what follows stays
+    skipping = False
+    for line in text.splitlines(keepends=True):
+        header = re.match(r"\s*\[\[?\s*([A-Za-z0-9_-]+)", line)
+        key = re.match(r"([A-Za-z0-9_-]+)\s*=", line)
+        if line.lstrip().startswith("#"):
+            pending.append(line)
+            continue
+        if header:
+            skipping = header.group(1) in keys
+        elif key and not skipping and key.group(1) in keys:
+            pending = []
+            continue
+        if skipping:
+            pending = []
+            continue
+        out += pending + [line]
+        pending = []
+    return "".join(out + ([] if skipping else pending))
