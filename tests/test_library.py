@@ -1,0 +1,368 @@
+"""A library of handouts: library.toml at a folder's root, one handout per subfolder; what a handout inherits
+(and what it sets itself wins), `handout build` building them all with the catalog pages, the OPDS feeds and
+the FHIR bundle, `handout status`, and dist/ holding only what the configuration builds."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from conftest import REPO, TEST_EPOCH, make_project, run_publish
+from librarytools import make_library
+from handout.config import load_config
+from handout.errors import InputError
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def run_library(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """The command line run at the library's root, as a user would."""
+    environment = {**os.environ, "SOURCE_DATE_EPOCH": TEST_EPOCH}
+    return subprocess.run([sys.executable, str(REPO / "publish.py"), *args], cwd=folder, capture_output=True,
+                          text=True, env=environment, timeout=900)
+
+
+# ---- inheritance ------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def library(tmp_path) -> Path:
+    return make_library(tmp_path / "library")
+
+
+def test_a_handout_inherits_the_librarys_clinics_and_its_own_win(library):
+    config = load_config(library / "get-help")
+    assert [clinic.id for clinic in config.clinics] == ["portland", "salem"]
+    assert config.publisher == "Sample Health Network" and config.print.editions == ("letter",)
+    # Tables merge key by key: the library's Spanish crisis lines beside the handout's own Spanish title.
+    assert dict(config.languages)["es-US"]["title"] == "Cuándo pedir ayuda de inmediato"
+    assert dict(config.languages)["es-US"]["crisis_lines"][0].startswith("Llame")
+    # The library's online_url is the base of its handouts' addresses.
+    assert config.online_url == "https://www.example.org/handouts/get-help/"
+    own = library / "first-weeks" / "publish.toml"
+    own.write_text(own.read_text() + '\n[clinic]\nname = "Eugene Sample Clinic"\n')
+    mine = load_config(library / "first-weeks")
+    assert [clinic.name for clinic in mine.clinics] == ["Eugene Sample Clinic"]  # a list replaces the library's
+    assert load_config(library / "get-help").clinics[1].name == "Salem Sample Clinic"
+
+
+def test_a_handout_cites_the_librarys_references_and_its_own_entry_wins(library):
+    from handout.book import load_book, load_references
+
+    root = library / "get-help"
+    entries, lines, _ = load_references(root)
+    assert entries["guide"]["title"] == "A guide to medicines" and lines == {}  # only the library's
+    (root / "chapters" / "references.yaml").write_text('guide:\n  authors: "Own Agency"\n  title: "Our own guide"\n'
+                                                       '  publisher: "Own Agency"\n  year: 2025\n'
+                                                       '  url: "https://example.org/own"\n')
+    entries, lines, _ = load_references(root)
+    assert entries["guide"]["title"] == "Our own guide" and entries["survey"]["year"] == 2020
+    book = load_book(load_config(root))
+    assert "Our own guide" in str(book.references)
+    # A shared entry that this handout does not cite is no warning of its own (another handout may cite it).
+    assert "survey" not in book.uncited
+    (library / "references.yaml").unlink()
+    with pytest.raises(InputError, match="survey"):
+        load_book(load_config(root))
+
+
+def test_the_librarys_theme_overrides_the_builtin_and_a_handouts_own_file_wins(library):
+    from handout.theme import find
+
+    root = library / "get-help"
+    builtin = find(root, "assets/css/web.css")
+    assert "builtin_theme" in str(builtin) or builtin.is_relative_to(REPO)
+    (library / "assets" / "css").mkdir(parents=True)
+    (library / "assets" / "css" / "web.css").write_text("/* the library's */\n")
+    assert find(root, "assets/css/web.css") == library / "assets" / "css" / "web.css"
+    (root / "assets" / "css").mkdir(parents=True)
+    (root / "assets" / "css" / "web.css").write_text("/* the handout's */\n")
+    assert find(root, "assets/css/web.css") == root / "assets" / "css" / "web.css"
+    assert find(library / "first-weeks", "assets/css/web.css") == library / "assets" / "css" / "web.css"
+    # The library's files are inputs of its handouts' builds: a change there rebuilds them.
+    from handout.build import input_digests
+
+    before = input_digests(library / "first-weeks")
+    (library / "assets" / "css" / "web.css").write_text("/* changed */\n")
+    assert input_digests(library / "first-weeks")["assets/css/web.css"] != before["assets/css/web.css"]
+    (library / "library.toml").write_text((library / "library.toml").read_text().replace("Sample Health", "Other"))
+    assert input_digests(library / "first-weeks")["../library.toml"] != before["../library.toml"]
+
+
+def test_a_library_layout_is_rendered_through_the_sandbox(library):
+    from handout.layouts import Layouts
+    from handout.targets import TARGETS
+
+    (library / "layouts" / "partials").mkdir(parents=True)
+    (library / "layouts" / "partials" / "extra.html").write_text("from the library")
+    layouts = Layouts(library / "get-help", TARGETS["web"], link=lambda anchor: anchor)
+    assert layouts.env.get_template("partials/extra.html").render() == "from the library"
+
+
+def test_a_plain_project_is_no_library(tmp_path):
+    project = make_project(tmp_path / "project")
+    assert load_config(project).online_url == "https://www.example.org/handouts/ketamine-esketamine"
+
+
+def test_a_library_toml_that_is_not_toml_is_named(library):
+    (library / "library.toml").write_text("title = \n")
+    with pytest.raises(InputError) as caught:
+        load_config(library / "get-help")
+    assert caught.value.path == library / "library.toml" and "invalid TOML" in caught.value.message
+
+
+# ---- status -------------------------------------------------------------------------------------------------
+
+def test_status_lists_each_handout_and_language_and_strict_names_the_overdue_one(library):
+    import datetime as dt
+
+    from handout.library import load_library
+    from handout.library.status import as_csv, as_json, library_rows
+
+    today = dt.date(2027, 1, 2)
+    lib = load_library(library)
+    rows = library_rows({name: lib.handout(name) for name in lib.handouts}, today)
+    assert [(row.handout, row.language) for row in rows] == [
+        (name, tag) for name in ("first-weeks", "get-help", "treatment-day") for tag in ("en-US", "es-US")]
+    assert {row.translation for row in rows} == {"source", "up to date"}
+    assert not any(row.stale for row in rows)
+    # An overdue review in one handout, a chapter changed since its translation in another.
+    own = library / "get-help" / "publish.toml"
+    own.write_text(own.read_text().replace("next_review_due = 2027-11-01", "next_review_due = 2026-12-01"))
+    chapter = library / "first-weeks" / "chapters" / "02-steps.md"
+    chapter.write_text(chapter.read_text() + "\nA new sentence.\n")
+    rows = library_rows({name: lib.handout(name) for name in lib.handouts}, today)
+    stale = {(row.handout, row.language): row.problems() for row in rows if row.stale}
+    assert stale == {("get-help", "en-US"): ["review overdue since 2026-12-01"],
+                     ("get-help", "es-US"): ["review overdue since 2026-12-01"],
+                     ("first-weeks", "es-US"): ["translation out of date"]}
+    data = json.loads(as_json(rows, today))
+    assert len(data["rows"]) == 6 and data["stale"] == 3
+    assert as_csv(rows).splitlines()[0].startswith("handout,language,title,last_reviewed,next_review_due")
+
+
+@pytest.mark.slow
+def test_status_command_json_csv_and_strict(library):
+    result = run_library(library, "status", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)["rows"]) == 6
+    assert run_library(library, "status", "--format", "csv").stdout.count("\n") == 7
+    assert run_library(library, "status", "--strict").returncode == 0
+    own = library / "treatment-day" / "publish.toml"
+    own.write_text(own.read_text().replace("next_review_due = 2027-11-01", "next_review_due = 2026-06-01")
+                   .replace("last_reviewed = 2026-11-01", "last_reviewed = 2025-06-01"))
+    strict = run_library(library, "status", "--strict")
+    assert strict.returncode == 2
+    assert "treatment-day (en-US): review overdue since 2026-06-01" in strict.stderr
+    assert "get-help" not in strict.stderr
+
+
+# ---- one build of the whole library --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The test library (3 handouts, 2 clinics, 2 languages), built once by one `handout build`."""
+    folder = make_library(tmp_path_factory.mktemp("lib") / "library")
+    (folder / "dist").mkdir()
+    (folder / "dist" / "notes.txt").write_text("a user's own file")
+    result = run_library(folder, "build")
+    assert result.returncode == 0, result.stderr
+    return folder
+
+
+@pytest.mark.slow
+def test_one_build_makes_every_handout_the_catalog_the_feeds_and_the_bundle(built):
+    dist = built / "dist"
+    for name in ("treatment-day", "first-weeks", "get-help"):
+        for folder in ("portland", "salem", "es-US/portland", "es-US/salem"):
+            for file in (f"{name}.pdf", f"{name}.epub", "index.html"):
+                assert (dist / name / folder / file).is_file(), (name, folder, file)
+    for file in ("index.html", "es-US/index.html", "opds/index.xml", "opds/en-US.xml", "opds/es-US.xml",
+                 "fhir/bundle.json"):
+        assert (dist / file).is_file(), file
+    assert (dist / "notes.txt").read_text() == "a user's own file"
+    page = (dist / "es-US" / "index.html").read_text()
+    assert '<html lang="es-US">' in page and "Cuándo pedir ayuda de inmediato" in page and "Español" in page
+
+
+def _links(page: Path) -> list[str]:
+    return re.findall(r'(?:href|src)="([^"]+)"', page.read_text())
+
+
+@pytest.mark.slow
+def test_the_catalog_pages_links_resolve_and_pass_axe_and_vnu(built):
+    import webtools
+
+    dist = built / "dist"
+    for page in (dist / "index.html", dist / "es-US" / "index.html"):
+        links = _links(page)
+        assert len(links) >= 3 * 2 * 3  # each handout's PDF, EPUB and web copy for each clinic
+        for link in links:
+            parts = urlsplit(link)
+            assert not parts.scheme and not parts.netloc, link  # nothing outside the folder
+            target = (page.parent / unquote(parts.path)).resolve()
+            assert target.is_file() and target.is_relative_to(dist.resolve()), link
+    webtools.require()
+    for page in (dist / "index.html", dist / "es-US" / "index.html"):
+        report = webtools.webcheck(page, widths=(320, 1280), schemes=("light",))
+        for run in report["runs"]:
+            assert run["violations"] == [], (page, run["width"], run["violations"])
+            assert run["scrollWidth"] <= run["clientWidth"], (page, run["width"])
+        assert webtools.vnu(page) == [], page
+
+
+@pytest.mark.slow
+def test_the_opds_feeds_are_valid_opds_1_2(built):
+    from lxml import etree
+
+    schema = etree.RelaxNG(etree.parse(str(FIXTURES / "opds" / "opds.rng")))
+    dist = built / "dist"
+    feeds = sorted((dist / "opds").glob("*.xml"))
+    assert [feed.name for feed in feeds] == ["en-US.xml", "es-US.xml", "index.xml"]
+    for feed in feeds:
+        document = etree.parse(str(feed))
+        assert schema.validate(document), (feed.name, str(schema.error_log))
+        for href in document.xpath("//a:link/@href", namespaces={"a": "http://www.w3.org/2005/Atom"}):
+            assert (feed.parent / href).resolve().is_file(), (feed.name, href)
+    spanish = etree.parse(str(dist / "opds" / "es-US.xml"))
+    ns = {"a": "http://www.w3.org/2005/Atom", "dc": "http://purl.org/dc/terms/"}
+    entries = spanish.xpath("//a:entry", namespaces=ns)
+    assert len(entries) == 3 * 2  # each handout for each clinic
+    assert set(spanish.xpath("//a:entry/dc:language/text()", namespaces=ns)) == {"es-US"}
+    assert "Salem Sample Clinic" in spanish.xpath("//a:entry/a:author/a:name/text()", namespaces=ns)
+    kinds = spanish.xpath("//a:entry[1]/a:link/@type", namespaces=ns)
+    assert {"application/epub+zip", "application/pdf", "image/png"} <= set(kinds)
+    # The schema is no rubber stamp: a feed without its id is refused.
+    broken = etree.parse(str(dist / "opds" / "index.xml"))
+    broken.getroot().remove(broken.getroot().find("{http://www.w3.org/2005/Atom}id"))
+    assert not schema.validate(broken)
+
+
+@pytest.mark.slow
+def test_the_fhir_bundle_is_valid_r4b_and_each_hash_and_size_match_the_file(built):
+    from fhir.resources.R4B.bundle import Bundle
+
+    dist = built / "dist"
+    data = json.loads((dist / "fhir" / "bundle.json").read_text())
+    bundle = Bundle.model_validate(data)
+    assert bundle.type == "collection" and len(bundle.entry) == 3 * 2 * 2 * 3  # handouts, languages, clinics, files
+    full_urls = {entry.fullUrl for entry in bundle.entry}
+    for entry in data["entry"]:
+        resource = entry["resource"]
+        attachment = resource["content"][0]["attachment"]
+        url = attachment["url"]
+        assert url.startswith("https://www.example.org/handouts/")
+        relative = url.removeprefix("https://www.example.org/handouts/")
+        file = dist / relative
+        assert file.is_file(), url
+        assert attachment["size"] == file.stat().st_size
+        assert attachment["hash"] == base64.b64encode(hashlib.sha1(file.read_bytes()).digest()).decode()
+        assert resource["type"]["coding"][0] == {"system": "http://loinc.org", "code": "34895-3",
+                                                 "display": "Education note"}
+        if resource["language"] == "es-US":
+            assert resource["relatesTo"][0]["code"] == "transforms"
+            assert resource["relatesTo"][0]["target"]["reference"] in full_urls
+        else:
+            assert "relatesTo" not in resource
+    with pytest.raises(Exception):
+        broken = json.loads((dist / "fhir" / "bundle.json").read_text())
+        broken["entry"][0]["resource"]["status"] = "published"  # not a DocumentReference status
+        Bundle.model_validate(broken)
+
+
+@pytest.mark.slow
+def test_salems_qr_code_and_address_lead_to_salems_copy(built, tmp_path):
+    if shutil.which("zbarimg") is None:
+        pytest.skip("zbarimg is missing (scripts/system-deps.sh --test installs zbar-tools)")
+    dist = built / "dist" / "get-help"
+    for folder, address in (("salem", "https://www.example.org/handouts/get-help/salem/"),
+                            ("es-US/salem", "https://www.example.org/handouts/get-help/es-US/salem/"),
+                            ("portland", "https://www.example.org/handouts/get-help/portland/")):
+        pdf = dist / folder / "get-help.pdf"
+        prefix = tmp_path / folder.replace("/", "-")
+        subprocess.run(["pdftoppm", "-png", "-r", "150", str(pdf), str(prefix)], check=True)
+        found = set()
+        for image in sorted(tmp_path.glob(prefix.name + "-*.png")):
+            result = subprocess.run(["zbarimg", "-q", "--raw", str(image)], capture_output=True, text=True)
+            found |= set(result.stdout.split())
+        assert found == {address}, (folder, found)
+        # The web copy the address names is the one in that clinic's folder.
+        assert (built / "dist" / address.removeprefix("https://www.example.org/handouts/") / "index.html").is_file()
+
+
+# ---- dist/ holds what the configuration builds ----------------------------------------------------------
+
+@pytest.mark.slow
+def test_switching_from_one_clinic_to_two_removes_the_stale_outputs_and_keeps_the_users_file(tmp_path):
+    project = make_project(tmp_path / "project")
+    config = project / "publish.toml"
+    config.write_text(config.read_text().replace(
+        'editions = ["letter", "a4", "large-print", "booklet", "sheet", "large-print-sheet"]', 'editions = ["letter"]'))
+    first = run_publish(project)
+    assert first.returncode == 0, first.stderr
+    dist = project / "dist"
+    (dist / "my-notes.txt").write_text("mine")
+    single = {"ketamine-handout.pdf", "ketamine-handout.epub", "index.html"}
+    assert single <= {path.name for path in dist.iterdir()}
+    text = config.read_text()
+    clinic = text[text.index("[clinic]"):text.index("[crisis]")]
+    two = clinic.replace("[clinic]", '[[clinic]]\nid = "portland"') + \
+        clinic.replace("[clinic]", '[[clinic]]\nid = "salem"').replace("Sample Community Clinic", "Salem Clinic")
+    config.write_text(text.replace(clinic, two))
+    second = run_publish(project)
+    assert second.returncode == 0, second.stderr
+    for name in single:
+        assert not (dist / name).exists(), name
+        assert f"removed dist/{name}" in second.stdout or f"removed {dist / name}" in second.stdout
+        assert (dist / "portland" / name).is_file() and (dist / "salem" / name).is_file()
+    assert (dist / "my-notes.txt").read_text() == "mine"
+
+
+def test_stale_outputs_are_only_those_a_build_recorded(tmp_path):
+    from handout.outfolder import MANIFEST_NAME, manifest_bytes, read_manifest, remove_stale
+
+    dist = tmp_path / "dist"
+    (dist / "old").mkdir(parents=True)
+    for name in ("a.pdf", "old/b.pdf", "kept.pdf", "kept-draft.pdf", "mine.txt"):
+        (dist / name).write_text(name)
+    (dist / MANIFEST_NAME).write_bytes(manifest_bytes({"a.pdf", "old/b.pdf", "kept.pdf", "kept-draft.pdf",
+                                                       "../outside.pdf"}))
+    (tmp_path / "outside.pdf").write_text("not ours to remove")
+    removed = remove_stale(dist, {"kept.pdf", "new.pdf"})
+    assert sorted(path.relative_to(dist).as_posix() for path in removed) == ["a.pdf", "old/b.pdf"]
+    assert not (dist / "old").exists()  # emptied, so removed
+    assert (dist / "mine.txt").exists() and (dist / "kept-draft.pdf").exists()
+    assert (tmp_path / "outside.pdf").exists()
+    assert "kept.pdf" in read_manifest(dist) and "a.pdf" not in read_manifest(dist)
+
+
+# ---- commands --------------------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_new_in_a_library_makes_a_handout_that_inherits_and_names_are_checked(library):
+    result = run_library(library, "new", "sleep-well", "--title", "Sleep well")
+    assert result.returncode == 0, result.stderr
+    text = (library / "sleep-well" / "publish.toml").read_text()
+    assert "[clinic]" not in text and "publisher" not in text and "sample" not in text
+    config = load_config(library / "sleep-well")
+    assert [clinic.id for clinic in config.clinics] == ["portland", "salem"] and config.title == "Sleep well"
+    unknown = run_library(library, "build", "no-such-handout")
+    assert unknown.returncode == 2 and "'no-such-handout' is not a handout of this library" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+
+
+@pytest.mark.slow
+def test_check_at_the_library_root_groups_findings_by_handout(library):
+    result = run_library(library, "check", "--format", "json")
+    data = json.loads(result.stdout)
+    assert list(data["handouts"]) == ["first-weeks", "get-help", "treatment-day"]
+    text = run_library(library, "check").stdout
+    assert text.index("== first-weeks ==") < text.index("== get-help ==") < text.index("== treatment-day ==")
