@@ -56,7 +56,7 @@ from handout.core.store import CACHE_DIR, toolchain_fingerprint
 from handout.core.theme import theme_files
 from handout.targets import PRINT, TARGETS, depends, label, output_file
 from handout.targets.pdf.postprocess import post_process_job
-from handout.core.inherit import LIBRARY_FILE, library_of, library_references, library_theme_roots
+from handout.core.inherit import LIBRARY_FILE, library_files, library_of, library_theme_roots
 
 WATCHED_FOLDERS = ("chapters", "translations", "layouts", "assets")
 
@@ -257,9 +257,8 @@ def input_digests(root: Path) -> dict[str, str]:
     library = library_of(root)
     if library is not None:
         digests["../library.toml"] = _digest((library / LIBRARY_FILE).read_bytes())
-        shared = library_references(root)
-        if shared is not None:
-            digests["../references.yaml"] = _digest(shared.read_bytes())
+        for path in library_files(root):  # references.yaml, the jargon lists
+            digests["../" + path.relative_to(library).as_posix()] = _digest(path.read_bytes())
         for folder in library_theme_roots(root):
             for path in sorted(folder.rglob("*")):
                 if path.is_file() and not any(p.startswith(".") for p in path.relative_to(library).parts):

@@ -10,6 +10,8 @@ A library is a folder with a `library.toml` at its root and one handout (a proje
   sets none is at `<library online_url>/<handout folder>/`.
 - sources: the library's `references.yaml` holds entries every handout may cite; a handout's
   `chapters/references.yaml` adds its own, and its entry wins over the library's of the same key.
+- the jargon list: a handout (or a translation) with no list of its own (`check.jargon_file`, by default
+  `chapters/jargon.txt`) uses the library's `jargon.txt` (a translation: `translations/<tag>/jargon.txt`).
 - the theme: the library's `layouts/` and `assets/` override the built-in theme file by file, and a
   handout's own file overrides the library's (`find` in handout/theme.py).
 
@@ -93,3 +95,21 @@ def library_references(root: Path) -> Path | None:
     if folder is None or not (folder / LIBRARY_REFERENCES).is_file():
         return None
     return folder / LIBRARY_REFERENCES
+
+
+def library_jargon(root: Path, language: str = "") -> Path | None:
+    """The library's jargon list for a handout's source language (`language` empty) or for a translation."""
+    folder = library_of(root)
+    if folder is None:
+        return None
+    path = folder / ("jargon.txt" if not language else f"translations/{language}/jargon.txt")
+    return path if path.is_file() else None
+
+
+def library_files(root: Path) -> tuple[Path, ...]:
+    """The library's single files a handout may read: its references and its jargon lists."""
+    folder = library_of(root)
+    if folder is None:
+        return ()
+    lists = [folder / "jargon.txt", *sorted((folder / "translations").glob("*/jargon.txt"))]
+    return tuple(path for path in [folder / LIBRARY_REFERENCES, *lists] if path.is_file())

@@ -19,16 +19,15 @@ from handout.core.fonts import FONT_DIR
 from handout.core.script_fonts import folders
 from handout.core.sourcelines import line_at, line_of_any
 from handout.core.theme import theme_roots
-from handout.core.inherit import library_references, library_theme_roots
+from handout.core.inherit import library_files, library_theme_roots
 
 
 class Sandbox:
     def __init__(self, root: Path, extra: tuple[Path, ...] | None = None):
         self.project = Path(os.path.normpath(root.absolute()))
         # Besides the project: the bundled font and the built-in theme's layouts and assets, read-only.
-        if extra is None:  # a handout in a library also reads the library's layouts/, assets/ and references.yaml
-            extra = (FONT_DIR, *folders(), *theme_roots(), *library_theme_roots(root),
-                     *filter(None, [library_references(root)]))
+        if extra is None:  # a handout in a library also reads the library's layouts/, assets/, references, jargon lists
+            extra = (FONT_DIR, *folders(), *theme_roots(), *library_theme_roots(root), *library_files(root))
         self.roots = (root.resolve(), *(p.resolve() for p in extra))
 
     def allows(self, path: Path) -> bool:

@@ -51,7 +51,7 @@ from handout.load.pasted import (
 from handout.load.sanitize import all_refused_markup, all_refused_raw_html, describe_allowed, unbalanced_tags
 from handout.load.sheetmarks import mark_lines, part_name, split_marked
 from handout.model import Block, Book, Chapter, Heading, Reference, SourceMap
-from handout.core.inherit import library_references
+from handout.core.inherit import library_jargon, library_references
 
 CHAPTERS_DIR = "chapters"
 REFERENCES_FILE = "references.yaml"
@@ -588,8 +588,12 @@ def load_jargon(config: Config, source: SourceMap) -> tuple[tuple[str, ...], str
                          code="input.jargon-list")
     if not path.is_file():
         if name in (DEFAULT_JARGON_FILE, f"{config.chapters_dir}/jargon.txt"):  # the default, or a translation's
-            return (), None
-        raise InputError(f"'check.jargon_file' file not found: {name}", config.path, where, code="input.jargon-list")
+            shared = library_jargon(root, config.language if config.source_language else "")
+            if shared is None:
+                return (), None
+            path = shared  # a handout in a library with a list: the library's (handout/inherit.py)
+        else:
+            raise InputError(f"'check.jargon_file' file not found: {name}", config.path, where, code="input.jargon-list")
     sandbox = Sandbox(root)
     sandbox.check_file(path)
     if path.stat().st_size > JARGON_BYTES:
