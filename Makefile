@@ -1,15 +1,19 @@
-# Quick start:  `make` builds the default handout into dist/;  `make test` runs the tests
-# (`make test-fast`: the in-process ones, about a minute).
+# Quick start:  `make` builds the default handout into dist/;  `make library` builds the sample library of
+# handouts (examples/library/) into examples/library/dist/;  `make test` runs the tests (both included;
+# `make test-fast`: the in-process ones, about a minute).
 # Each target sets up what it needs: system packages (Debian, as root) and a virtual environment in .venv/.
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: build test test-fast clean system system-test
+.PHONY: build library test test-fast clean system system-test
 
 build: $(VENV)/.installed system
 	$(PY) publish.py build
+
+library: $(VENV)/.installed system
+	cd examples/library && $(CURDIR)/$(PY) $(CURDIR)/publish.py build
 
 test: $(VENV)/.installed-test system-test
 	$(PY) -m pytest
@@ -37,4 +41,4 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	@touch $@ $(VENV)/.installed
 
 clean:
-	rm -rf dist .cache
+	rm -rf dist .cache examples/library/dist examples/library/*/.cache

@@ -274,7 +274,7 @@ def test_the_fhir_bundle_is_valid_r4b_and_each_hash_and_size_match_the_file(buil
             assert "relatesTo" not in resource
     with pytest.raises(Exception):
         broken = json.loads((dist / "fhir" / "bundle.json").read_text())
-        broken["entry"][0]["resource"]["status"] = "published"  # not a DocumentReference status
+        del broken["entry"][0]["resource"]["content"]  # a DocumentReference needs its content
         Bundle.model_validate(broken)
 
 
@@ -366,3 +366,32 @@ def test_check_at_the_library_root_groups_findings_by_handout(library):
     assert list(data["handouts"]) == ["first-weeks", "get-help", "treatment-day"]
     text = run_library(library, "check").stdout
     assert text.index("== first-weeks ==") < text.index("== get-help ==") < text.index("== treatment-day ==")
+
+
+# ---- the sample library ------------------------------------------------------------------------------------
+
+SAMPLE = REPO / "examples" / "library"
+
+
+def test_the_sample_library_passes_check_strict_and_is_in_our_own_words():
+    from handout.checks import check_project, exit_status, strict
+    from handout.library import load_library
+
+    library = load_library(SAMPLE)
+    assert library.handouts == ("esketamine-day", "first-weeks", "get-help")
+    for name in library.handouts:
+        config = load_config(SAMPLE / name)
+        assert [clinic.id for clinic in config.clinics] == ["portland", "salem"]
+        assert config.translations == ("es-US",) and "sheet" in config.print.editions
+        assert not (SAMPLE / name / "chapters" / "references.yaml").exists()  # the library's, shared
+        run = check_project(SAMPLE / name)
+        findings = strict(run.findings)
+        assert exit_status(findings, run.bad_input) == 0, [f.format() for f in findings if f.level != "info"]
+    tool = REPO.parent / "shared" / "tools" / "seed_overlap.py"
+    if not tool.is_file():
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail("the shared editorial tools are not beside the project (../shared/tools/seed_overlap.py)")
+        pytest.skip("the shared editorial tools are not beside the project")
+    for folder in sorted(SAMPLE.glob("*/chapters")) + sorted(SAMPLE.glob("*/translations/*/chapters")):
+        result = subprocess.run([sys.executable, str(tool), str(folder)], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0 and result.stdout == "", (folder, result.stdout)
