@@ -114,4 +114,7 @@ def print_table(rows: list[StatusRow], today: dt.date, file=None) -> None:
                       f"[{style[row.review]}]{due}[/]" if row.review in style else due,
                       f"[{style[row.translation]}]{row.translation}[/]" if row.translation in style else row.translation,
                       row.reviewer or "[bold red]none[/]", row.stage)
-    Console(file=file, width=160).print(table)
+    console = Console(file=file)
+    if not console.is_terminal:
+        console = Console(file=file, width=160)  # piped: whole rows, not the 80 columns of a guess
+    console.print(table)
