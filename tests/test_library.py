@@ -112,6 +112,20 @@ def test_a_plain_project_is_no_library(tmp_path):
     assert load_config(project).online_url == "https://www.example.org/handouts/ketamine-esketamine"
 
 
+def test_a_bad_inherited_setting_names_library_toml_and_its_line(library):
+    text = (library / "library.toml").read_text()
+    (library / "library.toml").write_text(text.replace('editions = ["letter"]', 'editions = ["letterr"]'))
+    with pytest.raises(InputError) as caught:
+        load_config(library / "get-help")
+    line = (library / "library.toml").read_text().splitlines().index('editions = ["letterr"]') + 1
+    assert (caught.value.path, caught.value.line) == (library / "library.toml", line)
+    own = library / "get-help" / "publish.toml"
+    own.write_text(own.read_text() + '\n[print]\neditions = ["a5"]\n')
+    with pytest.raises(InputError) as caught:
+        load_config(library / "get-help")
+    assert caught.value.path == own  # its own setting: its own file
+
+
 def test_a_library_toml_that_is_not_toml_is_named(library):
     (library / "library.toml").write_text("title = \n")
     with pytest.raises(InputError) as caught:
@@ -373,7 +387,8 @@ def test_check_at_the_library_root_groups_findings_by_handout(library):
 SAMPLE = REPO / "examples" / "library"
 
 
-def test_the_sample_library_passes_check_strict_and_is_in_our_own_words():
+@pytest.mark.slow  # check lays out each desk sheet to see that it fits
+def test_the_sample_library_passes_check_strict():
     from handout.checks import check_project, exit_status, strict
     from handout.library import load_library
 
@@ -387,6 +402,9 @@ def test_the_sample_library_passes_check_strict_and_is_in_our_own_words():
         run = check_project(SAMPLE / name)
         findings = strict(run.findings)
         assert exit_status(findings, run.bad_input) == 0, [f.format() for f in findings if f.level != "info"]
+
+
+def test_the_sample_librarys_chapters_are_in_our_own_words():
     tool = REPO.parent / "shared" / "tools" / "seed_overlap.py"
     if not tool.is_file():
         if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:

@@ -26,7 +26,7 @@ from handout.core.errors import Diagnostic, InputError, Note, decode_utf8, refus
 from handout.core.sandbox import Sandbox
 from handout.core.sourcelines import TomlLocator
 from handout.core.weburl import is_web_address
-from handout.core.inherit import inherited
+from handout.core.inherit import blame_library, inherited
 
 CONFIG_NAME = "publish.toml"
 
@@ -573,11 +573,14 @@ def load_config(root: Path) -> Config:
         top = deepest.split(".")[0]
         raise InputError(f"'{deepest[:80]}' is nested {depth} levels deep, more than the {CONFIG_DEPTH} any setting "
                          "needs: remove the extra levels", path, Locator(text).line(top) or None)
-    data, _library = inherited(root, data)  # a handout in a library: what it leaves out, the library's
+    own, (data, library) = data, inherited(root, data)  # a handout in a library: what it leaves out, the library's
     warnings: list[str] = []
     where = Locator(text)
-    values = _validate(data, SCHEMA, "", path, where, warnings)
-    _check_together(values, root, path, where)
+    try:
+        values = _validate(data, SCHEMA, "", path, where, warnings)
+        _check_together(values, root, path, where)
+    except InputError as error:
+        raise blame_library(error, own, library) from None
     return Config(path=path, **_settings(SCHEMA, values, values), warnings=tuple(warnings))
 
 

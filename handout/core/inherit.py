@@ -21,6 +21,7 @@ handout/library/, above the build.
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -113,3 +114,22 @@ def library_files(root: Path) -> tuple[Path, ...]:
         return ()
     lists = [folder / "jargon.txt", *sorted((folder / "translations").glob("*/jargon.txt"))]
     return tuple(path for path in [folder / LIBRARY_REFERENCES, *lists] if path.is_file())
+
+
+def blame_library(error: InputError, own: dict, library: Path | None) -> InputError:
+    """An error about a setting the handout inherited names library.toml and its line, not publish.toml."""
+    found = re.search(r"'([A-Za-z0-9_.-]+)'", error.message)
+    if library is None or found is None:
+        return error
+    keys, here = found.group(1).split("."), own
+    for key in keys:
+        if not isinstance(here, dict) or key not in here:
+            break
+        here = here[key]
+    else:
+        return error  # the handout sets it itself
+    from handout.core.sourcelines import TomlLocator
+
+    _, text = read_library(library.parent)
+    error.path, error.line = library, TomlLocator(text).line(found.group(1))
+    return error
