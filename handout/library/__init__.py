@@ -88,3 +88,9 @@ def handout_name_problem(name: str) -> str | None:
     if name in NOT_HANDOUTS:
         return f"'{name}' is a folder the library keeps for itself"
     return None
+
+
+def check_names(library: Library) -> None:
+    if not library.handouts:
+        raise InputError("this library has no handouts yet: make one with `handout new NAME` (a subfolder with "
+                         "its own publish.toml)", library.root / LIBRARY_FILE)

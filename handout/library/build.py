@@ -15,7 +15,6 @@ from typing import Callable
 
 from ..atomic import atomic_write
 from ..build import BuildReport, build, build_lock, worker_pool
-from ..errors import InputError
 from ..outfolder import read_manifest, remove_stale
 from . import Library
 from .catalog import catalog_languages, page_path, render_catalog
@@ -87,8 +86,3 @@ def _record(dist: Path, names: set[str]) -> None:
     if not names <= recorded:
         atomic_write(dist / MANIFEST_NAME, manifest_bytes(recorded | names))
 
-
-def check_names(library: Library) -> None:
-    if not library.handouts:
-        raise InputError("this library has no handouts yet: make one with `handout new NAME` (a subfolder with "
-                         "its own publish.toml)", library.root / "library.toml")

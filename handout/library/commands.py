@@ -2,6 +2,7 @@
 no publish.toml): `build [NAME...]`, `check` (grouped by handout), `new NAME` and `status`."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sys
 import time
@@ -9,8 +10,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..inherit import LIBRARY_FILE, LIBRARY_TABLE, read_library
-from . import chosen, handout_name_problem, load_library
-from .build import build_library, check_names
+from . import check_names, chosen, handout_name_problem, load_library
 
 
 def _shown(path: Path) -> str:
@@ -21,6 +21,8 @@ def _shown(path: Path) -> str:
 
 
 def run_build(root: Path, args, progress=None) -> int:
+    from .build import build_library
+
     started = time.perf_counter()
     library = load_library(root)
     check_names(library)
@@ -76,10 +78,11 @@ def run_check(root: Path, args) -> int:
 
 
 def run_status(root: Path, args, library_root: bool) -> int:
-    from ..checks import check_date
+    from ..config import source_date_epoch
     from .status import as_csv, as_json, library_rows, print_table
 
-    today = check_date()
+    moment = source_date_epoch()  # as `check` has it (checks/project.py), without importing every rule
+    today = moment.date() if moment else dt.date.today()
     if library_root:
         library = load_library(root)
         roots = {name: library.handout(name) for name in library.handouts}
