@@ -66,7 +66,7 @@ translated_by = "Equipo editorial"
 
 
 def make_handout(library: Path, name: str, title: str, spanish: str, topic: str, **extra) -> Path:
-    from handout.translations import mark
+    from handout.load.translations import mark
 
     root = library / name
     (root / "chapters").mkdir(parents=True)

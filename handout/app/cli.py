@@ -15,6 +15,7 @@ from handout.config.editions import EDITIONS, PAPERS
 from handout.config.settings import source_date_epoch
 from handout.core.environment import is_ours, missing_module
 from handout.core.errors import InputError
+from handout.library import commands, is_library
 from handout.load.translate_io.command import add_exchange_commands, run_exchange
 from handout.targets import TARGETS, unit
 
@@ -324,25 +325,27 @@ def error_line(error: InputError, root: Path) -> str:
 
 def run_library(args) -> int | None:
     """The commands at a library's root (handout/library/), or None when the folder is not a library."""
-    from .library import is_library
-
     folder = args.project
     if args.command == "new" and is_library(Path.cwd()) and not args.folder.is_absolute() \
             and len(args.folder.parts) == 1:
         folder = Path.cwd().resolve()
     if args.command == "status":
-        from .library.commands import run_status
-
-        return run_status(folder, args, is_library(folder))
+        return commands.run_status(folder, args, is_library(folder))
     if not is_library(folder):
         if getattr(args, "names", None):
             raise InputError(f"handouts are named ({', '.join(args.names)}) only at the root of a library (a "
                              "folder with library.toml); here, build the project with `build`")
         return None
-    from .library import commands
+    if args.command == "new":  # a handout that inherits the library: publish.toml without what library.toml sets
+        from handout.app.scaffold import new_project, next_steps
 
-    if args.command == "new":
-        return commands.run_new(folder, args)
+        made = folder / commands.new_name(args.folder)
+        new_project(made, args.title, args.review_months)
+        inherited = commands.inherit_library(folder, made)
+        print(next_steps(made))
+        print(f"It inherits from library.toml: {', '.join(inherited) or 'nothing yet'}; build the library with "
+              "`handout build` here.")
+        return 0
     if args.command == "check":
         return commands.run_check(folder, args)
     if args.command in (None, "build"):

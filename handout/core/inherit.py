@@ -26,6 +26,7 @@ import tomllib
 from pathlib import Path
 
 from handout.core.errors import InputError, decode_utf8
+from handout.core.sourcelines import TomlLocator
 
 LIBRARY_FILE = "library.toml"
 LIBRARY_TABLE = "library"        # the library's own settings: not inherited
@@ -128,8 +129,6 @@ def blame_library(error: InputError, own: dict, library: Path | None) -> InputEr
         here = here[key]
     else:
         return error  # the handout sets it itself
-    from handout.core.sourcelines import TomlLocator
-
     _, text = read_library(library.parent)
     error.path, error.line = library, TomlLocator(text).line(found.group(1))
     return error

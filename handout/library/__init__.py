@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import CONFIG_NAME
-from ..errors import InputError
-from ..inherit import LIBRARY_FILE, LIBRARY_TABLE, read_library
-from ..sourcelines import TomlLocator
+from handout.config.settings import CONFIG_NAME
+from handout.core.errors import InputError
+from handout.core.inherit import LIBRARY_FILE, LIBRARY_TABLE, read_library
+from handout.core.sourcelines import TomlLocator
 
 LIBRARY_KEYS = {"title": "the library's name, on its catalog pages and feeds",
                 "description": "one line about the collection, under its name on the catalog pages"}

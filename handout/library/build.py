@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..atomic import atomic_write
-from ..build import BuildReport, build, build_lock, worker_pool
-from ..outfolder import read_manifest, remove_stale
-from . import Library
-from .catalog import catalog_languages, page_path, render_catalog
-from .fhir import write_bundle
-from .opds import library_id, write_feeds
-from .published import published
+from handout.core.atomic import atomic_write
+from handout.build.run import BuildReport, build, build_lock, worker_pool
+from handout.build.outfolder import MANIFEST_NAME, manifest_bytes, read_manifest, remove_stale
+from handout.library import Library
+from handout.library.catalog import catalog_languages, page_path, render_catalog
+from handout.library.fhir import write_bundle
+from handout.library.opds import library_id, write_feeds
+from handout.library.published import published
 
 
 @dataclass
@@ -80,8 +80,6 @@ def write_collection(library: Library, report: LibraryReport, draft: bool = Fals
 
 def _record(dist: Path, names: set[str]) -> None:
     """Add what was written to dist/'s list of outputs before the stale ones are judged."""
-    from ..outfolder import MANIFEST_NAME, manifest_bytes
-
     recorded = read_manifest(dist)
     if not names <= recorded:
         atomic_write(dist / MANIFEST_NAME, manifest_bytes(recorded | names))

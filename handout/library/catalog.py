@@ -11,11 +11,11 @@ from __future__ import annotations
 import posixpath
 from html import escape
 
-from ..editions import page_words
-from ..languages import own_name, own_names
-from ..strings import load
-from ..targets import EPUB
-from .published import WEB, Published
+from handout.config.editions import page_words
+from handout.config.languages import own_name, own_names
+from handout.config.strings import load
+from handout.targets import EPUB
+from handout.library.published import WEB, Published
 
 # The catalog's own words, by language (the first subtag); English for any other language.
 WORDS = {

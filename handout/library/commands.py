@@ -8,9 +8,10 @@ import sys
 import time
 from pathlib import Path
 
-from ..errors import InputError
-from ..inherit import LIBRARY_FILE, LIBRARY_TABLE, read_library
-from . import check_names, chosen, handout_name_problem, load_library
+from handout.config.settings import source_date_epoch
+from handout.core.errors import InputError
+from handout.core.inherit import LIBRARY_FILE, LIBRARY_TABLE, read_library
+from handout.library import check_names, chosen, handout_name_problem, load_library
 
 
 def _shown(path: Path) -> str:
@@ -21,7 +22,7 @@ def _shown(path: Path) -> str:
 
 
 def run_build(root: Path, args, progress=None) -> int:
-    from .build import build_library
+    from handout.library.build import build_library
 
     started = time.perf_counter()
     library = load_library(root)
@@ -55,7 +56,7 @@ def run_check(root: Path, args) -> int:
     """`check` over every handout, each one's findings under its name; the worst exit status wins."""
     import json
 
-    from ..checks import check_project, exit_status, report_json, report_text, strict
+    from handout.check import check_project, exit_status, report_json, report_text, strict
 
     library = load_library(root)
     check_names(library)
@@ -78,8 +79,7 @@ def run_check(root: Path, args) -> int:
 
 
 def run_status(root: Path, args, library_root: bool) -> int:
-    from ..config import source_date_epoch
-    from .status import as_csv, as_json, library_rows, print_table
+    from handout.library.status import as_csv, as_json, library_rows, print_table
 
     moment = source_date_epoch()  # as `check` has it (checks/project.py), without importing every rule
     today = moment.date() if moment else dt.date.today()
@@ -103,25 +103,23 @@ def run_status(root: Path, args, library_root: bool) -> int:
     return 0
 
 
-def run_new(root: Path, args) -> int:
-    """`new NAME` in a library: a handout folder that inherits the library (its publish.toml leaves out what
-    library.toml sets)."""
-    from ..scaffold import new_project, next_steps
-
-    name = str(args.folder).rstrip("/")
+def new_name(folder: Path) -> str:
+    """The name `handout new NAME` gives in a library: a subfolder's name, checked."""
+    name = str(folder).rstrip("/")
     problem = handout_name_problem(name)
     if problem or "/" in name:
         raise InputError(f"'{name}': {problem or 'name a subfolder of the library, not a path'}")
-    folder = root / name
-    new_project(folder, args.title, args.review_months)
+    return name
+
+
+def inherit_library(root: Path, folder: Path) -> list[str]:
+    """A new handout of the library (made by `new`) inherits it: its publish.toml leaves out what library.toml
+    sets. Returns the keys it inherits."""
     data, _ = read_library(root)
     inherited = [key for key in data if key != LIBRARY_TABLE]
     path = folder / "publish.toml"
     path.write_text(without_keys(path.read_text(encoding="utf-8"), inherited), encoding="utf-8")
-    print(next_steps(folder))
-    print(f"It inherits from {LIBRARY_FILE}: {', '.join(inherited) or 'nothing yet'}; build the library with "
-          "`handout build` here.")
-    return 0
+    return inherited
 
 
 def without_keys(text: str, keys: list[str]) -> str:

@@ -20,7 +20,7 @@ import json
 import posixpath
 import uuid
 
-from .published import Published
+from handout.library.published import Published
 
 LOINC = "http://loinc.org"
 EDUCATION_NOTE = {"system": LOINC, "code": "34895-3", "display": "Education note"}

@@ -14,10 +14,10 @@ import zipfile
 
 from lxml import etree
 
-from ..epub_images import COVER_FILE
-from ..languages import own_name
-from ..targets import EPUB
-from .published import WEB, Published
+from handout.targets.epub.images import COVER_FILE
+from handout.config.languages import own_name
+from handout.targets import EPUB
+from handout.library.published import WEB, Published
 
 ATOM = "http://www.w3.org/2005/Atom"
 DC = "http://purl.org/dc/terms/"

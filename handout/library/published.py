@@ -7,10 +7,10 @@ import base64
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..build import clinic_online_url, plan_outputs
-from ..config import Clinic, Config, load_config
-from ..languages import language_config, languages
-from ..targets import EPUB, PRINT, TARGETS
+from handout.build.run import clinic_online_url, plan_outputs
+from handout.config.settings import Clinic, Config, load_config
+from handout.config.languages import language_config, languages
+from handout.targets import EPUB, PRINT, TARGETS
 
 WEB = "web"
 

@@ -14,9 +14,9 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..config import Config, load_config
-from ..languages import language_config, languages
-from ..translations import EXTRA, MISSING, OUT_OF_DATE, UP_TO_DATE, statuses
+from handout.config.settings import Config, load_config
+from handout.config.languages import language_config, languages
+from handout.load.translations import EXTRA, MISSING, OUT_OF_DATE, UP_TO_DATE, statuses
 
 OVERDUE, DUE_SOON, CURRENT = "overdue", "due soon", "current"
 SOURCE = "source"

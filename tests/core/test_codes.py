@@ -10,7 +10,7 @@ from handout.core.codes import CODES, REPORTED_AS_FINDINGS
 KINDS = ("input", "config", "sandbox", "build", "checks", "citations", "images", "jargon", "links", "numbers",
          "placeholders", "reading-level", "review", "sheet", "structure", "translation", "translations")
 CODE = re.compile(rf"^(?:{'|'.join(map(re.escape, KINDS))})\.[a-z]+(?:-[a-z]+)*$")
-FILE_NAMES = {"build.json", "sheet.html"}  # strings of the package that look like codes and are file names
+FILE_NAMES = {"build.json", "sheet.html", "jargon.txt"}  # strings of the package that look like codes and are file names
 # Codes made from a rule's name (`f"{name}.not-applied"`, check/jargon.py): the rules that make them.
 MADE = {"jargon.not-applied", "numbers.not-applied"}
 

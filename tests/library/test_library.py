@@ -18,10 +18,10 @@ import pytest
 
 from conftest import REPO, TEST_EPOCH, make_project, run_publish
 from librarytools import make_library
-from handout.config import load_config
-from handout.errors import InputError
+from handout.config.settings import load_config
+from handout.core.errors import InputError
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 def run_library(folder: Path, *args: str) -> subprocess.CompletedProcess:
@@ -55,7 +55,7 @@ def test_a_handout_inherits_the_librarys_clinics_and_its_own_win(library):
 
 
 def test_a_handout_cites_the_librarys_references_and_its_own_entry_wins(library):
-    from handout.book import load_book, load_references
+    from handout.load.book import load_book, load_references
 
     root = library / "get-help"
     entries, lines, _ = load_references(root)
@@ -75,7 +75,7 @@ def test_a_handout_cites_the_librarys_references_and_its_own_entry_wins(library)
 
 
 def test_the_librarys_theme_overrides_the_builtin_and_a_handouts_own_file_wins(library):
-    from handout.theme import find
+    from handout.core.theme import find
 
     root = library / "get-help"
     builtin = find(root, "assets/css/web.css")
@@ -88,7 +88,7 @@ def test_the_librarys_theme_overrides_the_builtin_and_a_handouts_own_file_wins(l
     assert find(root, "assets/css/web.css") == root / "assets" / "css" / "web.css"
     assert find(library / "first-weeks", "assets/css/web.css") == library / "assets" / "css" / "web.css"
     # The library's files are inputs of its handouts' builds: a change there rebuilds them.
-    from handout.build import input_digests
+    from handout.build.run import input_digests
 
     before = input_digests(library / "first-weeks")
     (library / "assets" / "css" / "web.css").write_text("/* changed */\n")
@@ -98,7 +98,7 @@ def test_the_librarys_theme_overrides_the_builtin_and_a_handouts_own_file_wins(l
 
 
 def test_a_library_layout_is_rendered_through_the_sandbox(library):
-    from handout.layouts import Layouts
+    from handout.render.layouts import Layouts
     from handout.targets import TARGETS
 
     (library / "layouts" / "partials").mkdir(parents=True)
@@ -341,7 +341,7 @@ def test_switching_from_one_clinic_to_two_removes_the_stale_outputs_and_keeps_th
 
 
 def test_stale_outputs_are_only_those_a_build_recorded(tmp_path):
-    from handout.outfolder import MANIFEST_NAME, manifest_bytes, read_manifest, remove_stale
+    from handout.build.outfolder import MANIFEST_NAME, manifest_bytes, read_manifest, remove_stale
 
     dist = tmp_path / "dist"
     (dist / "old").mkdir(parents=True)
@@ -389,7 +389,7 @@ SAMPLE = REPO / "examples" / "library"
 
 @pytest.mark.slow  # check lays out each desk sheet to see that it fits
 def test_the_sample_library_passes_check_strict():
-    from handout.checks import check_project, exit_status, strict
+    from handout.check import check_project, exit_status, strict
     from handout.library import load_library
 
     library = load_library(SAMPLE)
