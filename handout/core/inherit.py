@@ -13,7 +13,7 @@ A library is a folder with a `library.toml` at its root and one handout (a proje
 - the jargon list: a handout (or a translation) with no list of its own (`check.jargon_file`, by default
   `chapters/jargon.txt`) uses the library's `jargon.txt` (a translation: `translations/<tag>/jargon.txt`).
 - the theme: the library's `layouts/` and `assets/` override the built-in theme file by file, and a
-  handout's own file overrides the library's (`find` in handout/theme.py).
+  handout's own file overrides the library's (`find` in handout/core/theme.py).
 
 The library's own table `[library]` (its title, for the catalog) is not a handout's setting: handout/library/
 reads it. This module only finds the library and merges; the commands that act on a whole library live in

@@ -1,9 +1,9 @@
 """A library of handouts: a folder with a `library.toml` at its root and one handout project per subfolder.
 
 This layer sits above the build: it finds a library's handouts, builds them all through the build
-(handout/build.py, one pool of workers), reads their review state (`status`), and writes what covers the
+(handout/build/run.py, one pool of workers), reads their review state (`status`), and writes what covers the
 whole collection: the catalog pages, the OPDS feeds and the FHIR bundle. What a handout inherits from the
-library (settings, references, theme) is read where a handout's settings are read (handout/inherit.py).
+library (settings, references, theme) is read where a handout's settings are read (handout/core/inherit.py).
 
 Nothing below this package imports it.
 """

@@ -1,9 +1,9 @@
-"""`handout build` at a library's root: every handout (or those named) built by the build (handout/build.py)
+"""`handout build` at a library's root: every handout (or those named) built by the build (handout/build/run.py)
 into `dist/<handout>/`, in this one process with one pool of workers (WeasyPrint imported once, before they are
 forked), then what covers the whole collection: the catalog pages, the OPDS feeds and the FHIR bundle.
 
 dist/ holds what the configuration builds: each handout's folder keeps the list of the outputs the build wrote
-there (handout/outfolder.py), and so does dist/ itself for the catalog, the feeds and the bundle; a build
+there (handout/build/outfolder.py), and so does dist/ itself for the catalog, the feeds and the bundle; a build
 removes those it wrote and no longer makes, never a file it did not write.
 """
 from __future__ import annotations

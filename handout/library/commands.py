@@ -1,4 +1,4 @@
-"""The commands at a library's root (handout/cli.py hands them over when the folder holds a library.toml and
+"""The commands at a library's root (handout/app/cli.py hands them over when the folder holds a library.toml and
 no publish.toml): `build [NAME...]`, `check` (grouped by handout), `new NAME` and `status`."""
 from __future__ import annotations
 

@@ -486,7 +486,7 @@ def _refusals(md, state: ChapterState, html: str, source: str, first_line: int, 
 
 def load_references(root: Path) -> tuple[dict[str, dict], dict[str, int], Path]:
     """The entries a handout may cite, the line of each of its own, and its references.yaml. A handout in a
-    library may also cite the library's references.yaml (handout/inherit.py); its own entry of a key wins."""
+    library may also cite the library's references.yaml (handout/core/inherit.py); its own entry of a key wins."""
     path = root / CHAPTERS_DIR / REFERENCES_FILE
     shared = library_references(root)
     library = _references_file(shared, root)[0] if shared is not None else {}
@@ -591,7 +591,7 @@ def load_jargon(config: Config, source: SourceMap) -> tuple[tuple[str, ...], str
             shared = library_jargon(root, config.language if config.source_language else "")
             if shared is None:
                 return (), None
-            path = shared  # a handout in a library with a list: the library's (handout/inherit.py)
+            path = shared  # a handout in a library with a list: the library's (handout/core/inherit.py)
         else:
             raise InputError(f"'check.jargon_file' file not found: {name}", config.path, where, code="input.jargon-list")
     sandbox = Sandbox(root)
