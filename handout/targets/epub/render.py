@@ -56,6 +56,36 @@ def render_epub(book: Book, clinic: Clinic, page_list: list[tuple[str, str]] = (
 
     `page_list` holds (page label, document file) pairs for the nav's page list.
     """
+    layouts, context, cover, language = _epub_context(book, clinic, page_list)
+    strings = layouts.strings
+    pages = [
+        EpubPage("cover.xhtml", strings["labels.cover"], layouts.render("epub/cover.xhtml", **context).encode(), "cover"),
+        EpubPage("title.xhtml", book.config.title, layouts.render("epub/title.xhtml", **context).encode(), "title"),
+        EpubPage("nav.xhtml", strings["headings.contents"], layouts.render("epub/nav.xhtml", **context).encode(), "nav"),
+    ]
+    for chapter in book.chapters:
+        html = with_xml_lang(layouts.render("epub/chapter.xhtml", chapter=chapter, **context))
+        pages.append(EpubPage(chapter.file_name, chapter.title, html.encode(), "chapter"))
+    pages.append(EpubPage("back.xhtml", strings["headings.about"],
+                          with_xml_lang(layouts.render("epub/back.xhtml", **context)).encode(), "back"))
+    # Fonts sit in assets/fonts/, the CSS in assets/css/.
+    if language.rtl:  # left-to-right runs keep their order inside right-to-left text
+        pages = [replace(page, content=isolate_ltr_runs(page.content.decode()).encode()) for page in pages]
+    # (Another language's faces are cut to the characters of the finished pages: targets/epub/writer.py.)
+    font_css = font_face_css(lambda face: "../fonts/" + face.path.name)
+    return tuple(pages), font_css, cover
+
+
+def render_epub_nav(book: Book, clinic: Clinic, page_list: list[tuple[str, str]]) -> bytes:
+    """The EPUB's navigation page alone, as render_epub makes it with this `page_list`."""
+    layouts, context, _, language = _epub_context(book, clinic, page_list)
+    content = layouts.render("epub/nav.xhtml", **context)
+    return (isolate_ltr_runs(content) if language.rtl else content).encode()
+
+
+def _epub_context(book: Book, clinic: Clinic, page_list: list[tuple[str, str]]):
+    """The EPUB's layouts (links resolved to the page that holds each anchor), their context, the cover and the
+    book's language record."""
     owners: dict[str, str] = {}
     for chapter in book.chapters:
         for anchor in (chapter.slug, chapter.title_id, *chapter.ids):
@@ -85,19 +115,4 @@ def render_epub(book: Book, clinic: Clinic, page_list: list[tuple[str, str]] = (
     # reader's); the layout's SVG is checked like any SVG first.
     check_svg_bytes(cover, book.root / LAYOUTS_DIR / "epub" / "cover.svg")
     context["cover_svg"] = Markup(re.sub(r"^\s*<\?xml[^>]*\?>\s*", "", cover.decode()))
-    pages = [
-        EpubPage("cover.xhtml", strings["labels.cover"], layouts.render("epub/cover.xhtml", **context).encode(), "cover"),
-        EpubPage("title.xhtml", book.config.title, layouts.render("epub/title.xhtml", **context).encode(), "title"),
-        EpubPage("nav.xhtml", strings["headings.contents"], layouts.render("epub/nav.xhtml", **context).encode(), "nav"),
-    ]
-    for chapter in book.chapters:
-        html = with_xml_lang(layouts.render("epub/chapter.xhtml", chapter=chapter, **context))
-        pages.append(EpubPage(chapter.file_name, chapter.title, html.encode(), "chapter"))
-    pages.append(EpubPage("back.xhtml", strings["headings.about"],
-                          with_xml_lang(layouts.render("epub/back.xhtml", **context)).encode(), "back"))
-    # Fonts sit in assets/fonts/, the CSS in assets/css/.
-    if language.rtl:  # left-to-right runs keep their order inside right-to-left text
-        pages = [replace(page, content=isolate_ltr_runs(page.content.decode()).encode()) for page in pages]
-    # (Another language's faces are cut to the characters of the finished pages: targets/epub/writer.py.)
-    font_css = font_face_css(lambda face: "../fonts/" + face.path.name)
-    return tuple(pages), font_css, cover
+    return layouts, context, cover, language

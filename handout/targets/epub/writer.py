@@ -32,7 +32,7 @@ from handout.model import Book
 from handout.render.script_style import LANGUAGE_STYLESHEET, document_faces, is_default, language_rules
 from handout.targets.epub import EPUB
 from handout.targets.epub.images import COVER_FILE, inline_svg_figures, qr_png, raster_cover
-from handout.targets.epub.render import QR_FILE, EpubPage, epub_font_name, render_epub
+from handout.targets.epub.render import QR_FILE, EpubPage, epub_font_name, render_epub, render_epub_nav
 from handout.targets.pdf.pagemap import mark_pages
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -63,13 +63,17 @@ def _pages_with_page_list(book: Book, clinic: Clinic, page_starts: list[list[str
         return pages, font_css, cover, False
     # The cover page is no printed page (and its drawing's words are no text to mark): it is left out.
     first = 1 if pages[0].kind == "cover" else 0
+    nav = next(index for index, page in enumerate(pages) if page.kind == "nav") - first
+
+    def with_page_list(holders: list[int]) -> dict[int, bytes]:
+        # The nav's page list names the page holding each marker; the rest of the nav is the same.
+        page_list = [(str(number), pages[first + holder].file_name) for number, holder in enumerate(holders, 1)]
+        return {nav: render_epub_nav(book, clinic, page_list)}
+
     try:
-        _, holders = mark_pages([page.content for page in pages[first:]], page_starts)
+        contents, _ = mark_pages([page.content for page in pages[first:]], page_starts, with_page_list)
     except ValueError as error:
         raise RuntimeError(f"page list: {error}") from None
-    page_list = [(str(number), pages[first + holder].file_name) for number, holder in enumerate(holders, 1)]
-    pages, font_css, cover = render_epub(book, clinic, page_list)
-    contents, _ = mark_pages([page.content for page in pages[first:]], page_starts)
     pages = (*pages[:first], *(replace(page, content=content) for page, content in zip(pages[first:], contents)))
     return pages, font_css, cover, True
 

@@ -7,7 +7,10 @@ leads an EPUB reader to the same place.
 """
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from dataclasses import dataclass
+from typing import Callable
 
 from lxml import etree
 
@@ -62,6 +65,7 @@ class _TextNode:
 # Text the EPUB has and the printed pages do not: a draft's mark at the top of each EPUB document (print
 # editions carry it in the page margin, which page_start_words skips).
 EPUB_ONLY_CLASSES = {"draft-mark"}
+NOT_SPACE = re.compile(r"\S")
 
 
 def _text_nodes(element, hidden: bool = False):
@@ -92,22 +96,43 @@ class _Stream:
     """All body text of the EPUB's pages without white space, mapped back to its text nodes."""
 
     def __init__(self, trees: list[etree._Element]):
-        self.text_parts: list[str] = []
-        self.where: list[tuple[int, int]] = []  # per compact character: (node index, offset in node text)
         self.nodes: list[_TextNode] = []
+        self.texts: list[str] = []   # each node's text
+        self.starts: list[int] = []  # each node's first character in the compact text
+        parts: list[str] = []
+        length = 0
         for number, tree in enumerate(trees):
-            body = tree.find(f"{{{XHTML_NS}}}body")
-            for element, kind in _text_nodes(body):
-                text = element.text if kind == "text" else element.tail
-                if text.strip() == DRAFT_MARK or _in_draft_mark(element, kind):  # a draft's mark, in any language
+            for element, kind, text in _document_nodes(tree):
+                compact = "".join(text.split())
+                if not compact:
                     continue
-                node_index = len(self.nodes)
                 self.nodes.append(_TextNode(number, element, kind))
-                for offset, char in enumerate(text):
-                    if not char.isspace():
-                        self.text_parts.append(char)
-                        self.where.append((node_index, offset))
-        self.text = "".join(self.text_parts)
+                self.texts.append(text)
+                self.starts.append(length)
+                parts.append(compact)
+                length += len(compact)
+        self.text = "".join(parts)
+
+    def where(self, position: int) -> tuple[int, int]:
+        """(node index, offset in the node's text) of the compact text's character at `position`."""
+        index = bisect_right(self.starts, position) - 1
+        skip = position - self.starts[index]
+        for count, match in enumerate(NOT_SPACE.finditer(self.texts[index])):
+            if count == skip:
+                return index, match.start()
+        raise IndexError(position)
+
+    def replace_document(self, number: int, tree: etree._Element) -> bool:
+        """Take document `number`'s text nodes from `tree` instead, when its text is the same (hidden parts
+        may differ); False, and nothing changed, when it is not."""
+        kept = [index for index, node in enumerate(self.nodes) if node.document == number]
+        fresh = [(element, kind, text) for element, kind, text in _document_nodes(tree)
+                 if "".join(text.split())]
+        if [text for _, _, text in fresh] != [self.texts[index] for index in kept]:
+            return False
+        for index, (element, kind, _) in zip(kept, fresh):
+            self.nodes[index] = _TextNode(number, element, kind)
+        return True
 
     def find(self, words: list[str], start: int) -> int:
         for count in range(len(words), 1, -1):  # fewer words where the layouts differ (the contents page)
@@ -115,6 +140,15 @@ class _Stream:
             if found >= 0:
                 return found
         return -1
+
+
+def _document_nodes(tree: etree._Element):
+    """(element, "text" or "tail", its text) of a document's body, in reading order, without a draft's mark."""
+    for element, kind in _text_nodes(tree.find(f"{{{XHTML_NS}}}body")):
+        text = element.text if kind == "text" else element.tail
+        if text.strip() == DRAFT_MARK or _in_draft_mark(element, kind):  # a draft's mark, in any language
+            continue
+        yield element, kind, text
 
 
 def _marker(number: int) -> etree._Element:
@@ -166,12 +200,17 @@ def serialise(tree: etree._Element) -> bytes:
     return etree.tostring(tree, encoding="utf-8", xml_declaration=True, doctype="<!DOCTYPE html>")
 
 
-def mark_pages(contents: list[bytes], starts: list[list[str]]) -> tuple[list[bytes], list[int]]:
+def mark_pages(contents: list[bytes], starts: list[list[str]],
+               revise: Callable[[list[int]], dict[int, bytes]] | None = None) -> tuple[list[bytes], list[int]]:
     """Put a page break marker before each page's first words.
 
     Returns the new page contents and, for each printed page, the index of the
     EPUB page that holds its marker. Raises ValueError when a page's words are
     not found (the print and EPUB text disagree).
+
+    `revise(holders)` may give new contents for some pages once the holders are known (the navigation page,
+    whose page list names them): each must hold the same text outside its hidden parts, and is marked in
+    place of the first; a page whose text differs is marked from scratch.
     """
     trees = [parse(content) for content in contents]
     stream = _Stream(trees)
@@ -187,10 +226,19 @@ def mark_pages(contents: list[bytes], starts: list[list[str]]) -> tuple[list[byt
             raise ValueError(f"page {number} starts with '{' '.join(words)}', which the EPUB text does not hold")
         found_at.append(found)
         cursor = found + 1
+    places = [stream.where(found) for found in found_at]
+    holders = [stream.nodes[node_index].document for node_index, _ in places]
+    if revise is not None:
+        revised = revise(holders)
+        for number, content in revised.items():
+            tree = parse(content)
+            if not stream.replace_document(number, tree):
+                contents = [revised.get(index, content) for index, content in enumerate(contents)]
+                return mark_pages(contents, starts)
+            trees[number] = tree
     # Insert from the last marker back, so the text positions found above stay valid while nodes are split.
-    holders = [0] * len(starts)
     for number in range(len(starts), 0, -1):
-        node_index, offset = stream.where[found_at[number - 1]]
+        node_index, offset = places[number - 1]
         node = stream.nodes[node_index]
         figure = _figure_around(node.element) if starts[number - 1][:1] == [FIGURE_FIRST] else None
         if figure is not None:  # the printed page opens with this figure: mark the page before it
@@ -199,5 +247,4 @@ def mark_pages(contents: list[bytes], starts: list[list[str]]) -> tuple[list[byt
             figure.addprevious(marker)
         else:
             _insert(node, _word_start(node, offset), _marker(number))
-        holders[number - 1] = node.document
     return [serialise(tree) for tree in trees], holders
