@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
 
-import pyphen
-
 from handout.core.language_record import FORMULAS, primary_language, record  # the languages with a validated formula
 from handout.core.text import LATIN_ENDS, split_sentences
 from handout.core.text import words as _words
@@ -47,8 +45,15 @@ __all__ = [
     "szigriszt_pazos",
 ]
 
-# One pyphen dictionary for the whole process: loading it parses a file.
-_HYPHENATOR = pyphen.Pyphen(lang="en_US")
+
+@lru_cache(maxsize=None)
+def hyphenator(lang: str, left: int = 2, right: int = 2):
+    """One pyphen dictionary per language for the whole process, loaded on first use (loading it parses a
+    file: a build or a check in one language never loads the other's)."""
+    import pyphen
+
+    return pyphen.Pyphen(lang=lang, left=left, right=right)
+
 
 # Parts of a compound word whose syllables are counted separately.
 _WORD_PART = re.compile(r"[A-Za-z]+|[0-9]+")
@@ -134,7 +139,7 @@ def _part_syllables(part: str) -> int:
     if not _VOWEL_GROUP.search(letters):
         # Unit symbols and other vowel-less tokens ("mg", "kg", "Dr").
         return 1
-    hyphenated = len(_HYPHENATOR.positions(letters)) + 1
+    hyphenated = len(hyphenator("en_US").positions(letters)) + 1
     # The hyphenation patterns leave out breaks near the ends of words
     # ("ke-tamine"), so they undercount; the spelling rules catch those.
     return max(hyphenated, _heuristic_syllables(letters))
@@ -348,7 +353,6 @@ def measure(text: str) -> Readability:
 # Spanish syllables: pyphen's `es` hyphenation dictionary with breaks allowed next to the ends of words (the
 # dictionary's defaults, 2 letters, hide "a-cués-te-se"), and the spelling rule beside it, as for English:
 # hyphenation leaves hiatus unbroken ("dí-a", "le-er", "po-e-ta"), which the vowel rule counts.
-_SPANISH_HYPHENATOR = pyphen.Pyphen(lang="es", left=1, right=1)
 _SPANISH_VOWELS = re.compile(r"[aeiouáéíóúü]+")
 # Two of these next to each other are two syllables (hiatus: "rí-o", "a-é-re-o", "re-ír"); a weak vowel (i, u
 # without an accent) next to any vowel makes one (diphthong: "cuan-do", "ciu-dad", "Pa-ra-guay").
@@ -380,7 +384,7 @@ def spanish_syllables(word: str) -> int:
             total += min(len(part), 3)
             continue
         letters = part.lower()
-        total += max(len(_SPANISH_HYPHENATOR.positions(letters)) + 1, _spanish_rule_syllables(letters))
+        total += max(len(hyphenator("es", 1, 1).positions(letters)) + 1, _spanish_rule_syllables(letters))
     return max(1, total)
 
 
