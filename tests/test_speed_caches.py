@@ -1,0 +1,102 @@
+"""What the build and `check` keep so as not to do work twice: the EPUB's pages rendered and mapped once, pyphen's
+dictionaries loaded per language on first use, the desk sheet's fit verdict, the no-op build's stamp."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import make_project
+from handout.book import load_book
+from handout.config import load_config
+
+
+@pytest.fixture()
+def mini(tmp_path) -> Path:
+    return make_project(tmp_path / "mini")
+
+
+# ---- the EPUB: its pages rendered once, the printed pages mapped once ------------------------------------------
+
+def test_the_epub_pages_are_rendered_and_mapped_once_with_the_page_list_in_the_nav(mini, monkeypatch):
+    from handout import epub, pagemap
+    from handout.render import render_epub, render_epub_nav
+
+    config = load_config(mini)
+    book = load_book(config, use_cache=False)
+    plain, _, _ = render_epub(book, config.clinic)
+    # A printed page for the first words of each chapter.
+    titles = [pagemap.parse(page.content).findtext(f".//{{{pagemap.XHTML_NS}}}h1").split()
+              for page in plain if page.kind == "chapter"]
+    starts = [words[:3] for words in titles if len(words) > 1]
+    assert len(starts) > 1
+    calls = {"render": 0, "mark": 0}
+
+    def counted(name, function):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(epub, "render_epub", counted("render", epub.render_epub))
+    monkeypatch.setattr(epub, "mark_pages", counted("mark", epub.mark_pages))
+    pages, _, _, listed = epub._pages_with_page_list(book, config.clinic, starts)
+    assert listed and calls == {"render": 1, "mark": 1}
+
+    # The same pages as rendering them again with the page list and marking those.
+    first = 1
+    _, holders = pagemap.mark_pages([page.content for page in plain[first:]], starts)
+    page_list = [(str(number), plain[first + holder].file_name) for number, holder in enumerate(holders, 1)]
+    again, _, _ = render_epub(book, config.clinic, page_list)
+    expected, _ = pagemap.mark_pages([page.content for page in again[first:]], starts)
+    assert [page.content for page in pages[first:]] == expected
+    nav = next(page for page in pages if page.kind == "nav")
+    assert nav.content == expected[[p.kind for p in again[first:]].index("nav")]
+    assert b'id="page-list"' in nav.content and nav.content.count(b"#page-") == len(starts)
+    assert render_epub_nav(book, config.clinic, page_list) == again[2].content
+
+
+def test_a_revised_page_whose_text_differs_is_marked_from_scratch(mini):
+    from handout import pagemap
+    from handout.render import render_epub
+
+    config = load_config(mini)
+    pages, _, _ = render_epub(load_book(config, use_cache=False), config.clinic)
+    contents = [page.content for page in pages[1:]]
+    title = pagemap.parse(contents[0]).findtext(f".//{{{pagemap.XHTML_NS}}}h1")
+    starts = [title.split()[:2]]
+    changed = contents[0].replace(title.encode(), f"Other words {title}".encode(), 1)
+    marked, holders = pagemap.mark_pages(contents, starts, lambda holders: {0: changed})
+    assert holders == [0]
+    assert marked[0] == pagemap.mark_pages([changed, *contents[1:]], starts)[0][0]
+    assert b"Other words" in marked[0]
+
+
+# ---- pyphen: one dictionary per language, loaded when first needed ---------------------------------------------
+
+def test_pyphen_dictionaries_load_per_language_on_first_use(monkeypatch):
+    import pyphen
+
+    from handout import readability
+
+    loaded = []
+    real = pyphen.Pyphen
+
+    def recording(*args, **kwargs):
+        loaded.append(kwargs.get("lang"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pyphen, "Pyphen", recording)
+    readability.hyphenator.cache_clear()
+    readability._heuristic_syllables.cache_clear()
+    readability._spanish_rule_syllables.cache_clear()
+    try:
+        assert loaded == []  # nothing is loaded before a word is counted
+        assert readability.count_syllables("medicine") == 3
+        assert loaded == ["en_US"]  # English only: the Spanish dictionary is not parsed
+        readability.count_syllables("anxiety")
+        assert loaded == ["en_US"]  # once per process
+        assert readability.spanish_syllables("medicina") == 4
+        assert loaded == ["en_US", "es"]
+    finally:
+        readability.hyphenator.cache_clear()
