@@ -51,14 +51,12 @@ from handout.config.languages import TRANSLATIONS_DIR, language_config, language
 from handout.config.settings import Clinic, Config, load_config
 from handout.core.errors import InputError
 from handout.render.script_style import check_coverage
-from handout.core.sandbox import Sandbox
+from handout.core.inputs import INPUT_FOLDERS, input_digests
 from handout.core.store import CACHE_DIR, toolchain_fingerprint
-from handout.core.theme import theme_files
 from handout.targets import PRINT, TARGETS, depends, label, output_file
 from handout.targets.pdf.postprocess import post_process_job
-from handout.core.inherit import LIBRARY_FILE, library_files, library_of, library_theme_roots
 
-WATCHED_FOLDERS = ("chapters", "translations", "layouts", "assets")
+WATCHED_FOLDERS = INPUT_FOLDERS
 
 
 @dataclass
@@ -229,49 +227,6 @@ def page_source_edition(listed: tuple[str, ...], paper: str = "letter") -> str:
 
 
 # ---- what each output depends on --------------------------------------------------------------------------
-
-def input_digests(root: Path) -> dict[str, str]:
-    """Digest of every input: publish.toml and everything under chapters/, layouts/ and assets/.
-
-    A file whose real location is outside the project is not read (the build refuses it and says so); its
-    link target is digested instead. So are folders and broken links, so that one named like a chapter makes
-    the next build look, and refuse it, instead of calling the outputs up to date.
-    """
-    sandbox = Sandbox(root)
-    digests = {"publish.toml": _digest((root / "publish.toml").read_bytes())}
-    for folder in WATCHED_FOLDERS:
-        base = root / folder
-        if not base.is_dir():
-            continue
-        for path in sorted(base.rglob("*")):
-            name = path.relative_to(root).as_posix()
-            if any(part.startswith(".") for part in path.relative_to(root).parts):
-                continue
-            if path.is_file() and sandbox.allows(path):
-                digests[name] = _digest(path.read_bytes())
-            elif path.is_symlink() or not path.is_dir():
-                digests[name] = _digest(f"not a file of the project: {os.path.realpath(path)}".encode())
-            elif path.suffix:  # a folder named like a file (`05-notes.md/`)
-                digests[name] = _digest(b"a folder")
-    # A handout in a library: library.toml, its references and its theme files the handout does not override.
-    library = library_of(root)
-    if library is not None:
-        digests["../library.toml"] = _digest((library / LIBRARY_FILE).read_bytes())
-        for path in library_files(root):  # references.yaml, the jargon lists
-            digests["../" + path.relative_to(library).as_posix()] = _digest(path.read_bytes())
-        for folder in library_theme_roots(root):
-            for path in sorted(folder.rglob("*")):
-                if path.is_file() and not any(p.startswith(".") for p in path.relative_to(library).parts):
-                    digests.setdefault(path.relative_to(library).as_posix(), _digest(path.read_bytes()))
-    # The built-in theme's files the project does not override (a toolchain update changes them too).
-    for name, path in theme_files().items():
-        digests.setdefault(name, _digest(path.read_bytes()))
-    return digests
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
 
 def output_inputs(digests: dict[str, str], kind: str, edition: str, extra: str = "", paper: str = "letter",
                   memo: dict | None = None) -> str:

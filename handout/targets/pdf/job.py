@@ -8,7 +8,7 @@ from handout.config import editions
 from handout.targets.pdf import spill
 from handout.targets.pdf.render import render_print
 from handout.targets.pdf.sheet import fit_problem
-from handout.targets.pdf.writer import RenderedPdf
+from handout.targets.pdf.sheetfit import SheetVerdicts, as_verdict, laid_out, verdict_key
 
 # In a worker process: where a PDF job sends the page starts of its layout early (set by the build).
 STARTS_CHANNEL = None
@@ -18,16 +18,13 @@ def pdf_job(book, clinic, edition: str, target: str, want_starts: bool):
     """Lay out one edition and write it (or, with no `target`, only find where its pages start)."""
     start = time.perf_counter()
     html = render_print(book, clinic, edition)
-    document, level = None, 0
-    most = editions.edition(edition).max_pages
-    while document is None or (spill.needs_fitting(document.document, most) and level < spill.FIT_LEVELS):
-        level += document is not None  # a near-empty last page: again with the next fitting rules (spill.py)
-        document = RenderedPdf(spill.fitting(html, level), book.root, book.config.limits.render_seconds,
-                               f"laying out the {edition} edition", editions.edition(edition).pdf_variant)
+    document = laid_out(book, edition, html)
     notes = (spill.warning(edition, book.config.language, document.document),) \
         if target and spill.spilled(document.document) else ()
     if editions.edition(edition).max_pages:  # the desk sheet: its marked parts must fit (sheet.py)
         problem = fit_problem(book, editions.edition(edition), document.document)
+        # Kept for `check`, which then need not lay this sheet out again (sheetfit.py).
+        SheetVerdicts(book.root).put(verdict_key(book, edition, html), as_verdict(problem, book.root))
         if problem is not None:
             raise problem
     starts = document.page_starts() if want_starts else None
