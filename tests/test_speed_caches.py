@@ -100,3 +100,82 @@ def test_pyphen_dictionaries_load_per_language_on_first_use(monkeypatch):
         assert loaded == ["en_US", "es"]
     finally:
         readability.hyphenator.cache_clear()
+
+
+# ---- the desk sheet's fit verdict, by the digest of its inputs ------------------------------------------------
+
+@pytest.fixture()
+def handout(tmp_path) -> Path:
+    return make_project(tmp_path / "handout", fixture=None)
+
+
+@pytest.fixture()
+def judged(monkeypatch):
+    """Counts the sheets `check` lays out (each judged too long, with a message naming its edition)."""
+    from handout.checks import sheet
+
+    laid_out: list[str] = []
+
+    def judge(book, name, html):
+        laid_out.append(name)
+        return (f"the {name} edition takes 3 pages", "chapters/05-side-effects.md", 15)
+
+    monkeypatch.setattr(sheet, "_judged", judge)
+    monkeypatch.setattr(sheet, "_SEEN", {})
+    monkeypatch.setattr(sheet, "COUNTS", {"laid out": 0, "cached": 0})
+    return laid_out
+
+
+def _sheet_findings(project: Path):
+    import datetime as dt
+
+    from handout.checks import sheet
+
+    sheet._SEEN.clear()  # as a new process would
+    book = load_book(load_config(project), use_cache=False)
+    return [(f.path, f.line, f.message) for f in sheet.check_sheet(book, dt.date(2026, 11, 15))]
+
+
+def test_check_lays_out_a_sheet_only_when_the_digest_of_its_inputs_is_new(handout, judged):
+    from handout.checks import sheet
+
+    first = _sheet_findings(handout)
+    assert judged == ["sheet", "large-print-sheet"] and sheet.COUNTS == {"laid out": 2, "cached": 0}
+    assert first == [("chapters/05-side-effects.md", 15, "the sheet edition takes 3 pages"),
+                     ("chapters/05-side-effects.md", 15, "the large-print-sheet edition takes 3 pages")]
+    # Unchanged inputs: the verdicts come from .cache/sheets/, nothing is laid out.
+    assert _sheet_findings(handout) == first
+    assert judged == ["sheet", "large-print-sheet"] and sheet.COUNTS == {"laid out": 2, "cached": 2}
+    # A stylesheet the sheet reads (no chapter changed, so its HTML is the same): laid out again.
+    css = handout / "assets" / "css" / "print.css"
+    css.write_text(css.read_text() + "\n/* narrower */\n")
+    assert _sheet_findings(handout) == first
+    assert judged == ["sheet", "large-print-sheet"] * 2
+    # A chapter's text: laid out again.
+    chapter = handout / "chapters" / "05-side-effects.md"
+    chapter.write_text(chapter.read_text() + "\nOne more sentence.\n")
+    _sheet_findings(handout)
+    assert len(judged) == 6 and sheet.COUNTS == {"laid out": 6, "cached": 2}
+
+
+def test_a_sheet_verdict_changed_by_hand_is_not_trusted(handout, judged):
+    _sheet_findings(handout)
+    for entry in (handout / ".cache" / "sheets").iterdir():
+        entry.write_bytes(entry.read_bytes().replace(b'"fits":false', b'"fits":true'))
+    _sheet_findings(handout)
+    assert len(judged) == 4  # the signatures fail: laid out again
+
+
+@pytest.mark.slow
+def test_the_build_records_the_verdict_of_the_sheet_it_lays_out_for_check(handout, tmp_path, monkeypatch):
+    from handout import targets
+    from handout.checks import sheet
+
+    monkeypatch.setattr(sheet, "_SEEN", {})
+    monkeypatch.setattr(sheet, "COUNTS", {"laid out": 0, "cached": 0})
+    config = load_config(handout)
+    book = load_book(config, use_cache=False)
+    targets.PRINT.job(book, config.clinic, "sheet", str(tmp_path / "sheet.pdf"), False)
+    monkeypatch.setattr(sheet, "_judged", lambda *args: pytest.fail("laid out again"))
+    assert sheet._laid_out(book, "sheet") is None  # fits, known from the build
+    assert sheet.COUNTS == {"laid out": 0, "cached": 1}
