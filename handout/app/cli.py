@@ -243,6 +243,7 @@ def run_plan(args) -> int:
 
 
 def run_build(args) -> int:
+    from handout.app import noop
     from handout.app.progress import progress_for
     from handout.build.run import build
 
@@ -253,7 +254,16 @@ def run_build(args) -> int:
     shard = parse_shard(args.shard) if args.shard else None
     if shard and (args.from_cache or args.queue):
         raise InputError("--shard builds into the cache: give --from-cache in a later build, and --queue without it")
-    with progress_for() as progress:
+    # For the no-op stamp (handout/app/noop.py); a command line with --shard, --cache, --from-cache or --queue
+    # has none (noop.stamp_key does not know those options).
+    before = noop.snapshot(args.argv) if not args.force else None
+    skipped: list[str] = []
+    with progress_for() as shown_progress:
+        def progress(event: str, name: str) -> None:
+            if event == "skip":
+                skipped.append(f"  {name}: up to date")
+            shown_progress(event, name)
+
         report = build(args.project, args.out, skip=set(args.skip), editions=editions,
                        languages_=tuple(dict.fromkeys(args.language or ())), jobs=args.jobs, force=args.force, progress=progress, draft=args.draft, paper=args.paper,
                        cache=args.cache, shard=shard, from_cache=args.from_cache, queue=args.queue)
@@ -263,6 +273,8 @@ def run_build(args) -> int:
         print(f"Shard {shard[0]}/{shard[1]}: its outputs were in the cache already ({len(report.up_to_date)}).")
     elif not report.outputs:
         print(f"Everything is up to date ({len(report.up_to_date)} outputs): nothing was rebuilt.")
+        _stamp_no_op(args, before, report, [*skipped, f"Everything is up to date ({len(report.up_to_date)} outputs): "
+                                            "nothing was rebuilt."])
     for output in report.outputs:
         shown = _shown(output.path)
         detail = f"{output.pages} {unit(output.kind, output.edition)}"
@@ -286,12 +298,28 @@ def _shown(path: Path) -> Path:
 
 def print_warnings(warnings) -> None:
     """The build's warnings, at its end where they are seen, and what the unknown keys among them mean."""
-    for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    for line in warning_lines(warnings):
+        print(line, file=sys.stderr)
+
+
+def warning_lines(warnings) -> list[str]:
+    lines = [f"warning: {warning}" for warning in warnings]
     unknown = sum(getattr(getattr(w, "diagnostic", None), "code", "") == "config.unknown-key" for w in warnings)
     if unknown:
-        print(f"{unknown} unknown key{'s' * (unknown != 1)} in publish.toml {'were' if unknown != 1 else 'was'} "
-              "ignored: check the spelling (README.md, Configuration, lists every key)", file=sys.stderr)
+        lines.append(f"{unknown} unknown key{'s' * (unknown != 1)} in publish.toml {'were' if unknown != 1 else 'was'} "
+                     "ignored: check the spelling (README.md, Configuration, lists every key)")
+    return lines
+
+
+def _stamp_no_op(args, before, report, stdout: list[str]) -> None:
+    """Keep what this no-op build looked at and said, for the next one to say at once (handout/app/noop.py)."""
+    from handout.app import noop
+    from handout.build.outfolder import output_folder_for
+
+    if before is None or not report.up_to_date:
+        return
+    noop.record(before, [str(path) for path in report.up_to_date], str(output_folder_for(args.project, args.out)),
+                stdout, warning_lines(report.warnings))
 
 
 def project_folder(path: Path) -> Path:
@@ -365,6 +393,7 @@ def run_library(args) -> int | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args.project = project_folder(args.project)
         source_date_epoch()  # a bad value is refused before anything reads the date

@@ -17,13 +17,13 @@ import hmac
 import json
 import os
 import secrets
-import stat
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from handout.core.atomic import atomic_write
+from handout.core.regularfile import read_regular as _read_regular
 
 CACHE_DIR = ".cache"
 # Libraries whose version changes what a build makes.
@@ -77,19 +77,6 @@ def signing_key() -> bytes | None:
     except OSError:
         return None
     return key if key and len(key) >= 32 else None
-
-
-def _read_regular(path: Path, limit: int) -> bytes | None:
-    """The bytes of `path` if it is a regular file (not a link, pipe or device) of at most `limit` bytes."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            return None
-        return handle.read(limit + 1)
 
 
 def _signature(key: bytes, name: str, payload: bytes) -> str:
