@@ -2,6 +2,7 @@
 dictionaries loaded per language on first use, the desk sheet's fit verdict, the no-op build's stamp."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,115 @@ def test_the_build_records_the_verdict_of_the_sheet_it_lays_out_for_check(handou
     monkeypatch.setattr(sheet, "_judged", lambda *args: pytest.fail("laid out again"))
     assert sheet._laid_out(book, "sheet") is None  # fits, known from the build
     assert sheet.COUNTS == {"laid out": 0, "cached": 1}
+
+
+# ---- the no-op stamp: a build with nothing to do, decided before the build is imported ------------------------
+
+@pytest.fixture()
+def stamped(mini, monkeypatch, capsys):
+    """A project whose last build made nothing: its outputs, its build state and the no-op stamp."""
+    from handout import noop
+
+    monkeypatch.chdir(mini)
+    dist = mini / "dist"
+    dist.mkdir()
+    (dist / ".build.lock").write_bytes(b"")
+    outputs = []
+    for name in ("ketamine-handout.pdf", "ketamine-handout.epub"):
+        (dist / name).write_bytes(b"made by the last build " + name.encode())
+        outputs.append(str(dist / name))
+    (mini / ".cache").mkdir()
+    (mini / ".cache" / "build.json").write_text("{}")
+    argv = ["build", "--jobs", "1"]
+    before = noop.snapshot(argv)
+    noop.record(before, outputs, str(dist), ["  EPUB: up to date", "Everything is up to date (2 outputs): nothing "
+                                             "was rebuilt."], ["warning: a warning of that build"])
+    return argv
+
+
+def _replayed(argv, capsys):
+    from handout import noop
+
+    status = noop.replay(argv)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_an_unchanged_project_is_a_no_op_said_from_the_stamp(stamped, capsys):
+    status, out, err = _replayed(stamped, capsys)
+    assert status == 0
+    assert out.startswith("  EPUB: up to date\nEverything is up to date (2 outputs): nothing was rebuilt.\ntimings:\n")
+    assert "check what changed (no-op stamp)" in out and err == "warning: a warning of that build\n"
+    # --jobs changes nothing that is made; other options are other builds, unknown ones go to the real build.
+    assert _replayed(["--jobs", "2", "build"], capsys)[0] == 0
+    assert _replayed(["build", "--jobs=2"], capsys)[0] == 0
+    for other in (["build", "--force"], ["build", "--edition", "a4"], ["check"], ["build", "--proj", "."]):
+        assert _replayed(other, capsys)[0] is None, other
+
+
+def test_a_file_changed_with_the_same_size_and_time_is_found_by_its_digest(stamped, mini, capsys):
+    chapter = next((mini / "chapters").glob("01-*.md"))
+    text = chapter.read_bytes()
+    info = chapter.stat()
+    changed = text.replace(b"e", b"a", 1)
+    assert changed != text and len(changed) == len(text)
+    chapter.write_bytes(changed)
+    os.utime(chapter, ns=(info.st_atime_ns, info.st_mtime_ns))  # the same size and modification time
+    assert _replayed(stamped, capsys)[0] is None
+    chapter.write_bytes(text)  # back as it was, with a new time: the digest says it is the same
+    assert _replayed(stamped, capsys)[0] == 0
+
+
+def test_a_touched_input_an_added_entry_a_changed_output_or_a_held_lock_are_looked_at(stamped, mini, capsys):
+    import fcntl
+
+    chapter = next((mini / "chapters").glob("02-*.md"))
+    os.utime(chapter)  # touched, content unchanged
+    assert _replayed(stamped, capsys)[0] == 0
+    (mini / "chapters" / "09-new.md").mkdir()  # a folder named like a chapter: the build says what it is
+    assert _replayed(stamped, capsys)[0] is None
+    (mini / "chapters" / "09-new.md").rmdir()
+    assert _replayed(stamped, capsys)[0] == 0
+    output = mini / "dist" / "ketamine-handout.pdf"
+    output.write_bytes(b"damaged")
+    assert _replayed(stamped, capsys)[0] is None
+    output.write_bytes(b"made by the last build ketamine-handout.pdf")
+    assert _replayed(stamped, capsys)[0] == 0  # the same bytes again
+    with open(mini / "dist" / ".build.lock") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        assert _replayed(stamped, capsys)[0] is None  # another build runs: the real build says so
+    (mini / ".cache" / "build.json").unlink()
+    assert _replayed(stamped, capsys)[0] is None
+
+
+def test_no_stamp_is_kept_when_an_input_changes_while_the_build_runs(mini, monkeypatch):
+    from handout import noop
+
+    monkeypatch.chdir(mini)
+    (mini / "dist").mkdir()
+    (mini / ".cache").mkdir()
+    (mini / ".cache" / "build.json").write_text("{}")
+    before = noop.snapshot(["build"])
+    chapter = next((mini / "chapters").glob("01-*.md"))
+    chapter.write_text(chapter.read_text() + "\nAn edit during the build.\n")
+    noop.record(before, [], str(mini / "dist"), ["Everything is up to date (0 outputs)"], [])
+    assert not (mini / ".cache" / "noop").exists()
+
+
+@pytest.mark.slow
+def test_the_command_line_says_a_no_op_from_the_stamp_and_builds_after_a_same_size_edit(mini):
+    from conftest import run_publish
+
+    assert run_publish(mini).returncode == 0
+    looked = run_publish(mini)  # nothing to do, found by the build: it keeps the stamp
+    assert "Everything is up to date" in looked.stdout and "no-op stamp" not in looked.stdout
+    fast = run_publish(mini)
+    assert fast.returncode == 0 and "check what changed (no-op stamp)" in fast.stdout
+    assert fast.stdout.split("timings:")[0] == looked.stdout.split("timings:")[0]
+    assert fast.stderr == looked.stderr
+    chapter = next((mini / "chapters").glob("01-*.md"))
+    text = chapter.read_text()
+    last = text.rindex("e")  # in the last paragraph
+    chapter.write_text(text[:last] + "a" + text[last + 1:])
+    rebuilt = run_publish(mini)
+    assert rebuilt.returncode == 0 and "wrote " in rebuilt.stdout, rebuilt.stdout
