@@ -13,6 +13,17 @@ Prints medians over several runs and the ratios the project aims for:
 - all editions serial (--jobs 1) vs parallel;
 - peak memory (largest resident set of the build's processes).
 
+    .venv/bin/python bench/bench.py --pairs [--runs N]
+
+measures the ratios of issue "lay out each document once" from alternating runs (A, B, A, B, ...: on a shared
+machine both sides of a pair see the same load), and prints the min and median of the per-pair ratios:
+
+- cold Letter PDF + EPUB in English (no cache) vs Pandoc making both from the same Markdown, and per printed page;
+- `check` (English and Spanish, second run: the desk sheets' verdicts known) vs that cold Letter build;
+- a no-op build vs `python -c pass` (Python's own start-up);
+- in watch mode (the process alive, WeasyPrint imported), a one-paragraph edit to the new Letter PDF in dist/ vs
+  a bare render of the same document, on the default handout and on a generated 100-chapter book.
+
     .venv/bin/python bench/bench.py --hostile
 
 times only the hostile-Markdown shapes instead (no Pandoc needed, under a minute): each runaway shape of
@@ -260,6 +271,115 @@ def hostile_markdown() -> int:
     return 0
 
 
+# ---- alternating pairs (--pairs) -------------------------------------------------------------------------
+
+PAIR_GOALS = {"cold Letter PDF + EPUB / Pandoc": 1.0, "  per printed page": 0.5,
+              "check (en + es, sheets known) / cold Letter build": 0.3, "no-op build / python -c pass": 3.0,
+              "watch edit / bare render, default handout": 0.3, "watch edit / bare render, 100-chapter book": 0.3}
+
+
+def pairs(first, second, runs: int) -> list[tuple[float, float]]:
+    """`runs` pairs of (first(), second()) seconds, run alternately."""
+    return [(first(), second()) for _ in range(runs)]
+
+
+def ratio_row(name: str, measured: list[tuple[float, float]], scale: float = 1.0) -> tuple[str, str, str, str]:
+    ratios = [a / b * scale for a, b in measured]
+    first, second = zip(*measured)
+    goal = PAIR_GOALS.get(name)
+    met = "" if goal is None else ("meets" if statistics.median(ratios) <= goal else "MISSES") + f" <= {goal}"
+    return (name, f"{min(ratios):.2f} / {statistics.median(ratios):.2f}",
+            f"{statistics.median(first):.2f} s / {statistics.median(second):.2f} s", met)
+
+
+WATCH_PAIRS = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, {repo!r})
+from handout.book import load_book
+from handout.build import build
+from handout.config import load_config
+from handout.render import render_print
+from handout.targets import PRINT, TARGETS
+import weasyprint
+project = Path({project!r})
+config = load_config(project)
+main, source = config.print.editions[:1], [config.language]
+pdf_only = set(TARGETS) - {{PRINT.name}}
+build(project, jobs=1, languages_=source, editions=main)   # what `watch` does first
+chapter = sorted((project / "chapters").glob("0*.md"))[1]
+original = chapter.read_text()
+result = []
+for run in range({runs}):
+    chapter.write_text(original + "\nAn edit, number %d.\n" % run)
+    start = time.perf_counter()
+    report = build(project, jobs=1, editions=main, skip=pdf_only, languages_=source)  # save -> new PDF
+    edit = time.perf_counter() - start
+    assert [o.path.name for o in report.outputs] == ["ketamine-handout.pdf"], report.outputs
+    html = render_print(load_book(config), config.clinic, main[0])
+    start = time.perf_counter()
+    weasyprint.HTML(string=html, base_url=project.as_uri() + "/").write_pdf({out!r}, pdf_variant="pdf/ua-1")
+    result.append((edit, time.perf_counter() - start))
+chapter.write_text(original)
+print(result)
+"""
+
+
+def watch_pairs(project: Path, runs: int, out: Path) -> list[tuple[float, float]]:
+    import ast
+
+    code = WATCH_PAIRS.format(repo=str(REPO), project=str(project), runs=runs, out=str(out / "bare-watch.pdf"))
+    _, result = timed([PYTHON, "-c", code])
+    return ast.literal_eval(result.stdout.strip().splitlines()[-1])
+
+
+def pair_ratios(runs: int) -> int:
+    """The ratios of alternating runs (--pairs)."""
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+          f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="handout-bench-") as scratch:
+        scratch = Path(scratch)
+        out = scratch / "out"
+        out.mkdir()
+        handout = copy_project(scratch / "handout")
+        letter = [*PUBLISH, "--project", str(handout), "--edition", "letter", "--language", "en-US", "--no-web"]
+
+        def cold() -> float:
+            clean(handout)
+            return timed(letter)[0]
+
+        def pandoc() -> float:
+            return pandoc_build(handout, 1, out)
+
+        measured = pairs(cold, pandoc, runs)
+        rows.append(ratio_row("cold Letter PDF + EPUB / Pandoc", measured))
+        pages = pdf_pages(handout / "dist" / "ketamine-handout.pdf") / pdf_pages(out / "pandoc.pdf")
+        rows.append(ratio_row("  per printed page", measured, 1 / pages))
+
+        check = [*PUBLISH, "--project", str(handout), "check"]
+        timed(check)  # the first run lays out the sheets whose verdicts are not known yet
+        rows.append(ratio_row("check (en + es, sheets known) / cold Letter build",
+                              pairs(lambda: timed(check)[0], cold, runs)))
+
+        noop = [*PUBLISH, "--project", str(handout)]
+        timed(noop)
+        timed(noop)  # the second no-op keeps its stamp
+        rows.append(ratio_row("no-op build / python -c pass",
+                              pairs(lambda: timed(noop)[0], lambda: timed([PYTHON, "-c", "pass"])[0], runs)))
+
+        rows.append(ratio_row("watch edit / bare render, default handout", watch_pairs(handout, runs, out)))
+        long_book = scratch / "long"
+        copy_project(long_book, make_long_book(scratch / "long-chapters"))
+        rows.append(ratio_row("watch edit / bare render, 100-chapter book", watch_pairs(long_book, runs, out)))
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"\n{runs} alternating pairs each: ratio min / median, and the medians of each side\n")
+    width = max(len(row[0]) for row in rows)
+    for name, ratio, sides, met in rows:
+        print(f"  {name:<{width}}  {ratio:>12}  {sides:>22}  {met}")
+    return 0
+
+
 def verdict(name: str, value: float) -> str:
     comparison, limit = TARGETS[name]
     ok = {"<=": value <= limit, "<": value < limit, ">=": value >= limit}[comparison]
@@ -272,9 +392,13 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="3 runs, 2 for the 100-chapter book")
     parser.add_argument("--hostile", action="store_true",
                         help="only time the hostile Markdown shapes (refused or converted, and how fast)")
+    parser.add_argument("--pairs", action="store_true",
+                        help="only the ratios of alternating runs (min and median of --runs pairs, at least 5)")
     args = parser.parse_args()
     if args.hostile:
         return hostile_markdown()
+    if args.pairs:
+        return pair_ratios(max(5, args.runs))
     runs = 3 if args.quick else args.runs
     long_runs = 2 if args.quick else max(2, runs // 2)
 
