@@ -333,8 +333,11 @@ def watch_pairs(project: Path, runs: int, out: Path) -> list[tuple[float, float]
     return ast.literal_eval(result.stdout.strip().splitlines()[-1])
 
 
-def pair_ratios(runs: int) -> int:
-    """The ratios of alternating runs (--pairs)."""
+PAIR_SECTIONS = ("pandoc", "check", "noop", "watch", "long")
+
+
+def pair_ratios(runs: int, only: tuple[str, ...] = PAIR_SECTIONS) -> int:
+    """The ratios of alternating runs (--pairs), of the sections in `only`."""
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     rows = []
@@ -349,29 +352,44 @@ def pair_ratios(runs: int) -> int:
             clean(handout)
             return timed(letter)[0]
 
+        def cold_keeping_sheets() -> float:
+            """A cold Letter build (no chapters, no outputs, no build state), the sheets' verdicts kept for check."""
+            sheets = scratch / "sheets"
+            shutil.move(handout / ".cache" / "sheets", sheets)
+            seconds = cold()
+            (handout / ".cache").mkdir(exist_ok=True)
+            shutil.rmtree(handout / ".cache" / "sheets", ignore_errors=True)
+            shutil.move(sheets, handout / ".cache" / "sheets")
+            return seconds
+
         def pandoc() -> float:
             return pandoc_build(handout, 1, out)
 
-        measured = pairs(cold, pandoc, runs)
-        rows.append(ratio_row("cold Letter PDF + EPUB / Pandoc", measured))
-        pages = pdf_pages(handout / "dist" / "ketamine-handout.pdf") / pdf_pages(out / "pandoc.pdf")
-        rows.append(ratio_row("  per printed page", measured, 1 / pages))
+        if "pandoc" in only:
+            measured = pairs(cold, pandoc, runs)
+            rows.append(ratio_row("cold Letter PDF + EPUB / Pandoc", measured))
+            pages = pdf_pages(handout / "dist" / "ketamine-handout.pdf") / pdf_pages(out / "pandoc.pdf")
+            rows.append(ratio_row("  per printed page", measured, 1 / pages))
 
-        check = [*PUBLISH, "--project", str(handout), "check"]
-        timed(check)  # the first run lays out the sheets whose verdicts are not known yet
-        rows.append(ratio_row("check (en + es, sheets known) / cold Letter build",
-                              pairs(lambda: timed(check)[0], cold, runs)))
+        if "check" in only:
+            check = [*PUBLISH, "--project", str(handout), "check"]
+            timed(check)  # the first run lays out the sheets whose verdicts are not known yet
+            rows.append(ratio_row("check (en + es, sheets known) / cold Letter build",
+                                  pairs(lambda: timed(check)[0], cold_keeping_sheets, runs)))
 
-        noop = [*PUBLISH, "--project", str(handout)]
-        timed(noop)
-        timed(noop)  # the second no-op keeps its stamp
-        rows.append(ratio_row("no-op build / python -c pass",
-                              pairs(lambda: timed(noop)[0], lambda: timed([PYTHON, "-c", "pass"])[0], runs)))
+        if "noop" in only:
+            noop = [*PUBLISH, "--project", str(handout)]
+            timed(noop)
+            timed(noop)  # the second no-op keeps its stamp
+            rows.append(ratio_row("no-op build / python -c pass",
+                                  pairs(lambda: timed(noop)[0], lambda: timed([PYTHON, "-c", "pass"])[0], runs)))
 
-        rows.append(ratio_row("watch edit / bare render, default handout", watch_pairs(handout, runs, out)))
-        long_book = scratch / "long"
-        copy_project(long_book, make_long_book(scratch / "long-chapters"))
-        rows.append(ratio_row("watch edit / bare render, 100-chapter book", watch_pairs(long_book, runs, out)))
+        if "watch" in only:
+            rows.append(ratio_row("watch edit / bare render, default handout", watch_pairs(handout, runs, out)))
+        if "long" in only:
+            long_book = scratch / "long"
+            copy_project(long_book, make_long_book(scratch / "long-chapters"))
+            rows.append(ratio_row("watch edit / bare render, 100-chapter book", watch_pairs(long_book, runs, out)))
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"\n{runs} alternating pairs each: ratio min / median, and the medians of each side\n")
     width = max(len(row[0]) for row in rows)
@@ -394,11 +412,13 @@ def main() -> int:
                         help="only time the hostile Markdown shapes (refused or converted, and how fast)")
     parser.add_argument("--pairs", action="store_true",
                         help="only the ratios of alternating runs (min and median of --runs pairs, at least 5)")
+    parser.add_argument("--only", default=",".join(PAIR_SECTIONS),
+                        help=f"with --pairs, these measurements (comma-separated): {', '.join(PAIR_SECTIONS)}")
     args = parser.parse_args()
     if args.hostile:
         return hostile_markdown()
     if args.pairs:
-        return pair_ratios(max(5, args.runs))
+        return pair_ratios(max(5, args.runs), tuple(args.only.split(",")))
     runs = 3 if args.quick else args.runs
     long_runs = 2 if args.quick else max(2, runs // 2)
 
