@@ -279,8 +279,12 @@ PAIR_GOALS = {"cold Letter PDF + EPUB / Pandoc": 1.0, "  per printed page": 0.5,
 
 
 def pairs(first, second, runs: int) -> list[tuple[float, float]]:
-    """`runs` pairs of (first(), second()) seconds, run alternately."""
-    return [(first(), second()) for _ in range(runs)]
+    """`runs` pairs of (first(), second()) seconds, run alternately (each printed as it is measured)."""
+    measured = []
+    for _ in range(runs):
+        measured.append((first(), second()))
+        print(f"  pair {len(measured)}: {measured[-1][0]:.2f} s / {measured[-1][1]:.2f} s", flush=True)
+    return measured
 
 
 def ratio_row(name: str, measured: list[tuple[float, float]], scale: float = 1.0) -> tuple[str, str, str, str]:
@@ -320,6 +324,7 @@ for run in range({runs}):
     start = time.perf_counter()
     weasyprint.HTML(string=html, base_url=project.as_uri() + "/").write_pdf({out!r}, pdf_variant="pdf/ua-1")
     result.append((edit, time.perf_counter() - start))
+    print("  pair %d: %.2f s / %.2f s" % (run + 1, *result[-1]), flush=True)
 chapter.write_text(original)
 print(result)
 """
@@ -329,8 +334,15 @@ def watch_pairs(project: Path, runs: int, out: Path) -> list[tuple[float, float]
     import ast
 
     code = WATCH_PAIRS.format(repo=str(REPO), project=str(project), runs=runs, out=str(out / "bare-watch.pdf"))
-    _, result = timed([PYTHON, "-c", code])
-    return ast.literal_eval(result.stdout.strip().splitlines()[-1])
+    process = subprocess.Popen([PYTHON, "-c", code], stdout=subprocess.PIPE, text=True)
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith("  pair"):
+            print(line, end="", flush=True)
+    if process.wait() != 0:
+        raise SystemExit("the watch measurement failed")
+    return ast.literal_eval(lines[-1].strip())
 
 
 PAIR_SECTIONS = ("pandoc", "check", "noop", "watch", "long")
