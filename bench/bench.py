@@ -315,7 +315,7 @@ chapter = sorted((project / "chapters").glob("0*.md"))[1]
 original = chapter.read_text()
 result = []
 for run in range({runs}):
-    chapter.write_text(original + "\nAn edit, number %d.\n" % run)
+    chapter.write_text(original + "\\nAn edit, number %d.\\n" % run)
     start = time.perf_counter()
     report = build(project, jobs=1, editions=main, skip=pdf_only, languages_=source)  # save -> new PDF
     edit = time.perf_counter() - start
