@@ -130,9 +130,9 @@ BARE_RENDER = """
 import sys, time
 from pathlib import Path
 sys.path.insert(0, {repo!r})
-from handout.book import load_book
-from handout.config import load_config
-from handout.render import render_print
+from handout.load.book import load_book
+from handout.config.settings import load_config
+from handout.targets.pdf.render import render_print
 project = Path({project!r})
 config = load_config(project)
 html = render_print(load_book(config, use_cache=False), config.clinic, "letter")
@@ -158,7 +158,7 @@ def bare_render_cold(project: Path, runs: int, out: Path) -> float:
     html_file = out / "handout.html"
     code = ("import sys; from pathlib import Path; sys.path.insert(0, %r)\n"
             "from handout.load.book import load_book; from handout.config.settings import load_config\n"
-            "from handout.render.context import render_print\n"
+            "from handout.targets.pdf.render import render_print\n"
             "c = load_config(Path(%r)); Path(%r).write_text(render_print(load_book(c, use_cache=False), "
             "c.clinic, 'letter'))") % (str(REPO), str(project), str(html_file))
     timed([PYTHON, "-c", code])
@@ -175,8 +175,8 @@ WATCH_EDIT = """
 import sys, time
 from pathlib import Path
 sys.path.insert(0, {repo!r})
-from handout.build import build
-from handout.config import load_config
+from handout.build.run import build
+from handout.config.settings import load_config
 from handout.targets import PRINT, TARGETS
 project = Path({project!r})
 config = load_config(project)
@@ -300,10 +300,10 @@ WATCH_PAIRS = """
 import sys, time
 from pathlib import Path
 sys.path.insert(0, {repo!r})
-from handout.book import load_book
-from handout.build import build
-from handout.config import load_config
-from handout.render import render_print
+from handout.load.book import load_book
+from handout.build.run import build
+from handout.config.settings import load_config
+from handout.targets.pdf.render import render_print
 from handout.targets import PRINT, TARGETS
 import weasyprint
 project = Path({project!r})

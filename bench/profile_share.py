@@ -34,9 +34,9 @@ def profile(code: Path, runs: int) -> None:
     sys.path.insert(1, str(REPO / "bench"))
     from bench import copy_project
 
-    from handout.build import build  # noqa: E402  (the toolchain under `code`)
+    from handout.build.run import build  # noqa: E402  (the toolchain under `code`)
 
-    assert Path(sys.modules["handout.build"].__file__).is_relative_to(code), sys.modules["handout.build"].__file__
+    assert Path(sys.modules["handout.build.run"].__file__).is_relative_to(code), sys.modules["handout.build.run"].__file__
     os.environ["SOURCE_DATE_EPOCH"] = "1794700800"
     rows = []
     for run in range(runs + 1):  # the first run, not profiled, imports what the build needs

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import make_project
-from handout.book import load_book
-from handout.config import load_config
+from handout.config.settings import load_config
+from handout.load.book import load_book
 
 
 @pytest.fixture()
@@ -20,8 +20,9 @@ def mini(tmp_path) -> Path:
 # ---- the EPUB: its pages rendered once, the printed pages mapped once ------------------------------------------
 
 def test_the_epub_pages_are_rendered_and_mapped_once_with_the_page_list_in_the_nav(mini, monkeypatch):
-    from handout import epub, pagemap
-    from handout.render import render_epub, render_epub_nav
+    from handout.targets.epub import writer as epub
+    from handout.targets.epub.render import render_epub, render_epub_nav
+    from handout.targets.pdf import pagemap
 
     config = load_config(mini)
     book = load_book(config, use_cache=False)
@@ -58,8 +59,8 @@ def test_the_epub_pages_are_rendered_and_mapped_once_with_the_page_list_in_the_n
 
 
 def test_a_revised_page_whose_text_differs_is_marked_from_scratch(mini):
-    from handout import pagemap
-    from handout.render import render_epub
+    from handout.targets.epub.render import render_epub
+    from handout.targets.pdf import pagemap
 
     config = load_config(mini)
     pages, _, _ = render_epub(load_book(config, use_cache=False), config.clinic)
@@ -78,7 +79,7 @@ def test_a_revised_page_whose_text_differs_is_marked_from_scratch(mini):
 def test_pyphen_dictionaries_load_per_language_on_first_use(monkeypatch):
     import pyphen
 
-    from handout import readability
+    from handout.check import readability
 
     loaded = []
     real = pyphen.Pyphen
@@ -113,7 +114,7 @@ def handout(tmp_path) -> Path:
 @pytest.fixture()
 def judged(monkeypatch):
     """Counts the sheets `check` lays out (each judged too long, with a message naming its edition)."""
-    from handout.checks import sheet
+    from handout.targets.pdf import sheetfit as sheet
 
     laid_out: list[str] = []
 
@@ -130,15 +131,16 @@ def judged(monkeypatch):
 def _sheet_findings(project: Path):
     import datetime as dt
 
-    from handout.checks import sheet
+    from handout.check.sheet import check_sheet
+    from handout.targets.pdf import sheetfit
 
-    sheet._SEEN.clear()  # as a new process would
+    sheetfit._SEEN.clear()  # as a new process would
     book = load_book(load_config(project), use_cache=False)
-    return [(f.path, f.line, f.message) for f in sheet.check_sheet(book, dt.date(2026, 11, 15))]
+    return [(f.path, f.line, f.message) for f in check_sheet(book, dt.date(2026, 11, 15), sheetfit.sheet_problem)]
 
 
 def test_check_lays_out_a_sheet_only_when_the_digest_of_its_inputs_is_new(handout, judged):
-    from handout.checks import sheet
+    from handout.targets.pdf import sheetfit as sheet
 
     first = _sheet_findings(handout)
     assert judged == ["sheet", "large-print-sheet"] and sheet.COUNTS == {"laid out": 2, "cached": 0}
@@ -169,16 +171,16 @@ def test_a_sheet_verdict_changed_by_hand_is_not_trusted(handout, judged):
 
 @pytest.mark.slow
 def test_the_build_records_the_verdict_of_the_sheet_it_lays_out_for_check(handout, tmp_path, monkeypatch):
-    from handout import targets
-    from handout.checks import sheet
+    from handout.targets.pdf.job import pdf_job
+    from handout.targets.pdf import sheetfit as sheet
 
     monkeypatch.setattr(sheet, "_SEEN", {})
     monkeypatch.setattr(sheet, "COUNTS", {"laid out": 0, "cached": 0})
     config = load_config(handout)
     book = load_book(config, use_cache=False)
-    targets.PRINT.job(book, config.clinic, "sheet", str(tmp_path / "sheet.pdf"), False)
+    pdf_job(book, config.clinic, "sheet", str(tmp_path / "sheet.pdf"), False)
     monkeypatch.setattr(sheet, "_judged", lambda *args: pytest.fail("laid out again"))
-    assert sheet._laid_out(book, "sheet") is None  # fits, known from the build
+    assert sheet.sheet_problem(book, "sheet") is None  # fits, known from the build
     assert sheet.COUNTS == {"laid out": 0, "cached": 1}
 
 
@@ -187,7 +189,7 @@ def test_the_build_records_the_verdict_of_the_sheet_it_lays_out_for_check(handou
 @pytest.fixture()
 def stamped(mini, monkeypatch, capsys):
     """A project whose last build made nothing: its outputs, its build state and the no-op stamp."""
-    from handout import noop
+    from handout.app import noop
 
     monkeypatch.chdir(mini)
     dist = mini / "dist"
@@ -207,7 +209,7 @@ def stamped(mini, monkeypatch, capsys):
 
 
 def _replayed(argv, capsys):
-    from handout import noop
+    from handout.app import noop
 
     status = noop.replay(argv)
     out, err = capsys.readouterr()
@@ -262,7 +264,7 @@ def test_a_touched_input_an_added_entry_a_changed_output_or_a_held_lock_are_look
 
 
 def test_no_stamp_is_kept_when_an_input_changes_while_the_build_runs(mini, monkeypatch):
-    from handout import noop
+    from handout.app import noop
 
     monkeypatch.chdir(mini)
     (mini / "dist").mkdir()
