@@ -8,7 +8,8 @@ import time
 import traceback
 from pathlib import Path
 
-from handout.build.outfolder import filesystem_error
+from handout.app import noop
+from handout.build.outfolder import filesystem_error, output_folder_for
 from handout.build.queue import run_worker
 from handout.build.shards import parse_shard
 from handout.config.editions import EDITIONS, PAPERS
@@ -243,7 +244,6 @@ def run_plan(args) -> int:
 
 
 def run_build(args) -> int:
-    from handout.app import noop
     from handout.app.progress import progress_for
     from handout.build.run import build
 
@@ -313,9 +313,6 @@ def warning_lines(warnings) -> list[str]:
 
 def _stamp_no_op(args, before, report, stdout: list[str]) -> None:
     """Keep what this no-op build looked at and said, for the next one to say at once (handout/app/noop.py)."""
-    from handout.app import noop
-    from handout.build.outfolder import output_folder_for
-
     if before is None or not report.up_to_date:
         return
     noop.record(before, [str(path) for path in report.up_to_date], str(output_folder_for(args.project, args.out)),
