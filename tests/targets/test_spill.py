@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from handout.targets.pdf import job, spill
+from handout.targets.pdf import job, sheetfit, spill
 
 PARAGRAPH = "<p>" + "Words that fill the page from top to bottom, line after line. " * 8 + "</p>"
 
@@ -63,7 +63,7 @@ def test_a_spilling_edition_is_laid_out_with_each_fitting_level_then_warned(monk
         def write(self, target):
             return 2
 
-    monkeypatch.setattr(job, "RenderedPdf", Spilling)
+    monkeypatch.setattr(sheetfit, "RenderedPdf", Spilling)  # the layouts the job makes (sheetfit.laid_out)
     monkeypatch.setattr(job, "render_print", lambda book, clinic, edition: "<html><body></body></html>")
     monkeypatch.setattr(spill, "share", lambda document: 0.05)
     monkeypatch.setattr(spill, "last_words", lambda document, length=70: "Scan the code")
