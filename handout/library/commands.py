@@ -10,7 +10,7 @@ from pathlib import Path
 
 from handout.config.settings import source_date_epoch
 from handout.core.errors import InputError
-from handout.core.inherit import LIBRARY_FILE, LIBRARY_TABLE, read_library
+from handout.core.inherit import LIBRARY_TABLE, read_library
 from handout.library import check_names, chosen, handout_name_problem, load_library
 
 

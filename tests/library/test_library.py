@@ -88,7 +88,7 @@ def test_the_librarys_theme_overrides_the_builtin_and_a_handouts_own_file_wins(l
     assert find(root, "assets/css/web.css") == root / "assets" / "css" / "web.css"
     assert find(library / "first-weeks", "assets/css/web.css") == library / "assets" / "css" / "web.css"
     # The library's files are inputs of its handouts' builds: a change there rebuilds them.
-    from handout.build.run import input_digests
+    from handout.core.inputs import input_digests
 
     before = input_digests(library / "first-weeks")
     (library / "assets" / "css" / "web.css").write_text("/* changed */\n")
