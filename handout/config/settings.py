@@ -25,7 +25,7 @@ from handout.config import editions as edition_registry
 from handout.core.errors import Diagnostic, InputError, Note, decode_utf8, refuse_control_characters
 from handout.core.sandbox import Sandbox
 from handout.core.sourcelines import TomlLocator
-from handout.core.weburl import is_web_address
+from handout.core.weburl import setting_problem, web_href
 from handout.core.inherit import blame_library, inherited
 
 CONFIG_NAME = "publish.toml"
@@ -177,7 +177,8 @@ def _taglines(value: list) -> str | None:
 
 
 def _web_address(value: str) -> str | None:
-    return None if is_web_address(value) else f"'{value}' is not a web address (https://...)"
+    """An address setting (online_url, per language too): http or https only (weburl.setting_problem)."""
+    return setting_problem(value)
 
 
 # What `[languages.<tag>]` may give, for one translation: the settings that are words, its online address,
@@ -244,14 +245,17 @@ CLINIC = Table("Clinic", {
     "name": Option(str, help="Clinic name shown on the title page", check=_nonempty),
     "address": Option(str, "", "Postal address; new lines are kept"),
     "phone": Option(str, "", "Phone number"),
-    "website": Option(str, "", "Website address"),
+    "website": Option(str, "", "Website address: https://... or a site name (www.example.org)",
+                      check=lambda v: setting_problem(v, bare=True) if v else None),
     "logo": Option(str, "", "Path to a logo image inside the project"),
     "language_assistance": Option(list, [], "Languages of the back page's notice that language assistance is free "
                                   "(e.g. [\"en\", \"es\"]): each a language tag, whose tagline comes from the layout "
                                   "strings (layouts/i18n/<language>.toml, [language_assistance] tagline, with {phone}), "
                                   "or \"tag: the clinic's own tagline\"; empty: no notice", check=_taglines),
 }, "A clinic the handout is made for: a table, or an array of tables ([[clinic]]) for one set of outputs per clinic",
-    attribute="clinics", many=True)
+    attribute="clinics", many=True, properties={
+        "website_href": property(lambda self: web_href(self.website), doc="The website's link (https:// added)."),
+    })
 
 SCHEMA: Table = Table("Config", {
     "title": Option(str, help="Title of the handout", check=_nonempty),
@@ -338,6 +342,7 @@ SCHEMA: Table = Table("Config", {
     }, "Settings of `publish.py check`"),
 }, "The settings of one handout project (publish.toml)", properties={
     "root": property(lambda self: self.path.parent, doc="The project folder."),
+    "online_href": property(lambda self: web_href(self.online_url), doc="The online address's link."),
     "clinic": property(lambda self: self.clinics[0], doc="The first (usually the only) clinic."),
 })
 

@@ -4,6 +4,9 @@
 - `split`: `urlsplit`, or None for an address it cannot read.
 - `EXTERNAL_SCHEMES` / `raw_link_allowed`: where a link may go (the web, email, a phone number, an #anchor).
 - `url_problem`: what is wrong with a web, mail or phone address, without fetching it.
+- `setting_problem` / `web_href`: a setting that holds an address (a clinic's website, the online address, per
+  clinic and per language): what is wrong with it, and the `href` the layouts write for it. Only http and
+  https pass; a website may leave out `https://` (www.example.org), which the href adds.
 """
 from __future__ import annotations
 
@@ -75,3 +78,30 @@ def url_problem(url: str) -> str | None:
             return "is not a phone number (digits, spaces, - ( ) and a leading +)"
         return None
     return None  # other schemes never load: markdown_ext refuses them
+
+
+_BARE_SITE = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?::[0-9]{1,5})?"
+                        r"(?:[/?#][^\s]*)?")
+
+
+def setting_problem(value: str, bare: bool = False) -> str | None:
+    """What is wrong with a setting that holds a web address, None when it is an http or https address (with
+    `bare`, also a site name without its scheme: www.example.org/clinic). Anything else is refused, whatever
+    its case or encoding: javascript:, data:, vbscript:, `javascript&#58;...`, an address with no site name."""
+    if bare and _BARE_SITE.fullmatch(value) and "://" not in value:
+        return url_problem("https://" + value)
+    parts = split(value)
+    scheme = parts.scheme.lower() if parts is not None else ""
+    if scheme not in WEB_SCHEMES or not value[:len(scheme) + 3].lower().startswith(scheme + "://") \
+            or not is_web_address(value[:len(scheme)].lower() + value[len(scheme):]):
+        return f"'{value[:80]}' is not a web address (https://...{', or www.example.org' if bare else ''})"
+    problem = url_problem(value)
+    return f"'{value[:80]}' {problem}" if problem else None
+
+
+def web_href(value: str) -> str:
+    """The `href` of a setting that `setting_problem` accepted: the address, with https:// before a bare site
+    name. An address it would refuse gives "" (no link), never the address itself."""
+    if not value or setting_problem(value, bare=True):
+        return ""
+    return value if "://" in value else "https://" + value
