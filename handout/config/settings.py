@@ -423,15 +423,16 @@ Locator = TomlLocator
 
 
 def _validate(data: dict, schema: Table, prefix: str, path: Path, where: Locator, warnings: list,
-              misspelt: dict[str, tuple[str, int]] | None = None) -> dict:
+              misspelt: dict[str, tuple[str, int]] | None = None, index: int = 0) -> dict:
     """`data` checked against `schema`; unknown keys become warnings in `warnings`, and `misspelt` maps the
-    setting each likely misspells to the unknown key and its line (for the missing-key error)."""
+    setting each likely misspells to the unknown key and its line (for the missing-key error). `index`: which
+    table of an array of tables ([[clinic]]) `data` is, for the lines named."""
     misspelt = {} if misspelt is None else misspelt
     out: dict[str, Any] = {}
     for key, value in data.items():
         if key not in schema:
             dotted = prefix + key
-            line = where.line(dotted)
+            line = where.line(dotted, index)
             meant = _meant(key, schema, prefix)
             advice = f": did you mean '{meant}'?" if meant else ""
             if meant:
@@ -445,7 +446,8 @@ def _validate(data: dict, schema: Table, prefix: str, path: Path, where: Locator
             if not tables or not all(isinstance(t, dict) for t in tables):
                 raise InputError(f"'{dotted}' must be a table or an array of tables ([[{dotted}]])", path,
                                  where.line(dotted))
-            out[key] = [_validate(t, option, dotted + ".", path, where, warnings, misspelt) for t in tables]
+            out[key] = [_validate(t, option, dotted + ".", path, where, warnings, misspelt, number)
+                        for number, t in enumerate(tables)]
             continue
         if isinstance(option, Table):
             table = data.get(key, {})
@@ -457,10 +459,10 @@ def _validate(data: dict, schema: Table, prefix: str, path: Path, where: Locator
             if option.required:
                 advice, line = _misspelt(dotted, misspelt)
                 raise InputError(f"missing required key '{dotted}' ({option.help}){advice}", path,
-                                 line or (where.line(prefix.rstrip(".")) if prefix else None))
+                                 line or (where.line(prefix.rstrip("."), index) if prefix else None))
             out[key] = _held(option.default)
             continue
-        out[key] = option.validate(data[key], dotted, path, where.line(dotted))
+        out[key] = option.validate(data[key], dotted, path, where.line(dotted, index))
     return out
 
 

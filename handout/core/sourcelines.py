@@ -76,18 +76,20 @@ class TomlLocator:
     def __init__(self, text: str):
         self.lines = text.splitlines()
 
-    def line(self, dotted: str) -> int | None:
+    def line(self, dotted: str, index: int = 0) -> int | None:
+        """`index`: in an array of tables ([[clinic]]), the line in its `index`-th table (0: the first)."""
         *tables, key = dotted.split(".")
         table = ".".join(tables)
-        current = ""
+        current, seen = "", {}
         for number, raw in enumerate(self.lines, 1):
             stripped = raw.strip()
             header = re.fullmatch(r"\[\[?\s*([^\]]+?)\s*\]\]?", stripped)
             if header:
                 current = header.group(1)
-                if current == dotted:
+                seen[current] = seen.get(current, -1) + 1
+                if current == dotted and seen[current] == index:
                     return number
                 continue
-            if current == table and re.match(rf"{re.escape(key)}\s*=", stripped):
+            if current == table and seen.get(current, 0) == index and re.match(rf"{re.escape(key)}\s*=", stripped):
                 return number
         return None
