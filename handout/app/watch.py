@@ -13,7 +13,10 @@ from __future__ import annotations
 import html
 import json
 import mimetypes
+import os
+import posixpath
 import re
+import stat
 import sys
 import threading
 import time
@@ -100,6 +103,7 @@ class Preview:
         self.error = ""
         self.partial = False
         self.version = 0
+        self.figures: set[str] = set()  # the images the chapters show (project-relative), which it serves
 
     def update(self, choices: list[Choice] | None, pages: dict[Choice, str] | None, error: str,
                partial: bool = False) -> None:
@@ -191,11 +195,44 @@ class Preview:
                 "</body>", RELOAD_SCRIPT % self.version + "</body>")
 
 
+REQUEST_SECONDS = 10  # a client that sends nothing, or too slowly, is let go after this
+PATH_LIMIT = 2048     # the longest address the preview answers
+
+
+def allowed_hosts(port: int) -> set[str]:
+    """The Host headers the preview answers: the loopback addresses it listens on, with their port. Any other
+    (a site's name pointed at 127.0.0.1, DNS rebinding) gets 421, so no web page can read the handout."""
+    return {f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"}
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """The preview's web server: a client that goes away (a closed tab, a reload mid-answer) ends its
+    connection quietly, instead of printing a traceback in the author's terminal."""
+    daemon_threads = True
+    request_queue_size = 64
+
+    def handle_error(self, request, client_address):
+        error = sys.exc_info()[1]
+        if isinstance(error, OSError):  # reset, broken pipe, timed out: the client's doing
+            return
+        print(f"preview: internal error answering a request: {type(error).__name__}: {error}", file=sys.stderr,
+              flush=True)
+
+
 def _handler(preview: Preview, root: Path, out_dir: Path):
     sandbox = Sandbox(root)
 
     class Handler(BaseHTTPRequestHandler):
+        timeout = REQUEST_SECONDS  # each read of the socket waits at most this long
+        protocol_version = "HTTP/1.0"  # one request per connection: no idle connections kept open
+
         def do_GET(self):  # noqa: N802 (the http.server name)
+            host = (self.headers.get("Host") or "").strip().lower()
+            if host not in allowed_hosts(self.server.server_address[1]):
+                return self._send(b"misdirected request: open the preview at http://127.0.0.1:PORT/",
+                                  "text/plain", HTTPStatus.MISDIRECTED_REQUEST)
+            if len(self.path) > PATH_LIMIT:
+                return self._send(b"address too long", "text/plain", HTTPStatus.REQUEST_URI_TOO_LONG)
             parts = urlsplit(self.path)
             path = unquote(parts.path)
             if path in {"/", "/index.html"}:
@@ -226,10 +263,17 @@ def _handler(preview: Preview, root: Path, out_dir: Path):
                     return self._send(preview.page(choice, page.read_text(encoding="utf-8")).encode(),
                                       "text/html; charset=utf-8")
                 return self._file(page, out_dir)
-            # The print preview's stylesheets and figures: the project's own, else the built-in theme's.
-            relative = path.lstrip("/")
+            # The print preview's stylesheets and figures: assets (the project's own, else the built-in theme's)
+            # and the images the chapters show. Never the sources: publish.toml, chapters, references.
+            relative = posixpath.normpath(path).lstrip("/")
+            with preview.lock:
+                figure = relative in preview.figures
+            if not (relative.startswith("assets/") or figure) or ".." in relative.split("/"):
+                return self._send(b"not found", "text/plain", HTTPStatus.NOT_FOUND)
             found = find(root, relative)
-            return self._file(found, root if found == root / relative else theme_folder(), sandbox)
+            own = found == root / relative
+            base = root if figure and own else (root if own else theme_folder()) / "assets"
+            return self._file(found, base, sandbox)
 
         def _file(self, file: Path, base: Path, check: Sandbox | None = None):
             resolved = file.resolve()
@@ -261,13 +305,15 @@ def _handler(preview: Preview, root: Path, out_dir: Path):
     return Handler
 
 
-def preview_html(root: Path, choice: Choice) -> str:
-    """One clinic's first edition in one language as HTML, with fonts served by the preview server."""
-
+def preview_html(root: Path, choice: Choice, figures: set[str] | None = None) -> str:
+    """One clinic's first edition in one language as HTML, with fonts served by the preview server; the
+    images its chapters show are added to `figures` (what the server may send of the project)."""
     config = language_config(load_config(root), choice.language)
     book = load_book(config)
     clinic = next(c for c in config.clinics if c.id == choice.clinic)
     page = render_print(book, clinic, pages_of(config.print.editions[0], config.print.paper))
+    if figures is not None:
+        figures.update(image.src for image in book.images if image.path is not None)
     return page.replace(FONT_DIR.as_uri() + "/", "/_fonts/")
 
 
@@ -277,11 +323,25 @@ def preview_html(root: Path, choice: Choice) -> str:
 EDITOR_TEMPORARY = re.compile(r"^(?:\.|#.*#$|~\$|4913$)|(?:~|\.swp|\.swx|\.tmp|\.kate-swp|___jb_(?:tmp|old)___)$")
 
 
+def _own_log_files() -> set[tuple[int, int]]:
+    """The files this process writes its lines to (`watch > watch.log`): a change to them is no edit."""
+    found = set()
+    for descriptor in (1, 2):
+        try:
+            status = os.fstat(descriptor)
+        except OSError:
+            continue
+        if stat.S_ISREG(status.st_mode):
+            found.add((status.st_dev, status.st_ino))
+    return found
+
+
 def _ignored(root: Path, out_dir: Path):
     skip = [out_dir.resolve(), (root / ".cache").resolve(), (root / ".git").resolve(), (root / ".venv").resolve(),
             (root / "node_modules").resolve()]
     skip = [folder for folder in skip if not root.is_relative_to(folder)]  # an output folder around the project
     project = root.resolve()
+    logs = _own_log_files()  # else each line logged would be a change, and a rebuild, and a line, ...
 
     def keep(change, path: str) -> bool:
         resolved = Path(path).resolve()
@@ -290,8 +350,34 @@ def _ignored(root: Path, out_dir: Path):
         if resolved.is_relative_to(project) and resolved.relative_to(project).parts[:3:2] == ("translations",
                                                                                               ".sources"):
             return False  # translations/<tag>/.sources/: each source as translated, which no build reads
+        if logs:
+            try:
+                status = os.stat(resolved)
+            except OSError:
+                status = None
+            if status is not None and (status.st_dev, status.st_ino) in logs:
+                return False
         return not (EDITOR_TEMPORARY.search(resolved.name) or "__pycache__" in path)
     return keep
+
+
+def made_line(outputs: list, out_dir: Path, choices: list[Choice]) -> str:
+    """What a build wrote: the files' names for one clinic in one language; with several, how many files for
+    each clinic in each language (the folder when no clinic and language lie there)."""
+    if not outputs:
+        return "nothing changed"
+    if len(choices) <= 1:
+        return ", ".join(output.path.name for output in outputs)
+    named = {choice.folder: f"{choice.clinic_name} ({choice.language})" for choice in choices}
+    counts: dict[str, int] = {}
+    for output in outputs:
+        try:
+            folder = output.path.parent.resolve().relative_to(out_dir.resolve()).as_posix()
+        except ValueError:
+            folder = output.path.parent.as_posix()
+        label = named.get("" if folder == "." else folder, folder + "/")
+        counts[label] = counts.get(label, 0) + 1
+    return "; ".join(f"{label}: {count} file{'s' * (count != 1)}" for label, count in counts.items())
 
 
 def watch(root: Path, out_dir: Path | None = None, host: str = "127.0.0.1", port: int = 8000,
@@ -303,14 +389,14 @@ def watch(root: Path, out_dir: Path | None = None, host: str = "127.0.0.1", port
 
     root = root.resolve()
     if not (root / "publish.toml").is_file():
-        raise InputError(f"no publish.toml found in {root}: run watch in a project folder, or name one with "
-                         "--project", root / "publish.toml")
+        raise InputError(f"no publish.toml found in {root} or any folder above it: run watch in a project "
+                         "folder (or a folder inside one), or name one with --project", root / "publish.toml")
     if not 0 <= port <= 65535:
         raise InputError(f"--port {port} is not a port: use one from 1 to 65535, or 0 for any free port")
     requested, out_dir = out_dir, output_folder_for(root, out_dir)  # the same rules as every build
-    preview = Preview(render=lambda choice: preview_html(root, choice))
+    preview = Preview(render=lambda choice: preview_html(root, choice, preview.figures))
     try:
-        server = ThreadingHTTPServer((host, port), _handler(preview, root, out_dir))
+        server = PreviewServer((host, port), _handler(preview, root, out_dir))
     except OSError as error:
         raise InputError(f"cannot serve the preview on {host}:{port}: {error.strerror} (try --port 0)") from None
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -338,7 +424,7 @@ def watch(root: Path, out_dir: Path | None = None, host: str = "127.0.0.1", port
                 choices = choices_of(config)
                 shown = next((c for c in choices if not any(c.language in e.languages for e in refusals)), None)
                 message = refusals[0].format(root) if refusals else ""
-                preview.update(choices, {shown: preview_html(root, shown)} if shown else {}, message,
+                preview.update(choices, {shown: preview_html(root, shown, preview.figures)} if shown else {}, message,
                                partial=bool(refusals))
                 outputs += attempt()
         except InputError as error:
@@ -351,7 +437,7 @@ def watch(root: Path, out_dir: Path | None = None, host: str = "127.0.0.1", port
             log(message)
             preview.update(None, None, message)
             return
-        made = ", ".join(output.path.name for output in outputs) or "nothing changed"
+        made = made_line(outputs, out_dir, choices)
         log(f"{reason}: {made} ({time.perf_counter() - started:.2f} s)")
         if refusals:  # the languages that did build are in the preview; say which did not, once
             for line in dict.fromkeys(refusals[-1].format(root).splitlines()):

@@ -186,7 +186,9 @@ def test_the_preview_picks_the_clinic_and_the_language(tmp_path):
         chapter = project / "chapters" / "02-steps.md"
         mark = len(watcher.lines)
         chapter.write_text(chapter.read_text() + "\nA sentence the translation does not have yet.\n")
-        watcher.wait_for(r"^changed chapters/02-steps\.md: .*ketamine-handout\.pdf", start=mark, timeout=300)
+        # With several clinics and languages the line counts each clinic's files in each language.
+        watcher.wait_for(r"^changed chapters/02-steps\.md: .*Sample Community Clinic \(en-US\): \d+ files", start=mark,
+                         timeout=300)
         watcher.wait_for(r"^error: the en-GB handout was not built: ", start=mark)
         watcher.wait_for(r"^error: .*02-steps\.md:\d+: \[translation\] out of date", start=mark)
         page = get("/")
