@@ -258,20 +258,26 @@ def run_build(args) -> int:
     # has none (noop.stamp_key does not know those options).
     before = noop.snapshot(args.argv) if not args.force else None
     skipped: list[str] = []
+    refused = None
     with progress_for() as shown_progress:
         def progress(event: str, name: str) -> None:
             if event == "skip":
                 skipped.append(f"  {name}: up to date")
             shown_progress(event, name)
 
-        report = build(args.project, args.out, skip=set(args.skip), editions=editions,
-                       languages_=tuple(dict.fromkeys(args.language or ())), jobs=args.jobs, force=args.force, progress=progress, draft=args.draft, paper=args.paper,
-                       cache=args.cache, shard=shard, from_cache=args.from_cache, queue=args.queue)
+        try:
+            report = build(args.project, args.out, skip=set(args.skip), editions=editions,
+                           languages_=tuple(dict.fromkeys(args.language or ())), jobs=args.jobs, force=args.force, progress=progress, draft=args.draft, paper=args.paper,
+                           cache=args.cache, shard=shard, from_cache=args.from_cache, queue=args.queue)
+        except InputError as error:  # some languages refused, the others built (README.md, Languages)
+            if error.code != "build.language-refused":
+                raise
+            refused, report = error, error.report
     for path in report.removed:
         print(f"removed {_shown(path)} (the configuration no longer builds it)")
     if shard and not report.outputs:
         print(f"Shard {shard[0]}/{shard[1]}: its outputs were in the cache already ({len(report.up_to_date)}).")
-    elif not report.outputs:
+    elif not report.outputs and refused is None:
         print(f"Everything is up to date ({len(report.up_to_date)} outputs): nothing was rebuilt.")
         _stamp_no_op(args, before, report, [*skipped, f"Everything is up to date ({len(report.up_to_date)} outputs): "
                                             "nothing was rebuilt."])
@@ -286,7 +292,19 @@ def run_build(args) -> int:
     print(f"  {'total':<{width}} {time.perf_counter() - started:6.2f} s")
     sys.stdout.flush()  # the warnings come last, after every progress line and the timings
     print_warnings(report.warnings)
+    if refused is not None:
+        return _partly_built(refused, args.project)
     return 0
+
+
+def _partly_built(refused: InputError, root: Path) -> int:
+    """After what was written: why the refused languages were not, and last a line naming the languages
+    written and those not. Exit status 2: the refused languages are the user's to fix."""
+    print(f"error: {error_line(refused, root)}", file=sys.stderr)
+    written = ", ".join(refused.written) or "none"
+    print(f"error: languages written: {written}; not written: {', '.join(refused.languages)} (their previous "
+          "outputs are kept)", file=sys.stderr)
+    return 2
 
 
 def _shown(path: Path) -> Path:
@@ -411,8 +429,10 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as error:
         print(f"error: {error_line(error, args.project)}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt:  # Ctrl-C: one line, the shell's status for it (128 + SIGINT)
+        stopped = "the build stopped; the previous outputs are kept" if args.command in (None, "build") else \
+            "stopped"
+        print(f"interrupted: {stopped}", file=sys.stderr, flush=True)
         return 130
     except BrokenPipeError:  # the reader of the output went away (`publish.py check | head -1`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit

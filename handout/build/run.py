@@ -130,6 +130,10 @@ class Staging:
                 backup = self._keep(final)
                 os.replace(temporary, final)
                 done.append((final, backup))
+        except KeyboardInterrupt:  # Ctrl-C between two renames: the previous outputs go back
+            if self._roll_back(done) and self.record:
+                self._write_manifest(previous, quiet=True)
+            raise
         except OSError as error:
             restored = self._roll_back(done)
             if restored and self.record:
@@ -439,6 +443,39 @@ def build_lock(out_dir: Path):
     # Never through a link (a lock file that leads elsewhere would create a file there), never waiting on a
     # named pipe put in its place.
     path = out_dir / LOCK_NAME
+    for _attempt in range(5):  # a build that ends removes its lock file: lock the file that is there now
+        handle = _open_lock(path)
+        _HELD_LOCKS.add(handle.fileno())
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            _HELD_LOCKS.discard(handle.fileno())
+            handle.close()
+            raise InputError(f"another build is writing to {out_dir.name}/ right now: wait for it to finish "
+                             "and run this one again", out_dir) from None
+        if _same_file(handle, path):
+            break
+        _HELD_LOCKS.discard(handle.fileno())
+        handle.close()
+    else:
+        raise InputError(f"another build is writing to {out_dir.name}/ right now: wait for it to finish "
+                         "and run this one again", out_dir)
+    with handle:
+        # What killed builds left behind: only their own marked staging folders, never a user's file.
+        clean_stale_staging(out_dir)
+        try:
+            yield
+        finally:
+            _HELD_LOCKS.discard(handle.fileno())
+            if _same_file(handle, path):  # the lock file goes with the build (dist/ keeps outputs only)
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _open_lock(path: Path):
     flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
     try:
         descriptor = os.open(path, flags, 0o644)
@@ -449,20 +486,17 @@ def build_lock(out_dir: Path):
     if not stat.S_ISREG(os.fstat(descriptor).st_mode):
         os.close(descriptor)
         raise InputError("the build's lock file is not a regular file: delete it and build again", path)
-    with os.fdopen(descriptor, "a") as handle:
-        _HELD_LOCKS.add(handle.fileno())
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise InputError(f"another build is writing to {out_dir.name}/ right now: wait for it to finish "
-                             "and run this one again", out_dir) from None
-        # What killed builds left behind: only their own marked staging folders, never a user's file.
-        clean_stale_staging(out_dir)
-        try:
-            yield
-        finally:
-            _HELD_LOCKS.discard(handle.fileno())
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return os.fdopen(descriptor, "a")
+
+
+def _same_file(handle, path: Path) -> bool:
+    """Whether the lock file open in `handle` is still the one at `path` (not removed by a build that ended)."""
+    try:
+        here = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return False
+    held = os.fstat(handle.fileno())
+    return (here.st_dev, here.st_ino) == (held.st_dev, held.st_ino)
 
 
 _HELD_LOCKS: set[int] = set()
@@ -472,6 +506,7 @@ def _worker_start(starts_queue, warm) -> None:
     """In a worker: let go of the parent's build lock, die with the parent if it is killed, and import
     WeasyPrint while the parent is still reading the chapters, if it is one of the first `warm.value`
     workers (as many as there are layouts to make: an EPUB-only worker does not need it)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers
     from handout.targets.pdf import job as pdf_jobs  # a worker lays out: it imports the renderers (heavy)
 
     pdf_jobs.STARTS_CHANNEL = starts_queue  # where a PDF job sends the page starts of its layout (see _Pool)
@@ -540,6 +575,12 @@ class _Pool(ProcessPoolExecutor):
     def shutdown(self, wait=True, cancel_futures=False):
         super().shutdown(wait=wait, cancel_futures=cancel_futures)
         self.starts_queue.put(None)
+
+    def stop(self) -> None:
+        """Ctrl-C: the queued jobs cancelled, the workers ended at once (not after their layout)."""
+        for process in list((self._processes or {}).values()):
+            process.kill()
+        self.shutdown(wait=False, cancel_futures=True)
 
 
 def _label(item: Planned, clinics: int, source_language: str = "") -> str:
@@ -671,7 +712,13 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
             error = InputError("\n".join(f"the {language} handout was not built: {error.format(config.root)}"
                                           for language, error in refused.items()), code="build.language-refused")
             error.report, error.languages = report, tuple(refused)  # what was built, for `watch`
+            error.written = tuple(books)  # the languages whose outputs are new (the command's last line)
             raise error
+    except KeyboardInterrupt:
+        if isinstance(pool, _Pool):
+            pool.stop()
+        pool = _Inline()  # nothing left to wait for
+        raise
     finally:
         # Wait for jobs that may still write; workers that only imported WeasyPrint (the chapters were
         # refused) are left to exit on their own, and die with this process anyway.

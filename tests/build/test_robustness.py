@@ -62,9 +62,9 @@ def test_a_second_build_while_one_runs_is_told_to_wait(mini_build, tmp_path):
 
     project = tmp_path / "locked"
     shutil.copytree(mini_build, project)
-    before = snapshot(project / "dist")
     with open(project / "dist" / LOCK_NAME, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # what a build in progress holds
+        before = snapshot(project / "dist")  # with the running build's lock file (it goes when that build ends)
         result = run_publish(project, "--force")
     assert result.returncode == 2
     assert "another build is writing to dist/" in result.stderr and "Traceback" not in result.stderr
