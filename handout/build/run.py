@@ -681,7 +681,8 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
             books, refused = {}, {}
             for language in wanted:
                 try:
-                    books[language] = load_book(language_config(config, language), untranslated=draft)
+                    # Every problem the loader finds, not the first only (book.BookProblems lists them).
+                    books[language] = load_book(language_config(config, language), untranslated=draft, collect=True)
                     check_coverage(books[language])  # a character no font of the language draws stops it
                 except InputError as error:  # that language is not built; the others are
                     if language != config.language:  # a translation: every gap of it at once

@@ -79,6 +79,14 @@ class BookProblems(InputError):
     def _extra(self) -> dict:
         return {"diagnostics": self.diagnostics, "notes": self.notes}
 
+    def format(self, root: Path | None = None) -> str:
+        """Every problem, one a line, each at its file and line (as `check` lists them): a refused build
+        names them all at once."""
+        shown = [InputError(d.message, d.path, d.line).format(root) for d in dict.fromkeys(self.diagnostics)]
+        if len(shown) == 1:
+            return shown[0]
+        return f"{len(shown)} problems in the handout:\n" + "\n".join(f"  {line}" for line in shown)
+
 
 class Problems:
     """Where the loader's problems go: raised at once (`collect` false: the build stops at the first), or
