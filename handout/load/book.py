@@ -441,6 +441,16 @@ def _read_pasted(source: str, first_line: int, title: str, path: Path, problems:
     return text
 
 
+def _tag_line(lines: Occurrences, needles: tuple[str, ...], written: str) -> int:
+    """The line of an unbalanced tag: that of the first needle found, moved down to the tag when the needle
+    ends with it (a stray </div> is found by the lines before it, which may start on an earlier line)."""
+    for needle in (needle.lower() for needle in needles):
+        if needle and needle in lines.text:
+            tag = written.lower()
+            return lines.line(needle) + (needle[:-len(tag)].count("\n") if needle.endswith(tag) else 0)
+    return lines.first_line
+
+
 def _checked_html(md, state: ChapterState, html: str, source: str, first_line: int, path: Path,
                   reported: set[str], problems: Problems | None = None) -> str:
     """A block's HTML, as XHTML, once no raw HTML in it is refused. What is refused raises InputError; with
@@ -450,8 +460,8 @@ def _checked_html(md, state: ChapterState, html: str, source: str, first_line: i
     # without it, so that every problem of the block is reported at once.
     lines = Occurrences(source.lower(), first_line)
     unbalanced = unbalanced_tags(html)
-    refusals = [InputError(what, path, lines.line(*(needle.lower() for needle in needles)), code="input.xhtml")
-                for what, needles, _ in unbalanced]
+    refusals = [InputError(what, path, _tag_line(lines, needles, written), code="input.xhtml")
+                for what, needles, written in unbalanced]
     balanced = html
     for _, _, written in unbalanced:
         balanced = balanced.replace(written, "", 1)

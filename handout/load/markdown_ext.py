@@ -39,6 +39,21 @@ SMARTY = {"left-single-quote": "\u2018", "right-single-quote": "\u2019", "left-d
           "left-angle-quote": "\u00ab", "right-angle-quote": "\u00bb"}
 
 
+_ESCAPED = re.compile("\x02([0-9]{1,3})\x03")  # Python-Markdown's placeholder for a backslash-escaped character
+_PLACEHOLDER = re.compile("\x02[^\x03]*\x03")
+
+
+def _as_written(address: str, escaped: bool = True) -> str:
+    """A link's or image's address with Python-Markdown's placeholders put back (`\\>` is held as STX 62 ETX
+    until the end): as the author wrote it (`escaped`: `<foo\\>`, for messages and to find its line), or as it
+    reads (`<foo>`, to judge it). No placeholder byte reaches a message."""
+    if "\x02" not in address:
+        return address
+    character = (lambda match: "\\" + chr(int(match.group(1)))) if escaped else \
+        (lambda match: chr(int(match.group(1))))
+    return _PLACEHOLDER.sub("", _ESCAPED.sub(character, address))
+
+
 @dataclass
 class ChapterState:
     """What converting one chapter collects; shared by all its Markdown parts."""
@@ -214,8 +229,8 @@ class ChapterTreeprocessor(Treeprocessor):
             element.set("id", self._unique(self.state.anchor(current)))
 
     def _link(self, element):
-        href = element.get("href")
-        parts = split(href)
+        href = _as_written(element.get("href"))
+        parts = split(_as_written(element.get("href"), escaped=False))
         if parts is None:
             self.state.problems.append(Problem(f"malformed address '{href}'", href, code="links.malformed"))
             return
@@ -245,7 +260,7 @@ class ChapterTreeprocessor(Treeprocessor):
         element.set("href", "#" + target)
 
     def _image(self, element):
-        src = element.get("src", "")
+        src = _as_written(element.get("src", ""))
         alt = element.get("alt", "").strip()
         caption = element.attrib.pop("title", "").strip()
         if not alt:
@@ -254,7 +269,7 @@ class ChapterTreeprocessor(Treeprocessor):
         if src.startswith("data:"):
             self.state.images.append(Image(src, alt, caption, None))
             return
-        parts = split(src)
+        parts = split(_as_written(element.get("src", ""), escaped=False))
         if parts is None:
             self.state.problems.append(Problem(f"malformed image address '{src}'", src, code="images.malformed"))
             return

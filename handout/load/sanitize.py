@@ -110,7 +110,11 @@ class _Balance(HTMLParser):
             return
         if not any(name == tag for name, _, _ in self.open):
             before = self.html[:self._at()][-30:].split(">")[-1]
-            self.problems.append(("stray", tag, f"</{tag}>", before + f"</{tag}>"))
+            # The lines before it too: a stray </div> after nested ones is found at its own line, not the
+            # first "</div>" of the block.
+            context = self.html[:self._at()][-80:]
+            context = context[context.find("\n") + 1:] if "\n" in context else context
+            self.problems.append(("stray", tag, f"</{tag}>", (context + f"</{tag}>", before + f"</{tag}>")))
             return
         while self.open[-1][0] != tag:
             self.problems.append(("unclosed", *self.open.pop()))
@@ -133,7 +137,7 @@ def unbalanced_tags(html: str) -> list[tuple[str, tuple[str, str], str]]:
                          (beside, written), written))
         else:
             said.append((f"</{tag}> closes nothing: remove it, or open it with <{tag}> earlier in the same "
-                         "paragraph", (beside, written), written))
+                         "paragraph", (*beside, written), written))
     return said
 
 

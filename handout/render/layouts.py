@@ -353,4 +353,22 @@ class Layouts:
             path, line = _template_frame(error, self.folders)
             if path is None:
                 raise
-            raise InputError(f"layout error: {type(error).__name__}: {error}", path, line) from None
+            raise InputError(f"layout error: {_fault(error)}", path, line) from None
+
+
+# What a filter or an operation failing on a layout's data did, in words (no Python exception names).
+_FAULTS = ((OverflowError, "a number too large"), (ZeroDivisionError, "a division by zero"),
+           (KeyError, "a key that is not there"), (IndexError, "an item past the end of a list"),
+           (TypeError, "a value of the wrong kind"), (ValueError, "a value it cannot use"),
+           (ArithmeticError, "a calculation that failed"))
+
+
+def _fault(error: Exception) -> str:
+    """A layout's failing operation as the author can act on it: `range(10**9)` is over the sandbox's limit."""
+    from jinja2.sandbox import MAX_RANGE
+
+    if isinstance(error, OverflowError) and "range" in str(error).lower():
+        return f"range() counts to at most {MAX_RANGE:,} in a layout: ask for fewer numbers"
+    what = next((words for kind, words in _FAULTS if isinstance(error, kind)), "an operation that failed")
+    detail = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+    return f"{what}" + (f" ({detail})" if detail else "")
