@@ -337,9 +337,9 @@ def _stamp_no_op(args, before, report, stdout: list[str]) -> None:
                 stdout, warning_lines(report.warnings))
 
 
-def project_folder(path: Path) -> Path:
-    """The project folder as given, resolved (`path/to/publish.toml`: its folder); a loop of links or a name the
-    system refuses is the user's."""
+def project_folder(path: Path, look_up: bool = True) -> Path:
+    """The project folder as given, resolved (`path/to/publish.toml`: its folder), or with `look_up` the nearest
+    one above it when it has no publish.toml; a loop of links or a name the system refuses is the user's."""
     if path.name == "publish.toml" and not path.is_dir():
         path = path.parent
     try:
@@ -352,10 +352,25 @@ def project_folder(path: Path) -> Path:
     try:
         os.stat(resolved / "publish.toml")
     except FileNotFoundError:
-        pass  # the build and check say that publish.toml is missing
+        return _project_above(resolved) if look_up else resolved
     except OSError as error:  # a name too long, a file where a folder should be
         raise _unusable(path, error) from None
     return resolved
+
+
+def _project_above(folder: Path) -> Path:
+    """The nearest folder above `folder` that holds a publish.toml, as git finds its repository from a
+    subfolder: the project it found is named on stderr. None above: `folder` itself (the build and check say
+    that publish.toml is missing)."""
+    for above in folder.parents:
+        try:
+            if (above / "publish.toml").is_file():
+                print(f"using the project in {above} (publish.toml found above {folder})", file=sys.stderr,
+                      flush=True)
+                return above
+        except OSError:
+            break
+    return folder
 
 
 def _unusable(path: Path, error: Exception) -> InputError:
@@ -410,7 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args.project = project_folder(args.project)
+        args.project = project_folder(args.project, look_up=args.command != "new")
         source_date_epoch()  # a bad value is refused before anything reads the date
         library_status = run_library(args)
         if library_status is not None:

@@ -524,7 +524,9 @@ def read_config_text(root: Path) -> str:
 
     path = root / CONFIG_NAME
     if not path.exists() and not path.is_symlink():
-        raise InputError(f"no {CONFIG_NAME} found in {root}", path)
+        raise InputError(f"no {CONFIG_NAME} found in {root} or any folder above it: run this in a project "
+                         "folder (or a folder inside one), name one with --project, or start one with "
+                         "`publish.py new FOLDER`", path)
     Sandbox(root).check_file(path)
     size = path.stat().st_size
     if size > CONFIG_BYTES:
