@@ -105,8 +105,8 @@ def _english(book) -> list[Finding]:
     found = []
     for chapter, path, score in _scored(book, measure):
         grade = score.flesch_kincaid_grade
-        scores = (f"reading grade {_one(grade)} (Flesch-Kincaid; SMOG {_one(score.smog)}, Coleman-Liau "
-                  f"{_one(score.coleman_liau)}; {score.words} words)")
+        scores = (f"reading grade {_grade(grade)} (Flesch-Kincaid; SMOG {_grade(score.smog)}, Coleman-Liau "
+                  f"{_grade(score.coleman_liau)}; {score.words} words)")
         within = round(grade, 1) <= limit
         found.append(_verdict(chapter, path, scores, within, limit, f"is over the limit of grade {limit} "
                               "(check.reading_grade_max)", "reading-level.grade", "reading-level.over-limit"))
@@ -115,7 +115,7 @@ def _english(book) -> list[Finding]:
         # The sentences over the limit on their own, hardest first (or the three hardest, when none is).
         for sentence, sentence_grade in [h for h in score.hardest if h[1] > limit] or score.hardest[:3]:
             found.append(Finding("reading-level", "info", path, locate(chapter, sentence),
-                                 f"hard sentence (grade {_one(sentence_grade)}): {_quoted(sentence)}",
+                                 f"hard sentence (grade {_grade(sentence_grade)}): {_quoted(sentence)}",
                                  code="reading-level.hard-sentence"))
     return found
 
@@ -128,6 +128,11 @@ def _verdict(chapter, path: str, scores: str, within: bool, limit: int, past: st
     return Finding("reading-level", "error", path, chapter.body_line, f"{scores} {past}",
                    "shorten the hardest sentences listed below first: fewer words per sentence, and shorter words",
                    code=past_code)
+
+
+def _grade(value: float) -> str:
+    """A school grade as printed: the formulas give less than 0 for very short, plain words; no grade is."""
+    return _one(max(value, 0.0))
 
 
 def _one(value: float) -> str:
