@@ -25,7 +25,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from graphlib import TopologicalSorter
-from multiprocessing import get_context
+from multiprocessing import get_context, parent_process
 from pathlib import Path
 from typing import Callable, Collection, NamedTuple
 
@@ -507,6 +507,14 @@ def _worker_start(starts_queue, warm) -> None:
     WeasyPrint while the parent is still reading the chapters, if it is one of the first `warm.value`
     workers (as many as there are layouts to make: an EPUB-only worker does not need it)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers
+    try:  # first of all: a parent killed while this worker imports must not leave it waiting forever
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: a killed parent's workers finish their page and exit
+    parent = parent_process()
+    if parent is not None and os.getppid() != parent.pid:  # killed before the line above
+        os._exit(1)
     from handout.targets.pdf import job as pdf_jobs  # a worker lays out: it imports the renderers (heavy)
 
     pdf_jobs.STARTS_CHANNEL = starts_queue  # where a PDF job sends the page starts of its layout (see _Pool)
@@ -515,11 +523,6 @@ def _worker_start(starts_queue, warm) -> None:
             os.close(descriptor)  # the lock belongs to the build, which ends with the parent
         except OSError:
             pass
-    try:
-        import ctypes
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # not Linux: a killed parent's workers finish their page and exit
     with warm.get_lock():
         warm.value -= 1
         needed = warm.value >= 0
