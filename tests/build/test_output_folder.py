@@ -420,12 +420,12 @@ def test_a_rename_that_fails_midway_puts_the_previous_outputs_back(project, in_p
 @pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_recursion_error_while_laying_out_is_exit_2_naming_the_output(project, in_process, monkeypatch, jobs):
-    import handout.render.context
+    import handout.targets.pdf.job
 
     def deep(*args, **kwargs):
         return deep(*args, **kwargs)
 
-    monkeypatch.setattr(handout.render.context, "render_print", deep)
+    monkeypatch.setattr(handout.targets.pdf.job, "render_print", deep)
     before = snapshot(project / "dist")
     line = _check_one_error(*in_process(project, "--force", "--jobs", jobs))
     assert line.startswith("error: dist/ketamine-handout") and "nested too deeply" in line

@@ -127,7 +127,7 @@ def _broken(*args, **kwargs):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("where", ["handout.build.run.build", "handout.render.context.render_print"])
+@pytest.mark.parametrize("where", ["handout.build.run.build", "handout.targets.pdf.job.render_print"])
 @pytest.mark.parametrize("debug", [False, True])
 def test_an_internal_error_exits_1_with_one_line_and_the_trace_only_with_debug(where, debug, mini_build, tmp_path,
                                                                                  monkeypatch, capsys):
