@@ -111,6 +111,8 @@ class ChapterState:
 # placeholder that the book fills in; the chapter's conversion can then be cached on its own.
 CITE_OPEN, CITE_CLOSE = "\ue000", "\ue001"
 CITE_PLACEHOLDER = re.compile(f"{CITE_OPEN}([A-Za-z0-9_-]+){CITE_CLOSE}")
+# The words that open a line listing a table's sources (checks/numbers.py knows them as a table's caption).
+SOURCE_LINE = re.compile(r"(?:Source|Sources|Fuente|Fuentes)\s*:", re.I)
 
 
 class CitationProcessor(InlineProcessor):
@@ -337,10 +339,25 @@ class ChapterTreeprocessor(Treeprocessor):
         for parent in root.iter():
             for index, child in enumerate(parent):
                 if child.tag == "sup" and child.get("class") == "cite":
+                    if index == 0 and self._source_line(parent, child):
+                        continue
                     if index == 0:
                         parent.text = (parent.text or "").rstrip(" ")
                     else:
                         parent[index - 1].tail = (parent[index - 1].tail or "").rstrip(" ")
+
+    @staticmethod
+    def _source_line(paragraph, sup) -> bool:
+        """A line that only lists sources, `Sources: [@a; @b]` under a table, prints its numbers on the line,
+        "Sources: 4, 2, 14", not raised after the colon: the paragraph gets the class `source-line`."""
+        if not (paragraph.tag == "p" and len(paragraph) == 1 and SOURCE_LINE.fullmatch((paragraph.text or "").strip())
+                and not (sup.tail or "").strip(" .")):
+            return False
+        paragraph.set("class", "source-line")
+        paragraph.text = paragraph.text.strip() + " "
+        for link in sup[:-1]:
+            link.tail = ", "
+        return True
 
     def _task(self, element):
         """`- [ ] item` becomes a checklist item with a printable box (not a form control)."""
