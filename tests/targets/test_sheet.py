@@ -106,8 +106,9 @@ def test_marking_too_much_fails_with_exit_2_naming_the_edition_the_pages_and_the
     found = re.search(r"the sheet edition takes (\d+) pages, more than its 2", message)
     assert found and int(found.group(1)) > 2
     order = ["chapters/01-key-points.md:7 key-points box", 'chapters/02-treatments.md:6 section "Antidepressant '
-             'tablets"', 'section "What the FDA has approved"', "icon-array box", 'section "A visit day for '
-             'esketamine"', "chapters/05-side-effects.md:15 table (", 'section "Dissociation"', "checklist box \"Do not use esketamine",
+             'tablets"', 'section "What the FDA has approved"', "icon-array box", 'paragraph "Who was studied: people '
+             'whose depression..."', 'section "A visit day for esketamine"', 'section "Dissociation"',
+             'paragraph "Do not mix without asking your..."', "checklist box \"Do not use esketamine",
              "checklist box \"Questions to ask your clinician\"", 'section "Warning signs: get help right away"']
     places = [message.find(part) for part in order]
     assert -1 not in places and places == sorted(places), list(zip(order, places))
