@@ -35,7 +35,8 @@ def test_the_default_sheet_is_one_sheet_with_the_key_points_crisis_lines_and_onl
     reader = PdfReader(path)
     assert 1 <= len(reader.pages) <= 2
     assert {(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages} == {(612, 792)}
-    text = _words(pdf_text(path))
+    # A web address broken over two lines ("https://" and "www...") is one address.
+    text = re.sub(r"(?<=/) (?=\S)", "", _words(pdf_text(path)))
     for words in ("Key points", "The full effect usually takes 4 to 8 weeks", "call or text 988, or call 911",
                   "Call or text 988", "Call 911", ONLINE, "Questions to ask your clinician",
                   "Do not use esketamine or ketamine if you have", "Last reviewed", "Next review due"):
@@ -57,7 +58,9 @@ def test_the_sheet_is_tagged_like_the_other_editions(sheets):
     from test_print import struct_elements
 
     kinds = {str(node["/S"]) for node in struct_elements(reader, {"/H1", "/H2", "/L", "/Table", "/Figure"})}
-    assert {"/H1", "/L", "/Table", "/Figure"} <= kinds
+    # The default sheet holds no table since the third edition (its room went to the safety parts); a sheet's
+    # table is tagged as the Letter edition's are (test_print.py).
+    assert {"/H1", "/H2", "/L", "/Figure"} <= kinds
 
 
 def _body_size(path) -> float:
