@@ -182,7 +182,7 @@ SHEET_SAFETY = {
            "purpose": ["lo más importante, para prepararse a hablar con su médico"],
            "at-home ketamine": ["advierte contra la que se vende para usar en casa"],
            "pregnancy": ["ninguna de las dos se recomienda en el embarazo ni al dar el pecho"],
-           "questions": ["preguntas para su médico", "¿mi depresión es resistente al tratamiento?"]},
+           "questions": ["preguntas para su médico", "¿mi depresión es resistente?"]},
 }
 
 
