@@ -67,7 +67,7 @@ def spanish(default_build, tmp_path_factory) -> dict[str, Path]:
             "pdf": default_build / "dist" / "es-US" / "ketamine-handout.pdf"}
 
 
-ENGLISH_TERMS = ("off-label", "HOME", "Crisis Text Line")
+ENGLISH_TERMS = ("off-label", "compounded", "Crisis Text Line")
 
 
 @pytest.mark.slow
