@@ -14,8 +14,9 @@ from handout.core.limits import time_limit
 from handout.core.sandbox import Sandbox, check_data_svg, check_svg, decode_data_url, mentioning_line, referring_line
 from handout.core.theme import find
 from handout.targets.pdf.pagemap import page_start_words
+from handout.targets.pdf.press import finish_press_pdf
 from handout.targets.pdf.tablewidth import check_table_widths
-from handout.targets.pdf.tags import finish_pdf, finish_press_pdf, tag_languages
+from handout.targets.pdf.tags import finish_pdf, tag_languages
 
 # The largest file WeasyPrint may load (a stylesheet, a font, an image a layout names): chapter images have
 # their own, configurable, limit (limits.image_mb), checked when the chapter is read.
