@@ -10,7 +10,8 @@ import re
 from handout.check.findings import Finding, relative
 from handout.check.registry import rule
 from handout.check.source import chapter_path, source_line
-from handout.config.settings import CONFIG_NAME, SCHEMA, Table
+from handout.config.settings import CONFIG_NAME, SCHEMA
+from handout.config.schema import Table
 
 # Each stand-in: what it looks like, and what it is called in the message.
 PLACEHOLDERS = (

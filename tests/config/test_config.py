@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from handout.config import settings as config_module
-from handout.config.settings import SCHEMA, Locator, Option, Table, config_line, load_config
+from handout.config.settings import SCHEMA, Locator, config_line, load_config
+from handout.config.schema import Option, Table
 from handout.core.errors import InputError
 from conftest import REPO, make_project
 
