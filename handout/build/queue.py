@@ -59,7 +59,7 @@ def connect(url: str):
 def run_job(call, function, output: str, args: tuple, inputs: dict[int, bytes], outputs: list[int],
             environment: dict[str, str]):
     """Run one job of a build (in an RQ work horse) as the build runs it, `call(function, output, *args)`
-    (run._call, which turns failures into InputError or RuntimeError): the files it reads are written from `inputs`, those it
+    (pool._call, which turns failures into InputError or RuntimeError): the files it reads are written from `inputs`, those it
     writes (`outputs`, argument positions) are made in a folder of its own and sent back as bytes.
 
     -> ("ok", the job's result, {position: bytes}) | ("input", InputError) | ("ours", message)
@@ -142,7 +142,7 @@ class QueuePool:
             Path(os.path.abspath(value)).is_relative_to(folder) for folder in self.folders)
 
     def submit(self, call, *args) -> Future:
-        """`call` is run._call: args are (the job's function, the output it is for, its arguments...)."""
+        """`call` is pool._call: args are (the job's function, the output it is for, its arguments...)."""
         job_function, output, *job_args = args
         inputs, destinations = {}, {}
         for position, value in enumerate(job_args):

@@ -9,41 +9,31 @@ made there, and file-system trouble is the user's to fix (exit status 2, naming 
 """
 from __future__ import annotations
 
-import errno
-import fcntl
 import hashlib
 import os
 import shutil
-import signal
-import stat
 import sys
 import tempfile
-import threading
 import time
-import traceback
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from graphlib import TopologicalSorter
-from multiprocessing import get_context, parent_process
 from pathlib import Path
 from typing import Callable, Collection, NamedTuple
 
 from handout.build.outfolder import (
-    LOCK_NAME,
-    MANIFEST_NAME,
-    StagingFolder,
     check_clinic_folder,
-    clean_stale_staging,
     filesystem_error,
-    manifest_bytes,
     output_folder_for,
     read_manifest,
     remove_stale,
     shown_outside_staging,
 )
+from handout.build.pool import _call, _Inline, _Pool, job_error
 from handout.build.queue import QueuePool, connect
 from handout.build.shards import shard_of
+from handout.build.staging import Staging, _inside, _relative, build_lock
 from handout.build.state import BuildState
 from handout.build.store import OutputCache
 from handout.config.editions import EDITIONS, pages_of
@@ -81,127 +71,6 @@ class BuildReport:
         start = time.perf_counter()
         yield
         self.timings.append((name, time.perf_counter() - start))
-
-
-_ABSENT = object()  # a final file that did not exist before the commit
-
-
-class Staging:
-    """Outputs are written to temporary files in the build's staging folder (inside the output folder) and
-    renamed into place only when every one succeeded.
-
-    What `commit` guarantees: each output is at every moment either the previous file, whole, or the new
-    one, whole (a rename is atomic). In a folder given with --out (`record`), the list of outputs builds
-    made there is updated before the first rename, so they are known as the build's after a kill. When a rename fails midway, the
-    outputs already replaced are put back (each previous file is kept as a hard link until the commit
-    ends) and those that did not exist are removed: the folder holds the previous outputs, and the error
-    says so. Only where the file system refuses hard links, or when the process is killed between two
-    renames, can some outputs be the new ones and others the previous ones; the build state is saved
-    only after the commit, so the next build makes them again.
-    """
-
-    def __init__(self, out_dir: Path, record: bool = True):
-        self.out_dir = out_dir
-        self.record = record  # keep the folder's list of outputs (dist/ needs none: it is the build's)
-        self.files = StagingFolder(out_dir)
-        self.pending: list[tuple[Path, Path]] = []
-
-    def temporary(self, final: Path) -> Path:
-        path = self.files.new_file()
-        self.pending.append((path, final))
-        return path
-
-    def scratch(self) -> Path:
-        """A temporary file that is never renamed into place."""
-        return self.files.new_file()
-
-    def commit(self) -> None:
-        if not self.pending:
-            return
-        previous = read_manifest(self.out_dir)
-        if self.record:
-            self._write_manifest(previous | {_relative(final, self.out_dir) for _, final in self.pending})
-        done: list[tuple[Path, object]] = []
-        final = self.out_dir
-        try:
-            for temporary, final in self.pending:
-                final.parent.mkdir(parents=True, exist_ok=True)
-                os.chmod(temporary, 0o644)
-                backup = self._keep(final)
-                os.replace(temporary, final)
-                done.append((final, backup))
-        except KeyboardInterrupt:  # Ctrl-C between two renames: the previous outputs go back
-            if self._roll_back(done) and self.record:
-                self._write_manifest(previous, quiet=True)
-            raise
-        except OSError as error:
-            restored = self._roll_back(done)
-            if restored and self.record:
-                self._write_manifest(previous, quiet=True)
-            kept = ("the previous outputs are kept" if restored else
-                    "some outputs of this build are in place, the others are the previous ones; build again")
-            mapped = filesystem_error(error, final, "could not be put in place")
-            if mapped is None:
-                raise
-            mapped.message = f"{mapped.message} ({kept})"
-            raise mapped from None
-        self.pending.clear()
-
-    def _keep(self, final: Path) -> object:
-        """A hard link to the file `final` replaces, to put it back if a later rename fails."""
-        if not os.path.lexists(final):
-            return _ABSENT
-        backup = self.files.new_name("old")
-        try:
-            os.link(final, backup, follow_symlinks=False)
-        except OSError:
-            return None  # no hard links here: this one cannot be put back
-        return backup
-
-    @staticmethod
-    def _roll_back(done: list[tuple[Path, object]]) -> bool:
-        restored = True
-        for final, backup in reversed(done):
-            try:
-                if backup is _ABSENT:
-                    os.unlink(final)
-                elif backup is not None:
-                    os.replace(backup, final)
-                else:
-                    restored = False
-            except OSError:
-                restored = False
-        return restored
-
-    def _write_manifest(self, names: set[str], quiet: bool = False) -> None:
-        temporary = self.files.path("manifest.part")
-        try:
-            temporary.write_bytes(manifest_bytes(names))
-            os.replace(temporary, self.out_dir / MANIFEST_NAME)
-        except OSError as error:
-            mapped = filesystem_error(error, self.out_dir / MANIFEST_NAME, "could not be written")
-            if quiet:
-                return
-            if mapped is None:
-                raise
-            mapped.message += " (the previous outputs are kept)"
-            raise mapped from None
-
-    def discard(self) -> None:
-        self.pending.clear()
-        self.files.remove()
-
-
-def _inside(path: Path | str, folder: Path) -> bool:
-    """Whether `path` is `folder` or in it (a clinic's folder of the outputs, say)."""
-    try:
-        return Path(os.path.abspath(path)).is_relative_to(folder)
-    except (TypeError, ValueError):
-        return False
-
-
-def _relative(path: Path, folder: Path) -> str:
-    return path.relative_to(folder).as_posix()
 
 
 def output_folder(out_dir: Path, clinic: Clinic, clinic_count: int) -> Path:
@@ -330,51 +199,6 @@ def _reads(name: str, language: str, source_language: str) -> bool:
     return language != source_language and name.startswith(f"{TRANSLATIONS_DIR}/{language}/")
 
 
-# ---- the jobs, run in worker processes (or inline) --------------------------------------------------------
-
-def _call(job: Callable, output: str, *args):
-    """Run a job for the output file `output`; errors leave a worker as InputError (the user's) or
-    RuntimeError (ours), which both survive the trip back to the build, unlike some library exceptions."""
-    try:
-        return job(*args)
-    except InputError:
-        raise
-    except Exception as error:
-        mapped = job_error(error, Path(output))
-        if mapped is not None:
-            raise mapped from None
-        raise RuntimeError(f"{type(error).__name__}: {error}\n{traceback.format_exc()}") from None
-
-
-def job_error(error: BaseException, output: Path) -> InputError | None:
-    """The user's error behind a job's failure, naming the output being made: a document nested too deeply
-    to lay out, or a file-system failure (a full disk, a folder that refuses writes)."""
-    if isinstance(error, RecursionError):
-        return InputError("the document is nested too deeply to lay out (lists, quotes or boxes inside one "
-                          "another): reduce the nesting in the chapters", output)
-    if isinstance(error, OSError):
-        about = shown_outside_staging(error.filename, output.parent)
-        if about is None or about == output.parent:  # the output's own temporary file
-            return filesystem_error(error, output, "could not be written")
-        return filesystem_error(error, about, writing=_inside(about, output.parent))
-    return None
-
-
-class _Inline:
-    """Runs jobs in this process, one after the other, with the same interface as a process pool."""
-
-    def submit(self, function, *args) -> Future:
-        future: Future = Future()
-        try:
-            future.set_result(function(*args))
-        except BaseException as error:  # handed to the caller, as a pool would
-            future.set_exception(error)
-        return future
-
-    def shutdown(self, wait=True, cancel_futures=False):
-        pass
-
-
 # ---- the build ----------------------------------------------------------------------------------------------
 
 def build(root: Path, out_dir: Path | None = None, skip: Collection[str] = (),
@@ -428,162 +252,6 @@ def build(root: Path, out_dir: Path | None = None, skip: Collection[str] = (),
         if mapped is None:
             raise
         raise mapped from None
-
-
-@contextmanager
-def build_lock(out_dir: Path):
-    """One build at a time per output folder; a second one is told so instead of mixing files."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise (filesystem_error(error, out_dir, "cannot make the output folder")
-               if error.errno not in {errno.ENOENT, errno.EEXIST} else
-               InputError(f"cannot make the output folder here ({error.strerror}): choose another folder with "
-                          "--out", out_dir)) from None
-    # Never through a link (a lock file that leads elsewhere would create a file there), never waiting on a
-    # named pipe put in its place.
-    path = out_dir / LOCK_NAME
-    for _attempt in range(5):  # a build that ends removes its lock file: lock the file that is there now
-        handle = _open_lock(path)
-        _HELD_LOCKS.add(handle.fileno())
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            _HELD_LOCKS.discard(handle.fileno())
-            handle.close()
-            raise InputError(f"another build is writing to {out_dir.name}/ right now: wait for it to finish "
-                             "and run this one again", out_dir) from None
-        if _same_file(handle, path):
-            break
-        _HELD_LOCKS.discard(handle.fileno())
-        handle.close()
-    else:
-        raise InputError(f"another build is writing to {out_dir.name}/ right now: wait for it to finish "
-                         "and run this one again", out_dir)
-    with handle:
-        # What killed builds left behind: only their own marked staging folders, never a user's file.
-        clean_stale_staging(out_dir)
-        try:
-            yield
-        finally:
-            _HELD_LOCKS.discard(handle.fileno())
-            if _same_file(handle, path):  # the lock file goes with the build (dist/ keeps outputs only)
-                try:
-                    os.unlink(path)
-                except OSError:
-                    pass
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _open_lock(path: Path):
-    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
-    try:
-        descriptor = os.open(path, flags, 0o644)
-    except OSError as error:
-        raise (filesystem_error(error, path, "cannot open the build's lock file") or
-               InputError(f"cannot open the build's lock file ({error.strerror}): delete it and build again",
-                          path)) from None
-    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-        os.close(descriptor)
-        raise InputError("the build's lock file is not a regular file: delete it and build again", path)
-    return os.fdopen(descriptor, "a")
-
-
-def _same_file(handle, path: Path) -> bool:
-    """Whether the lock file open in `handle` is still the one at `path` (not removed by a build that ended)."""
-    try:
-        here = os.stat(path, follow_symlinks=False)
-    except OSError:
-        return False
-    held = os.fstat(handle.fileno())
-    return (here.st_dev, here.st_ino) == (held.st_dev, held.st_ino)
-
-
-_HELD_LOCKS: set[int] = set()
-
-
-def _worker_start(starts_queue, warm) -> None:
-    """In a worker: let go of the parent's build lock, die with the parent if it is killed, and import
-    WeasyPrint while the parent is still reading the chapters, if it is one of the first `warm.value`
-    workers (as many as there are layouts to make: an EPUB-only worker does not need it)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers
-    try:  # first of all: a parent killed while this worker imports must not leave it waiting forever
-        import ctypes
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # not Linux: a killed parent's workers finish their page and exit
-    parent = parent_process()
-    if parent is not None and os.getppid() != parent.pid:  # killed before the line above
-        os._exit(1)
-    from handout.targets.pdf import job as pdf_jobs  # a worker lays out: it imports the renderers (heavy)
-
-    pdf_jobs.STARTS_CHANNEL = starts_queue  # where a PDF job sends the page starts of its layout (see _Pool)
-    for descriptor in list(_HELD_LOCKS):
-        try:
-            os.close(descriptor)  # the lock belongs to the build, which ends with the parent
-        except OSError:
-            pass
-    with warm.get_lock():
-        warm.value -= 1
-        needed = warm.value >= 0
-    if needed:
-        import weasyprint  # noqa: F401  (the costliest import: off the critical path, in parallel)
-
-
-def worker_pool(jobs: int | None = None) -> _Pool:
-    """Worker processes that several builds in this process share (`build(..., pool=)`), WeasyPrint imported
-    once, before they are forked; the caller shuts it down."""
-    import weasyprint  # noqa: F401
-    from handout.targets.pdf.render import render_print  # noqa: F401
-
-    pool = _Pool(max(1, jobs or os.cpu_count() or 1), 0)
-    pool.shared = True
-    return pool
-
-
-def _nothing() -> None:
-    """A job that makes the pool start its workers."""
-
-
-class _Pool(ProcessPoolExecutor):
-    """Worker processes, started at once; page starts that PDF jobs send early arrive as futures."""
-
-    def __init__(self, workers: int, layouts: int):
-        context = get_context("fork")
-        self.starts_queue = context.SimpleQueue()
-        super().__init__(workers, mp_context=context, initializer=_worker_start,
-                         initargs=(self.starts_queue, context.Value("i", layouts)))
-        super().submit(_nothing)  # forks the workers now: they import WeasyPrint while the chapters are read
-        self.busy = False
-        self.shared = False
-        self.early_starts: dict[tuple[str, str], Future] = {}  # (language, clinic id) -> its page starts
-        self._listener = threading.Thread(target=self._listen, daemon=True)
-        self._listener.start()
-
-    def submit(self, function, /, *args, **kwargs) -> Future:
-        self.busy = True
-        return super().submit(function, *args, **kwargs)
-
-    def starts_for(self, language: str, clinic_id: str) -> Future:
-        return self.early_starts.setdefault((language, clinic_id), Future())
-
-    def _listen(self) -> None:
-        while True:
-            message = self.starts_queue.get()
-            if message is None:
-                return
-            (language, clinic_id), starts = message
-            self.starts_for(language, clinic_id).set_result(starts)
-
-    def shutdown(self, wait=True, cancel_futures=False):
-        super().shutdown(wait=wait, cancel_futures=cancel_futures)
-        self.starts_queue.put(None)
-
-    def stop(self) -> None:
-        """Ctrl-C: the queued jobs cancelled, the workers ended at once (not after their layout)."""
-        for process in list((self._processes or {}).values()):
-            process.kill()
-        self.shutdown(wait=False, cancel_futures=True)
 
 
 def _label(item: Planned, clinics: int, source_language: str = "") -> str:

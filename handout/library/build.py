@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Callable
 
 from handout.core.atomic import atomic_write
-from handout.build.run import BuildReport, build, build_lock, worker_pool
+from handout.build.run import BuildReport, build
+from handout.build.staging import build_lock
+from handout.build.pool import worker_pool
 from handout.build.outfolder import MANIFEST_NAME, manifest_bytes, read_manifest, remove_stale
 from handout.library import Library
 from handout.library.catalog import catalog_languages, page_path, render_catalog

@@ -520,7 +520,7 @@ def test_a_real_read_only_file_system_is_exit_2_and_keeps_the_outputs(project, s
 
 
 def test_file_system_errors_advise_by_what_the_build_did_with_the_file(tmp_path):
-    from handout.build.run import job_error
+    from handout.build.pool import job_error
 
     output = tmp_path / "dist" / "ketamine-handout.pdf"
     staged = tmp_path / "dist" / ".handout-tmp-1-ab.tmp" / "1.part"

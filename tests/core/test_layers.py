@@ -47,8 +47,9 @@ def test_no_import_is_deferred_to_break_a_circle():
                                "handout.targets.pdf.sheetfit", "handout.config.settings", "handout.load.translations",
                                "handout.build.run", "handout.build.plan", "handout.app.progress"},
         "handout/app/noop.py": {"handout.core.store"},  # only to write a stamp: publish.py reads one first
-        "handout/build/run.py": {"handout.targets.pdf", "handout.check", "handout.load.book",
-                                 "handout.targets.pdf.render", "handout.check.translations"},
+        "handout/build/run.py": {"handout.check", "handout.load.book", "handout.targets.pdf.render",
+                                 "handout.check.translations"},
+        "handout/build/pool.py": {"handout.targets.pdf", "handout.targets.pdf.render"},
         "handout/check/jargon.py": {"handout.load.book"},
         # A library's commands: the build (and the renderers behind it), every check rule and the translations'
         # reader only for the commands that use them (`status` on 100 handouts imports no renderer).
