@@ -232,6 +232,8 @@ def _lock_free(out_dir: str) -> bool:
 
     try:
         descriptor = os.open(os.path.join(out_dir, LOCK_NAME), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:  # a build takes the lock file with it when it ends: none runs now
+        return True
     except OSError:
         return False
     try:
