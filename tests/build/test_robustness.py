@@ -58,7 +58,7 @@ def test_a_build_killed_mid_write_leaves_the_previous_outputs_whole(mini_build, 
 
 @pytest.mark.slow
 def test_a_second_build_while_one_runs_is_told_to_wait(mini_build, tmp_path):
-    from handout.build.run import LOCK_NAME
+    from handout.build.outfolder import LOCK_NAME
 
     project = tmp_path / "locked"
     shutil.copytree(mini_build, project)

@@ -28,7 +28,8 @@ POSITIONING_SCRIPT = """() => {
     found.push({what: 'checklist box', position: box.position, display: box.display,
                 own: getComputedStyle(el).position});
   }
-  for (const el of document.querySelectorAll('sup.cite')) {
+  // A line that only lists sources ("Sources: 4, 2, 14") prints its numbers on the line, by design.
+  for (const el of document.querySelectorAll(':not(.source-line) > sup.cite')) {
     const style = getComputedStyle(el);
     found.push({what: 'note number', position: style.position, verticalAlign: style.verticalAlign,
                 top: style.top});
