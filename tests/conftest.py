@@ -19,8 +19,16 @@ TEST_EPOCH = "1794700800"  # 2026-11-15T00:00:00Z
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-def make_project(destination: Path, fixture: str | None = "mini") -> Path:
-    """A copy of the repository's project files; with `fixture`, its chapters and assets replace the handout's."""
+DEFAULT_TRANSLATIONS = ("es-US",)
+
+
+def make_project(destination: Path, fixture: str | None = "mini",
+                 translations: tuple[str, ...] | None = DEFAULT_TRANSLATIONS) -> Path:
+    """A copy of the repository's project files; with `fixture`, its chapters and assets replace the handout's.
+
+    The default handout (`fixture=None`) is copied with the translations in `translations` only (Spanish unless
+    told), so a test about one language does not lay out all of them; `translations=None` keeps every language
+    publish.toml lists. The list is rewritten on its own line, so the file's other lines keep their numbers."""
     destination.mkdir(parents=True, exist_ok=True)
     for name in ("publish.toml", "layouts", "assets"):
         source = REPO / name
@@ -30,8 +38,16 @@ def make_project(destination: Path, fixture: str | None = "mini") -> Path:
             shutil.copy2(source, destination / name)
     if fixture is None:
         shutil.copytree(REPO / "chapters", destination / "chapters")
-        if (REPO / "translations").is_dir():
-            shutil.copytree(REPO / "translations", destination / "translations")
+        listed = re.search(r"(?m)^translations = (\[.*\])$", (REPO / "publish.toml").read_text())
+        tags = tuple(re.findall(r'"([^"]+)"', listed.group(1))) if listed else ()
+        if translations is not None:
+            tags = tuple(tag for tag in tags if tag in translations)
+            config = destination / "publish.toml"
+            quoted = ", ".join(f'"{tag}"' for tag in tags)
+            config.write_text(re.sub(r"(?m)^translations = \[.*\]$", f"translations = [{quoted}]",
+                                     config.read_text(), count=1))
+        for tag in tags:
+            shutil.copytree(REPO / "translations" / tag, destination / "translations" / tag)
     else:
         shutil.copytree(FIXTURES / fixture, destination, dirs_exist_ok=True)
         # The fixture's chapters have no translation: it is built in its source language only (the lines that
@@ -69,7 +85,7 @@ def mini_build(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def default_build(tmp_path_factory) -> Path:
     """The repository's own default handout, built once per session into a temporary copy."""
-    project = make_project(tmp_path_factory.mktemp("default"), fixture=None)
+    project = make_project(tmp_path_factory.mktemp("default"), fixture=None, translations=None)
     result = run_publish(project)
     assert result.returncode == 0, result.stderr
     (project.parent / f"{project.name}.stderr").write_text(result.stderr)  # its warnings, for the tests that read them
