@@ -24,7 +24,7 @@ from typing import Any
 from handout.config import editions as edition_registry
 from handout.config.schema import Option, Table, _held, _iso_guess, _type_name
 from handout.core.errors import Diagnostic, InputError, Note, decode_utf8, refuse_control_characters
-from handout.core.inherit import blame_library, inherited
+from handout.core.inherit import LIBRARY_FILE, LIBRARY_TABLE, blame_library, inherited, read_library
 from handout.core.sandbox import Sandbox
 from handout.core.sourcelines import TomlLocator
 from handout.core.weburl import setting_problem, web_href
@@ -484,6 +484,8 @@ def load_config(root: Path) -> Config:
         raise InputError(f"'{deepest[:80]}' is nested {depth} levels deep, more than the {CONFIG_DEPTH} any setting "
                          "needs: remove the extra levels", path, Locator(text).line(top) or None)
     own, (data, library) = data, inherited(root, data)  # a handout in a library: what it leaves out, the library's
+    if library is not None:
+        _check_library(library)
     warnings: list[str] = []
     where = Locator(text)
     try:
@@ -492,6 +494,40 @@ def load_config(root: Path) -> Config:
     except InputError as error:
         raise blame_library(error, own, library) from None
     return Config(path=path, **_settings(SCHEMA, values, values), warnings=tuple(warnings))
+
+
+def _check_library(library: Path) -> None:
+    """library.toml's settings, checked at their own lines before any handout inherits them: a key no setting
+    of publish.toml has (a misspelling every handout would ignore) and a value of the wrong kind are refused
+    there (exit 2), not reported at each handout's publish.toml. `[library]` is the library's own table
+    (handout/library/ reads it); what a handout leaves out of a required setting is its own to set."""
+    data, text = read_library(library.parent)
+    where = Locator(text)
+    _check_library_table({k: v for k, v in data.items() if k != LIBRARY_TABLE}, SCHEMA, "", library, where)
+    languages = data.get("languages")
+    if isinstance(languages, dict):
+        _check_languages(tuple(languages.items()), library, where)
+
+
+def _check_library_table(data: dict, schema: Table, prefix: str, path: Path, where: Locator, index: int = 0) -> None:
+    for key, value in data.items():
+        dotted, option = prefix + key, schema.get(key)
+        if option is None:
+            meant = _meant(key, schema, prefix)
+            advice = (f"did you mean '{meant}'? Correct it" if meant else
+                      "it is no setting of publish.toml (README.md, Configuration): correct it or remove it")
+            raise InputError(f"unknown key '{dotted}' in {LIBRARY_FILE}, which every handout of the library would "
+                             f"ignore: {advice}", path, where.line(dotted, index) or 1, code="config.unknown-key")
+        if not isinstance(option, Table):
+            option.validate(value, dotted, path, where.line(dotted, index))
+        elif isinstance(value, dict):
+            _check_library_table(value, option, dotted + ".", path, where)
+        elif option.many and isinstance(value, list) and value and all(isinstance(t, dict) for t in value):
+            for number, table in enumerate(value):
+                _check_library_table(table, option, dotted + ".", path, where, number)
+        else:
+            kind = f"a table or an array of tables ([[{dotted}]])" if option.many else f"a table ([{dotted}])"
+            raise InputError(f"'{dotted}' must be {kind}", path, where.line(dotted))
 
 
 def _check_together(values: dict, root: Path, path: Path, where: Locator) -> None:

@@ -32,7 +32,7 @@ CODES: dict[str, str] = {
     "input.too-large": "a file past its size limit",
     "input.uncovered-character": "a character that no font of the handout's language draws",
     "input.xhtml": "raw HTML that is not well-formed XHTML",
-    "config.unknown-key": "a key publish.toml does not know",
+    "config.unknown-key": "a key publish.toml (or a library's library.toml) does not know",
     "config.unknown-language": "a language tag with no translation or no layout strings",
     "config.unknown-rule": "a [check.rules] name that is no rule",
     "config.translation-words": "a translation's settings that are words left in the source language",

@@ -119,11 +119,56 @@ def test_a_bad_inherited_setting_names_library_toml_and_its_line(library):
         load_config(library / "get-help")
     line = (library / "library.toml").read_text().splitlines().index('editions = ["letterr"]') + 1
     assert (caught.value.path, caught.value.line) == (library / "library.toml", line)
+    # A bad value in library.toml is refused even where a handout sets its own (the others inherit it).
     own = library / "get-help" / "publish.toml"
     own.write_text(own.read_text() + '\n[print]\neditions = ["a5"]\n')
     with pytest.raises(InputError) as caught:
         load_config(library / "get-help")
+    assert caught.value.path == library / "library.toml"
+    (library / "library.toml").write_text(text)
+    with pytest.raises(InputError) as caught:
+        load_config(library / "get-help")
     assert caught.value.path == own  # its own setting: its own file
+
+
+@pytest.mark.parametrize("written, wrong, says", [
+    ('publsher = "Other"', "publsher", "unknown key 'publsher' in library.toml, which every handout of the library "
+                                       "would ignore: did you mean 'publisher'?"),
+    ('paperr = "a4"', "paperr", "unknown key 'print.paperr'"),
+    ('logoo = "logo.png"', "logoo", "unknown key 'clinic.logoo'"),
+    ('sample = "yes"', "sample", "'sample' must be true or false"),
+    ("phone = 5550102", "phone = 555", "'clinic.phone' must be a string"),
+    ('titel = "Otro"', "titel", "[languages.es-US] has the unknown key 'titel'"),
+])
+def test_an_unknown_or_invalid_key_in_library_toml_is_refused_at_its_own_line(library, written, wrong, says):
+    """Each at its own line of library.toml (in the second [[clinic]], the second's line), not at a handout's
+    publish.toml: a misspelt key there would be ignored by every handout without a word."""
+    text = (library / "library.toml").read_text()
+    text = {"paperr": text.replace("[print]\n", f"[print]\n{written}\n"),
+            "logoo": text + f"{written}\n", "phone = 555": text.replace('phone = "(555) 010-0102"', written),
+            "titel": text.replace("[languages.es-US]\n", f"[languages.es-US]\n{written}\n"),
+            "sample": text.replace("sample = true", written)}.get(wrong, text.replace("sample = true\n",
+                                                                                      f"sample = true\n{written}\n"))
+    (library / "library.toml").write_text(text)
+    line = next(number for number, row in enumerate(text.splitlines(), 1) if row.startswith(wrong))
+    with pytest.raises(InputError) as caught:
+        load_config(library / "get-help")
+    assert (caught.value.path, caught.value.line) == (library / "library.toml", line)
+    assert says in caught.value.message
+
+
+@pytest.mark.slow
+def test_an_unknown_key_in_library_toml_stops_a_library_build_at_its_line(library):
+    text = (library / "library.toml").read_text()
+    (library / "library.toml").write_text(text.replace("[print]\n", "[print]\neditons = [\"a4\"]\n"))
+    line = (library / "library.toml").read_text().splitlines().index('editons = ["a4"]') + 1
+    for command in (["build"], ["check"], ["status"]):
+        result = run_library(library, *command)
+        assert result.returncode == 2, (command, result.stdout, result.stderr)
+        said = result.stdout + result.stderr
+        assert f"library.toml:{line}:" in said and "'print.editons'" in said and "did you mean 'print.editions'" in said
+        assert "Traceback" not in said and "publish.toml" not in said
+    assert not (library / "dist").exists()
 
 
 def test_a_library_toml_that_is_not_toml_is_named(library):
