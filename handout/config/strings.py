@@ -4,7 +4,10 @@ project's overrides, dates written for the language (Babel).
 A book's language is a BCP 47 tag (`book.config.language`, "es-US"). Its table is made of layers, each read
 through the project's sandbox and merged key by key, later ones winning:
 
-    the theme's layouts/i18n/es.toml, the theme's es-US.toml, the project's es.toml, the project's es-US.toml
+    the theme's layouts/i18n/es.toml, the library's es.toml, the project's es.toml, then the same three es-US.toml
+
+(the library's: a handout in a library, `<library>/layouts/i18n/`; a handout's own table wins over the library's,
+which wins over the theme's).
 
 A table has every key of the English one (the theme's en.toml, with the project's own en.toml keys): a key a
 language lacks stops the build (exit 2) naming the key, the language and the file to add it to, never a silent
@@ -25,6 +28,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from handout.core.errors import InputError, decode_utf8
+from handout.core.inherit import library_theme_roots
 from handout.core.language_record import record
 from handout.core.sandbox import Sandbox
 from handout.core.sourcelines import TomlLocator
@@ -46,12 +50,20 @@ def _names(language: str) -> list[str]:
     return [first] + ([language] if language.lower() != first else [])
 
 
-def _layer_paths(root: Path, language: str) -> list[Path]:
+def _folders(root: Path) -> list[Path]:
+    """The folders of string tables, the least particular first: the theme's, the library's (a handout in a
+    library: `<library>/layouts/i18n/`), the project's own."""
     folders = [theme_folder() / STRINGS_DIR]
+    folders += [folder / STRINGS_DIR.split("/", 1)[1] for folder in library_theme_roots(root)
+                if folder.name == STRINGS_DIR.split("/", 1)[0]]
     own = root / STRINGS_DIR
     if own.resolve() != folders[0].resolve():
         folders.append(own)
-    return [folder / f"{name}.toml" for name in _names(language) for folder in folders]
+    return folders
+
+
+def _layer_paths(root: Path, language: str) -> list[Path]:
+    return [folder / f"{name}.toml" for name in _names(language) for folder in _folders(root)]
 
 
 def _flatten(table: dict, path: Path, locator: TomlLocator, prefix: str = "") -> dict[str, str]:
@@ -157,7 +169,7 @@ def _load(root: Path, language: str, _stamp: tuple) -> Strings:
             if len(missing) > 1 else ""
         raise InputError(f"the layout string '{key}' is missing for the language {language}: add "
                          f"{name} = \"...\"{f' under [{section}]' if section else ''} (in English: \"{english}\")"
-                         f"{more}", layers[-1][0] if layers[-1][0].is_relative_to(root) else where)
+                         f"{more}", layers[-1][0] if not layers[-1][0].is_relative_to(_folders(root)[0]) else where)
     for path, layer in layers:
         for key, value in layer.items():
             unknown = set(PLACEHOLDER.findall(value)) - set(PLACEHOLDER.findall(reference.get(key, value)))

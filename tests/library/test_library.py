@@ -97,6 +97,50 @@ def test_the_librarys_theme_overrides_the_builtin_and_a_handouts_own_file_wins(l
     assert input_digests(library / "first-weeks")["../library.toml"] != before["../library.toml"]
 
 
+def test_the_librarys_layout_strings_are_inherited_and_a_handouts_own_win(library):
+    """layouts/i18n/ at the library's root: its keys over the built-in theme's, a handout's own over the
+    library's, key by key; a library may add a language the theme has no table for."""
+    from handout.config.strings import load, tagline
+    from handout.core.inputs import input_digests
+    from handout.core.theme import theme_folder
+
+    root = library / "get-help"
+    builtin = load(root, "en-US")
+    strings = library / "layouts" / "i18n"
+    strings.mkdir(parents=True)
+    (strings / "en.toml").write_text('[headings]\nkey_points = "What to remember"\n\n'
+                                     '[download]\nepub = "Our e-book"\n')
+    (strings / "es.toml").write_text('[headings]\nkey_points = "Lo que hay que recordar"\n\n'
+                                     '[language_assistance]\ntagline = "Ayuda gratis en español: {phone}."\n')
+    english, spanish = load(root, "en-US"), load(root, "es-US")
+    assert english["headings.key_points"] == "What to remember" and english["download.epub"] == "Our e-book"
+    assert english["headings.sources"] == builtin["headings.sources"]  # the theme's, where the library is silent
+    assert spanish["headings.key_points"] == "Lo que hay que recordar"
+    assert spanish["headings.contents"] == "Contenido"
+    assert tagline(root, "es", "(555) 010-0102") == "Ayuda gratis en español: (555) 010-0102."
+    (root / "layouts" / "i18n").mkdir(parents=True)
+    (root / "layouts" / "i18n" / "en.toml").write_text('[headings]\nkey_points = "In short"\n')
+    english = load(root, "en-US")
+    assert english["headings.key_points"] == "In short" and english["download.epub"] == "Our e-book"
+    assert load(library / "first-weeks", "en-US")["headings.key_points"] == "What to remember"
+    # A language the theme has no table for, given to every handout by the library.
+    with pytest.raises(InputError, match="no layout strings for the language fr"):
+        load(root, "fr")
+    french = (theme_folder() / "layouts" / "i18n" / "en.toml").read_text().replace('"Contents"', '"Sommaire"')
+    (strings / "fr.toml").write_text(french)
+    assert load(library / "first-weeks", "fr")["headings.contents"] == "Sommaire"
+    # A missing key in the library's table is named in the library's file.
+    (strings / "fr.toml").write_text(french.replace('contents = "Sommaire"\n', ""))
+    with pytest.raises(InputError) as caught:
+        load(library / "first-weeks", "fr")
+    assert caught.value.path == strings / "fr.toml" and "headings.contents" in caught.value.message
+    # The library's tables are inputs of its handouts' builds: a change there rebuilds them.
+    before = input_digests(library / "first-weeks")["layouts/i18n/en.toml"]
+    (strings / "en.toml").write_text('[headings]\nkey_points = "Remember"\n')
+    assert input_digests(library / "first-weeks")["layouts/i18n/en.toml"] != before
+    assert load(library / "first-weeks", "en-US")["headings.key_points"] == "Remember"
+
+
 def test_a_library_layout_is_rendered_through_the_sandbox(library):
     from handout.render.layouts import Layouts
     from handout.targets import TARGETS
