@@ -45,6 +45,9 @@ HANDOUTS = {
     "get-help": ("When to get help right away", "Cuándo pedir ayuda de inmediato", "safety"),
 }
 
+# The topics' Spanish words: "medicines" has none, so its Spanish catalog shows the English topic, marked as such.
+SPANISH_TOPICS = {"treatment": "Tratamiento", "safety": "Seguridad"}
+
 
 def handout_toml(name: str, title: str, spanish: str, topic: str, due: str = "2027-11-01") -> str:
     return f'''title = "{title}"
@@ -52,6 +55,7 @@ identifier = "urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'test-library:' + name)}"
 output_name = "{name}"
 description = "A short test handout: {title.lower()}."
 keywords = ["{topic}"]
+topic = "{topic.capitalize()}"
 
 [review]
 last_reviewed = 2026-11-01
@@ -62,7 +66,7 @@ reviewed_by = "Clinical review panel (sample)"
 title = "{spanish}"
 description = "Un folleto corto de prueba."
 translated_by = "Equipo editorial"
-'''
+''' + (f'topic = "{SPANISH_TOPICS[topic]}"\n' if topic in SPANISH_TOPICS else "")
 
 
 def make_handout(library: Path, name: str, title: str, spanish: str, topic: str, **extra) -> Path:

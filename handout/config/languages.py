@@ -3,7 +3,7 @@
 
 A translation lives beside the source: `translations/<tag>/chapters/NN-slug.md`, the same file names, its own
 front matter and its own `jargon.txt`; `chapters/references.yaml` is shared. Its words in publish.toml are in
-`[languages.<tag>]` (title, subtitle, description, rights, crisis_heading, crisis_lines, clinic_address), with
+`[languages.<tag>]` (title, subtitle, description, rights, topic, crisis_heading, crisis_lines, clinic_address), with
 its online address and its review record (translated_by, reviewed_by, reviewed_on).
 
 The rules, in one place:
@@ -27,7 +27,7 @@ from handout.core.errors import InputError
 TRANSLATIONS_DIR = "translations"
 # The settings that a translation must say in its own words when the source has them.
 REQUIRED_WORDS = ("title",)
-OPTIONAL_WORDS = ("subtitle", "description", "rights")
+OPTIONAL_WORDS = ("subtitle", "description", "rights", "topic")
 
 
 def languages(config: Config) -> tuple[str, ...]:

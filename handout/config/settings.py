@@ -95,7 +95,7 @@ def _web_address(value: str) -> str | None:
 
 # What `[languages.<tag>]` may give, for one translation: the settings that are words, its online address,
 # and its own review record (handout/config/languages.py uses them).
-LANGUAGE_WORDS = {"title": str, "subtitle": str, "description": str, "rights": str, "online_url": str,
+LANGUAGE_WORDS = {"title": str, "subtitle": str, "description": str, "rights": str, "topic": str, "online_url": str,
                   "crisis_heading": str, "crisis_lines": list, "clinic_address": (str, dict),
                   "translated_by": str, "reviewed_by": str, "reviewed_on": dt.date}
 
@@ -186,6 +186,7 @@ SCHEMA: Table = Table("Config", {
     "version": Option(str, "1.0", "Edition or version label"),
     "output_name": Option(str, help="Base name of the files in dist/", check=_name),
     "keywords": Option(list, [], "Subject keywords for metadata"),
+    "topic": Option(str, "", "The handout's topic in a few words, as a library's catalog and feeds list it"),
     "online_url": Option(str, "", "Where patients can get the EPUB or an online copy (printed with a QR code)",
                          check=lambda v: _web_address(v) if v else None),
     "sample": Option(bool, False, "A sample, not for patients yet: every page says so, and the placeholders "

@@ -103,8 +103,10 @@ def render_catalog(title: str, description: str, handouts: list[Published], tag:
         if config.description:
             out.append(f"<p>{escape(config.description)}</p>")
         out.append("<dl>")
-        if handout.topic:
-            out.append(f"<dt>{escape(words['topic'])}</dt><dd>{escape(handout.topic)}</dd>")
+        topic, written = handout.topic(tag)
+        if topic:
+            marked = f' lang="{escape(written)}"' if written != tag else ""
+            out.append(f"<dt>{escape(words['topic'])}</dt><dd{marked}>{escape(topic)}</dd>")
         languages = ", ".join(
             (f'<a href="{link(page_path(other, tags[0]))}#{heading}" hreflang="{escape(other)}" lang="{escape(other)}">'
              f"{escape(own_name(other))}</a>" if other != tag else f'<span lang="{escape(other)}">'

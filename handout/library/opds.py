@@ -25,6 +25,7 @@ OPDS = "http://opds-spec.org/2010/catalog"
 NAVIGATION = "application/atom+xml;profile=opds-catalog;kind=navigation"
 ACQUISITION = "application/atom+xml;profile=opds-catalog;kind=acquisition"
 FOLDER = "opds"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 def _time(day: dt.date) -> str:
@@ -96,8 +97,11 @@ def _entries(feed, dist, handout: Published, tag: str) -> list[str]:
         _element(_element(entry, "author"), "name", copy.clinic.name)
         _element(entry, "language", tag, namespace=DC)
         _element(entry, "issued", handout.config.review.last_reviewed.isoformat(), namespace=DC)
-        if handout.topic:
-            _element(entry, "category", term=handout.topic, label=handout.topic)
+        topic, written = handout.topic(tag)
+        if topic:
+            category = _element(entry, "category", term=topic, label=topic)
+            if written != tag:
+                category.set(XML_LANG, written)
         if config.description:
             _element(entry, "summary", config.description, type="text")
 

@@ -59,9 +59,15 @@ class Published:
     config: Config      # the source language's
     editions: dict[str, Edition] = field(default_factory=dict)
 
-    @property
-    def topic(self) -> str:
-        return self.config.keywords[0] if self.config.keywords else ""
+    def topic(self, tag: str) -> tuple[str, str]:
+        """The handout's topic on language `tag`'s catalog and feed, and the language it is written in: the
+        translation's own (`[languages.<tag>] topic`, the handout's or its library's), else the source's
+        `topic`, marked as in the source language so that it is read out in that language; ("", "") when
+        neither is set."""
+        own = self.editions[tag].config.topic if tag in self.editions else ""
+        if own:
+            return own, tag
+        return (self.config.topic, self.config.language) if self.config.topic else ("", "")
 
 
 def published(name: str, root: Path, dist: Path, draft: bool = False) -> Published:

@@ -222,6 +222,39 @@ def test_a_library_toml_that_is_not_toml_is_named(library):
     assert caught.value.path == library / "library.toml" and "invalid TOML" in caught.value.message
 
 
+def test_the_catalogs_topic_is_the_topic_setting_in_each_language(library):
+    """`topic` (a handout's or its library's), a translation's own `[languages.<tag>] topic`; a translation
+    without one shows the source's, marked as written in the source language; no topic, none shown (the
+    first keyword is a search term, not a topic)."""
+    from handout.library.catalog import render_catalog
+    from handout.library.published import published
+
+    def handouts():
+        return [published(name, library / name, library / "dist") for name in ("first-weeks", "get-help",
+                                                                                 "treatment-day")]
+
+    first_weeks, get_help, treatment_day = handouts()
+    assert get_help.topic("en-US") == ("Safety", "en-US") and get_help.topic("es-US") == ("Seguridad", "es-US")
+    assert first_weeks.topic("es-US") == ("Medicines", "en-US")  # no Spanish topic: the English, marked
+    tags = ["en-US", "es-US"]
+    english = render_catalog("Library", "", handouts(), "en-US", tags)
+    spanish = render_catalog("Library", "", handouts(), "es-US", tags)
+    assert "<dt>Topic</dt><dd>Safety</dd>" in english and "<dt>Topic</dt><dd>Medicines</dd>" in english
+    assert "<dt>Tema</dt><dd>Seguridad</dd>" in spanish and "<dt>Tema</dt><dd>Tratamiento</dd>" in spanish
+    assert '<dt>Tema</dt><dd lang="en-US">Medicines</dd>' in spanish
+    # No topic of its own: the library's, for every handout that sets none.
+    own = library / "treatment-day" / "publish.toml"
+    own.write_text(own.read_text().replace('topic = "Treatment"\n', "").replace('topic = "Tratamiento"\n', ""))
+    assert load_config(library / "treatment-day").keywords == ("treatment",)
+    assert handouts()[2].topic("en-US") == ("", "")
+    english = render_catalog("Library", "", handouts(), "en-US", tags)
+    assert english.count("<dt>Topic</dt>") == 2 and ">treatment<" not in english
+    text = (library / "library.toml").read_text()
+    (library / "library.toml").write_text(text.replace("[library]", 'topic = "Depression care"\n\n[library]'))
+    assert handouts()[2].topic("es-US") == ("Depression care", "en-US")
+    assert handouts()[1].topic("en-US") == ("Safety", "en-US")  # its own wins
+
+
 # ---- status -------------------------------------------------------------------------------------------------
 
 def test_status_lists_each_handout_and_language_and_strict_names_the_overdue_one(library):
@@ -341,6 +374,10 @@ def test_the_opds_feeds_are_valid_opds_1_2(built):
     assert len(entries) == 3 * 2  # each handout for each clinic
     assert set(spanish.xpath("//a:entry/dc:language/text()", namespaces=ns)) == {"es-US"}
     assert "Salem Sample Clinic" in spanish.xpath("//a:entry/a:author/a:name/text()", namespaces=ns)
+    # Each handout's topic as its category, in the feed's language where it has one (medicines has none).
+    categories = {(c.get("term"), c.get("{http://www.w3.org/XML/1998/namespace}lang"))
+                  for c in spanish.xpath("//a:entry/a:category", namespaces=ns)}
+    assert categories == {("Tratamiento", None), ("Seguridad", None), ("Medicines", "en-US")}
     kinds = spanish.xpath("//a:entry[1]/a:link/@type", namespaces=ns)
     assert {"application/epub+zip", "application/pdf", "image/png"} <= set(kinds)
     # The schema is no rubber stamp: a feed without its id is refused.

@@ -1,4 +1,4 @@
-"""The settings that are words, as units: publish.toml's title, subtitle, description, rights, crisis heading and
+"""The settings that are words, as units: publish.toml's title, subtitle, description, rights, topic, crisis heading and
 crisis lines, with the translation's values in `[languages.<tag>]`; and publish.toml with new values written in
 that table (only the values that changed; every other byte of the file kept)."""
 from __future__ import annotations
@@ -15,12 +15,13 @@ from handout.core.atomic import atomic_write
 from handout.load.translate_io.units import NEW, TRANSLATED, ChapterUnits, Unit, match_target
 
 CONFIG = "publish.toml"
-WORDS = ("title", "subtitle", "description", "rights", "crisis_heading")
+WORDS = ("title", "subtitle", "description", "rights", "topic", "crisis_heading")
 
 
 def _source_words(config) -> list[tuple[str, str]]:
     values = {"title": config.title, "subtitle": config.subtitle, "description": config.description,
-              "rights": config.rights, "crisis_heading": config.crisis.heading if config.crisis.shown else ""}
+              "rights": config.rights, "topic": config.topic,
+              "crisis_heading": config.crisis.heading if config.crisis.shown else ""}
     found = [(key, str(values[key])) for key in WORDS if values[key]]
     if config.crisis.shown:
         found += [(f"crisis_lines.{n}", line) for n, line in enumerate(config.crisis.lines, 1)]
