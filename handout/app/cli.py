@@ -404,10 +404,14 @@ def run_library(args) -> int | None:
 
         made = folder / commands.new_name(args.folder)
         new_project(made, args.title, args.review_months)
-        inherited = commands.inherit_library(folder, made)
+        inherited, translations = commands.inherit_library(folder, made)
         print(next_steps(made))
         print(f"It inherits from library.toml: {', '.join(inherited) or 'nothing yet'}; build the library with "
               "`handout build` here.")
+        if translations:
+            tables = ", ".join(f"[languages.{tag}]" for tag in translations)
+            print(f"Its translations ({', '.join(translations)}) are not written yet: `check` lists each missing "
+                  f"chapter, and {tables} in its publish.toml holds the title to translate.")
         return 0
     if args.command == "check":
         return commands.run_check(folder, args)

@@ -14,7 +14,7 @@ from handout.check.registry import REGISTRY, applied
 from handout.check.review import review_findings
 from handout.check.translations import status_findings
 from handout.config.languages import language_config, review_problem
-from handout.config.settings import Config, load_config, source_date_epoch
+from handout.config.settings import CONFIG_NAME, Config, config_line, load_config, source_date_epoch
 from handout.core.codes import REPORTED_AS_FINDINGS
 from handout.core.errors import InputError
 
@@ -90,15 +90,26 @@ def _check_translation(config: Config, language: str, today: dt.date, lay_out: C
     except InputError as error:
         return CheckRun([Finding.of(error.diagnostic, config.root)], config, today, True)
     gap_findings = [Finding.of(error.diagnostic, config.root) for error in gaps]
+    # `new` in a library writes the source's title for the translator to replace (en-GB may keep en-US's).
+    if own.title == config.title and language.split("-")[0].lower() != config.language.split("-")[0].lower():
+        gap_findings.append(Finding("translation", "warning", CONFIG_NAME,
+                                    config_line(config, f"languages.{language}.title") or 0,
+                                    f"the {language} title is the {config.language} one, word for word: "
+                                    f"'{own.title}'", f"translate it: title = \"...\" in [languages.{language}]",
+                                    code="config.translation-words"))
     problem = review_problem(own)
     if problem is not None:  # the build refuses it; say so here too
         gap_findings.append(Finding.of(problem.diagnostic, config.root))
+    chapters = status_findings(config.root, language)
+    if chapters and all(finding.code == "translation.missing" for finding in chapters):
+        # Not started: no chapter of it written yet, so there is no book to load. Each chapter is missing (a
+        # warning, as `handout status` lists it), and a final build of the language stops at them.
+        return CheckRun([*gap_findings, *chapters], own, today, bool(gaps))
     try:
         book = load_book(own, collect=True)
     except BookProblems as problems:
         run = unloaded_run(own, problems, today)
-        return _merged(run, CheckRun([*gap_findings, *status_findings(config.root, language)], own, today,
-                                     bool(gaps)))
+        return _merged(run, CheckRun([*gap_findings, *chapters], own, today, bool(gaps)))
     except InputError as error:
         return CheckRun([Finding.of(error.diagnostic, config.root), *gap_findings], config, today, True)
     found = run_checks(book, today, lay_out)

@@ -3,9 +3,11 @@ no publish.toml): `build [NAME...]`, `check` (grouped by handout), `new NAME` an
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 from handout.config.settings import source_date_epoch
@@ -112,14 +114,31 @@ def new_name(folder: Path) -> str:
     return name
 
 
-def inherit_library(root: Path, folder: Path) -> list[str]:
+def inherit_library(root: Path, folder: Path) -> tuple[list[str], list[str]]:
     """A new handout of the library (made by `new`) inherits it: its publish.toml leaves out what library.toml
-    sets. Returns the keys it inherits."""
+    sets, and it has no jargon list of its own when the library has one. In a library with translations, the
+    new handout has each of them, not written yet: a `[languages.<tag>]` table with the source's title for the
+    translator to replace (`check` warns while it is the same), and no chapters, which `check` and `status`
+    report as missing (warnings), as for any translation not yet written. Returns the keys it inherits and the
+    languages it is to be translated into."""
     data, _ = read_library(root)
     inherited = [key for key in data if key != LIBRARY_TABLE]
     path = folder / "publish.toml"
-    path.write_text(without_keys(path.read_text(encoding="utf-8"), inherited), encoding="utf-8")
-    return inherited
+    text = without_keys(path.read_text(encoding="utf-8"), inherited)
+    tags = [tag for tag in data.get("translations", []) if isinstance(tag, str)] \
+        if isinstance(data.get("translations"), list) else []
+    title = tomllib.loads(text).get("title", "")
+    text = text.rstrip("\n") + "\n"
+    for tag in tags:
+        text += (f"\n# The {tag} translation (library.toml lists it), not written yet: its chapters go in "
+                 f"translations/{tag}/chapters/\n# (the same file names; `handout translations` lists what is "
+                 f"missing), and its own title here.\n[languages.{tag}]\n"
+                 f"title = {json.dumps(title, ensure_ascii=False)}\n")
+    path.write_text(text, encoding="utf-8")
+    own_jargon = folder / "chapters" / "jargon.txt"
+    if (root / "jargon.txt").is_file() and own_jargon.is_file():  # the scaffold's list, comments only
+        own_jargon.unlink()  # the library's list applies (a handout's own would replace it)
+    return inherited, tags
 
 
 def without_keys(text: str, keys: list[str]) -> str:

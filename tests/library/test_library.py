@@ -500,6 +500,35 @@ def test_new_in_a_library_makes_a_handout_that_inherits_and_names_are_checked(li
 
 
 @pytest.mark.slow
+def test_new_in_a_bilingual_library_makes_a_handout_whose_check_has_no_error(library):
+    """The library lists es-US: the new handout has it too, not written yet. `check` finds no error (before,
+    "the es-US translation needs its own title" and "no translations/es-US/chapters/ folder"); it warns of
+    each missing chapter and of the title still in English, and `status` lists the translation as missing."""
+    (library / "jargon.txt").write_text("ketamine\n")
+    made = run_library(library, "new", "sleep-well", "--title", "Sleep well")
+    assert made.returncode == 0, made.stderr
+    assert "Its translations (es-US) are not written yet" in made.stdout
+    text = (library / "sleep-well" / "publish.toml").read_text()
+    assert '[languages.es-US]\ntitle = "Sleep well"\n' in text
+    assert not (library / "sleep-well" / "chapters" / "jargon.txt").exists()  # the library's list applies
+    result = run_library(library, "--project", "sleep-well", "check", "--format", "json")
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    findings = json.loads(result.stdout)["findings"]
+    assert [f for f in findings if f["level"] == "error"] == []
+    warned = {(f["code"], f["path"]) for f in findings if f["level"] == "warning"}
+    chapters = sorted(path.name for path in (library / "sleep-well" / "chapters").glob("*.md"))
+    assert warned == {("config.translation-words", "publish.toml"),
+                      *(("translation.missing", f"translations/es-US/chapters/{name}") for name in chapters)}
+    title = next(f for f in findings if f["code"] == "config.translation-words")
+    assert title["line"] == text.splitlines().index("[languages.es-US]") + 2  # its title's line
+    rows = json.loads(run_library(library, "status", "--format", "json").stdout)["rows"]
+    assert [(r["language"], r["translation"]) for r in rows if r["handout"] == "sleep-well"] == \
+        [("en-US", "source"), ("es-US", "missing")]
+    # The whole library's check: no error either.
+    assert run_library(library, "check").returncode == 0
+
+
+@pytest.mark.slow
 def test_check_at_the_library_root_groups_findings_by_handout(library):
     result = run_library(library, "check", "--format", "json")
     data = json.loads(result.stdout)
