@@ -559,6 +559,27 @@ def test_the_sample_library_passes_check_strict():
         assert exit_status(findings, run.bad_input) == 0, [f.format() for f in findings if f.level != "info"]
 
 
+@pytest.mark.slow  # lays out six desk sheets
+def test_the_sample_librarys_spanish_desk_sheets_fit_one_page_as_the_english():
+    """Each handout's desk sheet laid out as the build lays it out (fitting rules included), for the first
+    clinic: one page in English and in Spanish. (The Spanish first-weeks sheet ran to a second page holding
+    only the review dates and the QR code: its title took two lines, its table and questions more than the
+    English.)"""
+    from handout.config.languages import language_config
+    from handout.load.book import load_book
+    from handout.targets.pdf.render import render_print
+    from handout.targets.pdf.sheetfit import laid_out
+
+    pages = {}
+    for name in ("esketamine-day", "first-weeks", "get-help"):
+        config = load_config(SAMPLE / name)
+        for tag in ("en-US", "es-US"):
+            book = load_book(language_config(config, tag))
+            html = render_print(book, book.config.clinics[0], "sheet")
+            pages[name, tag] = len(laid_out(book, "sheet", html).document.pages)
+    assert set(pages.values()) == {1}, pages
+
+
 def test_the_sample_librarys_chapters_are_in_our_own_words():
     tool = REPO.parent / "shared" / "tools" / "seed_overlap.py"
     if not tool.is_file():
