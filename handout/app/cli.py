@@ -12,6 +12,7 @@ from handout.app import noop
 from handout.build.outfolder import filesystem_error, output_folder_for
 from handout.build.queue import run_worker
 from handout.build.shards import parse_shard
+from handout.build.store import cache_location
 from handout.config.editions import EDITIONS, PAPERS
 from handout.config.settings import source_date_epoch
 from handout.core.environment import is_ours, missing_module
@@ -88,10 +89,11 @@ def parser() -> argparse.ArgumentParser:
                             help="worker processes for the editions (default: one per core; 1: no workers)")
         target.add_argument("--force", action="store_true",
                             help="rebuild every output, even those whose inputs have not changed")
-        target.add_argument("--cache", type=Path, default=None, metavar="DIR",
+        target.add_argument("--cache", type=cache_location, default=None, metavar="DIR",
                             help="keep outputs by the digest of their inputs in DIR, shared by several machines "
-                                 "if you like (signed with HANDOUT_CACHE_KEY); a hit is copied, not made "
-                                 "(default with --shard and --from-cache: .cache/outputs)")
+                                 "if you like, or in a Redis (redis://HOST:PORT/DB) (signed with "
+                                 "HANDOUT_CACHE_KEY); a hit is copied, not made (default with --shard and "
+                                 "--from-cache: .cache/outputs)")
         target.add_argument("--from-cache", action="store_true",
                             help="put every output in place from the cache, making none (after the shards)")
         target.add_argument("--queue", default=None, metavar="redis://HOST:PORT/DB",

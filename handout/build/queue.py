@@ -36,21 +36,22 @@ POLL_SECONDS = 0.1
 ENVIRONMENT = ("SOURCE_DATE_EPOCH",)  # what the submitter's environment says about outputs, given to the job
 
 
-def connect(url: str):
-    """A connection to the queue's Redis, tried at once: an address that does not answer is the user's to fix."""
+def connect(url: str, option: str = "--queue", purpose: str = "queue"):
+    """A connection to the queue's Redis (or the cache's: `option` and `purpose` say which, for the messages),
+    tried at once: an address that does not answer is the user's to fix."""
     from redis import Redis
     from redis.exceptions import RedisError
 
     if not url.startswith(("redis://", "rediss://", "unix://")):
-        raise InputError(f"--queue takes a Redis address, redis://HOST:PORT/DB (redis://127.0.0.1:6379/0), not "
+        raise InputError(f"{option} takes a Redis address, redis://HOST:PORT/DB (redis://127.0.0.1:6379/0), not "
                          f"'{url}'")
     try:
         connection = Redis.from_url(url, socket_connect_timeout=CONNECT_SECONDS,
                                     retry_on_timeout=False, retry=None)
         connection.ping()
     except (RedisError, ValueError, OSError) as error:
-        raise InputError(f"cannot reach the queue's Redis at {url} ({error}): start redis-server there, or give "
-                         "the address it listens on with --queue") from None
+        raise InputError(f"cannot reach the {purpose}'s Redis at {url} ({error}): start redis-server there, or "
+                         f"give the address it listens on with {option}") from None
     return connection
 
 

@@ -204,7 +204,7 @@ def _reads(name: str, language: str, source_language: str) -> bool:
 def build(root: Path, out_dir: Path | None = None, skip: Collection[str] = (),
           editions: tuple[str, ...] | None = None, languages_: Collection[str] = (), jobs: int | None = None, force: bool = False,
           progress: Callable[[str, str], None] | None = None, draft: bool = False,
-          paper: str | None = None, cache: Path | None = None, shard: tuple[int, int] | None = None,
+          paper: str | None = None, cache: Path | str | None = None, shard: tuple[int, int] | None = None,
           from_cache: bool = False, queue: str | None = None, pool: "_Pool | None" = None) -> BuildReport:
     """Build the handout in project folder `root` into `out_dir` (default: root/dist).
 
@@ -218,10 +218,10 @@ def build(root: Path, out_dir: Path | None = None, skip: Collection[str] = (),
     needed): workers shared by several builds in one process (a library's), left running at the end.
 
     Beyond one machine (handout/build/store.py, shards.py, queue.py): `cache`, a folder of outputs kept by the
-    digest of their inputs (a hit is copied, not made again); `shard` (I, N) makes only that share of the
-    outputs, into the cache (default: .cache/outputs), leaving the output folder alone; `from_cache` puts
-    the outputs in place from the cache only, making none; `queue` (redis://HOST:PORT/DB) has the jobs run
-    by `handout worker` processes instead of local ones.
+    digest of their inputs, or a Redis (a redis:// address; a hit is copied, not made again); `shard` (I, N)
+    makes only that share of the outputs, into the cache (default: .cache/outputs), leaving the output folder
+    alone; `from_cache` puts the outputs in place from the cache only, making none; `queue`
+    (redis://HOST:PORT/DB) has the jobs run by `handout worker` processes instead of local ones.
     """
     started = time.perf_counter()
     root = root.resolve()
@@ -690,7 +690,7 @@ def _from_cache(cache: OutputCache | None, todo: list[Planned], state: BuildStat
     if required and missing:
         first = missing[0]
         raise InputError(f"{len(missing)} of the {len(todo)} outputs to put in place are not in the cache "
-                         f"{cache.folder} ({_label(first, clinics, source_language)}, inputs {first.inputs[:12]}, "
+                         f"{cache.location} ({_label(first, clinics, source_language)}, inputs {first.inputs[:12]}, "
                          f"first): build every shard into this cache first (--shard I/N --cache DIR)", first.final)
     return hits
 
