@@ -354,6 +354,8 @@ def project_folder(path: Path, look_up: bool = True) -> Path:
     try:
         os.stat(resolved / "publish.toml")
     except FileNotFoundError:
+        if look_up and is_library(resolved):  # a library's root (examples/library/ in a project): the library
+            return resolved
         return _project_above(resolved) if look_up else resolved
     except OSError as error:  # a name too long, a file where a folder should be
         raise _unusable(path, error) from None

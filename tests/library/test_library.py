@@ -589,3 +589,19 @@ def test_the_sample_librarys_chapters_are_in_our_own_words():
     for folder in sorted(SAMPLE.glob("*/chapters")) + sorted(SAMPLE.glob("*/translations/*/chapters")):
         result = subprocess.run([sys.executable, str(tool), str(folder)], capture_output=True, text=True, timeout=120)
         assert result.returncode == 0 and result.stdout == "", (folder, result.stdout)
+
+
+def test_a_library_inside_a_project_folder_is_the_library_not_the_project_above(tmp_path, monkeypatch, capsys):
+    """`make library` runs `handout build` in examples/library/, inside the repository's own project: the
+    library's root is the library, not the nearest publish.toml above it."""
+    from handout.app.cli import main
+
+    project = make_project(tmp_path / "project")
+    make_library(project / "examples" / "library")
+    monkeypatch.chdir(project / "examples" / "library")
+    assert main(["status", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert sorted({row["handout"] for row in rows}) == ["first-weeks", "get-help", "treatment-day"]
+    monkeypatch.chdir(project / "examples")  # an ordinary subfolder still finds the project above
+    assert main(["status", "--format", "json"]) == 0
+    assert {row["handout"] for row in json.loads(capsys.readouterr().out)["rows"]} == {"project"}
