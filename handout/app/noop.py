@@ -4,9 +4,10 @@ After a build that found every output up to date, the command line keeps a stamp
 every entry of the cache, handout/core/store.py): the size, times and inode of every input the build reads (publish.toml,
 chapters/, translations/, layouts/, assets/, the built-in theme, the toolchain's own modules, the folders of
 installed libraries), with each file's digest; the same for the outputs and the build's state; and what that
-build printed. The next `publish.py` with the same command line, in the same folder, on the same day (review
-dates), finds the stamp, looks at those files again (no digest unless a file moved: then its digest decides)
-and prints the same report, without importing the build, the checks, WeasyPrint or the loaders.
+build printed. The next `publish.py` or installed `handout` (both start in app/entry.py) with the same command
+line, in the same folder, on the same day (review dates), finds the stamp, looks at those files again (no digest
+unless a file moved: then its digest decides) and prints the same report, without importing the build, the
+checks, WeasyPrint or the loaders.
 
 Anything it does not know for certain (another command, --force, a link among the inputs, an entry added or
 removed, a digest that differs, another build holding the lock, an unreadable stamp) sends it to the real

@@ -54,5 +54,11 @@ def test_the_wheel_installs_and_builds_a_new_handout(tmp_path):
     assert build.returncode == 0, build.stdout + build.stderr
     dist = project / "dist"
     assert list(dist.glob("*.pdf")) and list(dist.glob("*.epub")) and (dist / "index.html").is_file()
+    # Nothing changed: the build finds it and keeps its stamp; the next `handout build` says so from the stamp.
+    looked = _run([str(handout), "build"], project, env)
+    assert looked.returncode == 0 and "Everything is up to date" in looked.stdout, looked.stdout + looked.stderr
+    replayed = _run([str(handout), "build"], project, env)
+    assert replayed.returncode == 0 and "check what changed (no-op stamp)" in replayed.stdout, replayed.stdout
+    assert replayed.stdout.split("timings:")[0] == looked.stdout.split("timings:")[0]
     usage = _run([str(handout), "check", "--help"], project, env)
     assert usage.stdout.startswith("usage: handout check"), usage.stdout
