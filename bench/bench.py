@@ -20,7 +20,8 @@ machine both sides of a pair see the same load), and prints the min and median o
 
 - cold Letter PDF + EPUB in English (no cache) vs Pandoc making both from the same Markdown, and per printed page;
 - `check` (English and Spanish, second run: the desk sheets' verdicts known) vs that cold Letter build;
-- a no-op build vs `python -c pass` (Python's own start-up);
+- a no-op build vs `python -c pass` (Python's own start-up), from publish.py and from the `handout` command of a
+  fresh environment where the toolchain is pip-installed (`--only installed`);
 - in watch mode (the process alive, WeasyPrint imported), a one-paragraph edit to the new Letter PDF in dist/ vs
   a bare render of the same document, on the default handout and on a generated 100-chapter book.
 
@@ -345,7 +346,26 @@ def watch_pairs(project: Path, runs: int, out: Path) -> list[tuple[float, float]
     return ast.literal_eval(lines[-1].strip())
 
 
-PAIR_SECTIONS = ("pandoc", "check", "noop", "watch", "long")
+def installed_command(scratch: Path) -> tuple[Path, Path]:
+    """`handout` and `python` of a fresh environment where the toolchain is installed as a user installs it (a
+    wheel of this checkout, `pip install` of it), not from the checkout: its libraries borrowed from this
+    environment (a .pth line), so that nothing is downloaded."""
+    import site
+
+    wheels, venv = scratch / "wheels", scratch / "venv"
+    timed([PYTHON, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "--quiet", "-w",
+           str(wheels), str(REPO)])
+    timed([PYTHON, "-m", "venv", str(venv)])
+    python = venv / "bin" / "python"
+    purelib = timed([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])[1]
+    (Path(purelib.stdout.strip()) / "borrowed-libraries.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    timed([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--quiet",
+           str(next(wheels.glob("handout-*.whl")))])
+    return venv / "bin" / "handout", python
+
+
+PAIR_GOALS["installed `handout build` no-op / python -c pass"] = 3.0
+PAIR_SECTIONS = ("pandoc", "check", "noop", "installed", "watch", "long")
 
 
 def pair_ratios(runs: int, only: tuple[str, ...] = PAIR_SECTIONS) -> int:
@@ -395,6 +415,15 @@ def pair_ratios(runs: int, only: tuple[str, ...] = PAIR_SECTIONS) -> int:
             timed(noop)  # the second no-op keeps its stamp
             rows.append(ratio_row("no-op build / python -c pass",
                                   pairs(lambda: timed(noop)[0], lambda: timed([PYTHON, "-c", "pass"])[0], runs)))
+
+        if "installed" in only:
+            handout_command, python = installed_command(scratch)
+            noop = [str(handout_command), "build", "--project", str(handout)]
+            timed(noop)
+            timed(noop)  # the second no-op keeps its stamp
+            assert "(no-op stamp)" in timed(noop)[1].stdout, "the installed command did not replay its stamp"
+            rows.append(ratio_row("installed `handout build` no-op / python -c pass",
+                                  pairs(lambda: timed(noop)[0], lambda: timed([str(python), "-c", "pass"])[0], runs)))
 
         if "watch" in only:
             rows.append(ratio_row("watch edit / bare render, default handout", watch_pairs(handout, runs, out)))
