@@ -368,10 +368,20 @@ PAIR_GOALS["installed `handout build` no-op / python -c pass"] = 3.0
 PAIR_SECTIONS = ("pandoc", "check", "noop", "installed", "watch", "long")
 
 
+def compile_toolchain() -> None:
+    """The toolchain's bytecode, written once as `pip install` writes it: with PYTHONDONTWRITEBYTECODE set (as
+    on some shared machines), a checkout's modules would be compiled again in every process of every run, while
+    the libraries (WeasyPrint for Pandoc too) were compiled when they were installed."""
+    import compileall
+
+    compileall.compile_dir(str(REPO / "handout"), quiet=1)
+
+
 def pair_ratios(runs: int, only: tuple[str, ...] = PAIR_SECTIONS) -> int:
     """The ratios of alternating runs (--pairs), of the sections in `only`."""
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    compile_toolchain()
     rows = []
     with tempfile.TemporaryDirectory(prefix="handout-bench-") as scratch:
         scratch = Path(scratch)
@@ -463,6 +473,7 @@ def main() -> int:
     if args.pairs:
         return pair_ratios(max(5, args.runs), tuple(args.only.split(",")))
     runs = 3 if args.quick else args.runs
+    compile_toolchain()
     long_runs = 2 if args.quick else max(2, runs // 2)
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
