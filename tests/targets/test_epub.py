@@ -59,9 +59,6 @@ def _squash(text: str) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="known defect: a printed page that opens with the icon array's drawing is "
-                   "marked in the EPUB after the drawing (its words are SVG text, which the page map does not read), "
-                   "at the start of the figure's caption")
 def test_page_list_maps_every_printed_page_to_its_first_words(default_build):
     pdf, epub = outputs(default_build)
     docs = documents(epub)

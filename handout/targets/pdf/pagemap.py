@@ -18,6 +18,7 @@ from handout.model import DRAFT_MARK
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
+SVG_NS = "http://www.w3.org/2000/svg"
 WORDS_PER_START = 8
 FIGURE_FIRST = "\u2063figure"  # a page's first words start with this when an image comes before them
 
@@ -186,9 +187,11 @@ def _word_start(node: _TextNode, offset: int) -> int:
 
 
 def _figure_around(element: etree._Element) -> etree._Element | None:
-    """The figure whose caption holds `element`, if it has an image."""
+    """The figure whose caption holds `element`, if it has an image or an inline drawing (an icon array, an SVG
+    figure drawn inline): the figure is one unit, and a page that opens with its picture is marked before it."""
     for ancestor in element.iterancestors(f"{{{XHTML_NS}}}figure"):
-        return ancestor if ancestor.find(f".//{{{XHTML_NS}}}img") is not None else None
+        pictures = (ancestor.find(f".//{{{XHTML_NS}}}img"), ancestor.find(f".//{{{SVG_NS}}}svg"))
+        return ancestor if any(picture is not None for picture in pictures) else None
     return None
 
 
