@@ -234,6 +234,10 @@ def build_epub(book: Book, clinic: Clinic, page_starts: list[list[str]] | None =
     item.add_item(epub.EpubNcx())
     item.spine = [documents["cover.xhtml"], documents["title.xhtml"], documents["nav.xhtml"],
                   *(documents[c.file_name] for c in book.chapters), documents["back.xhtml"]]
+    # The cover page named in the package's guide as well as in the nav's landmarks: calibre (MOBI, AZW3, PDF)
+    # reads only the guide to know that the first page is the cover, and without it printed the cover twice (the
+    # cover-image, then this page).
+    item.guide.append({"type": "cover", "href": "cover.xhtml", "title": strings_for(book).get("labels.cover")})
     return item
 
 
