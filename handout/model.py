@@ -43,6 +43,9 @@ class Block:
     title: str = ""      # a box's title; for a marked part of Markdown on the sheet, how messages name it
     part: int = 0        # on the desk sheet: the chapter's part it belongs to (handout/targets/pdf/sheet.py); 0: not on it
     line: int = 0        # the line its box (or its marked part) starts on
+    # An icon array: the figure again with every word as text of the page, not of the drawing
+    # (handout/load/iconarray.py text_labelled_figure), for an edition whose type is too large for the drawing.
+    text_labels: str = ""
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,9 @@ class Edition:
     max_pages: int = 0
     layers: tuple[str, ...] = ()
     icon_label_size: float = 0      # an icon array's labels, in its SVG units, when the edition's type is larger
+    # An icon array's words as text of the page beside its drawings (a drawing narrower than the column would
+    # shrink words drawn inside it below the edition's type size)
+    icon_labels_as_text: bool = False
 
     @property
     def stylesheet(self) -> str:
@@ -53,6 +56,7 @@ EDITIONS: dict[str, Edition] = {edition.name: edition for edition in (
     Edition("sheet", cost=3, layout="sheet.html", max_pages=2,
             summary="the desk sheet: the parts marked {sheet}, on one sheet (2 pages) of the paper of print.paper"),
     Edition("large-print-sheet", cost=3, layout="sheet.html", max_pages=4, layers=("large-print", "sheet"),
+            icon_labels_as_text=True,
             summary="the desk sheet at 18 pt, on two sheets (4 pages) at most"),
 )}
 

@@ -424,7 +424,8 @@ def _icon_array(md, state: ChapterState, blocks: list[Block], run, path: Path, p
         return
     ident = state.unique(state.anchor("icon-array"))
     figure = iconarray.figure(outcome, groups, title, html, ident, dict(state.words))
-    blocks.append(Block("icon-array", figure, title, line=first_line - 1))
+    text_labels = iconarray.text_labelled_figure(outcome, groups, title, html, ident, dict(state.words))
+    blocks.append(Block("icon-array", figure, title, line=first_line - 1, text_labels=text_labels))
     _mark_for_sheet(state, blocks, marked, {}, "", first_line)
 
 
@@ -804,7 +805,9 @@ def load_book(config: Config, use_cache: bool = True, collect: bool = False, unt
         raise BookProblems(problems.found, [*warnings, *infos])
     numbers = {key: str(n) for n, key in enumerate(order, 1)}
     def numbered(blocks: tuple[Block, ...]) -> tuple[Block, ...]:
-        return tuple(replace(b, html=CITE_PLACEHOLDER.sub(lambda m: numbers[m.group(1)], b.html)) for b in blocks)
+        def number(html: str) -> str:
+            return CITE_PLACEHOLDER.sub(lambda m: numbers[m.group(1)], html)
+        return tuple(replace(b, html=number(b.html), text_labels=number(b.text_labels)) for b in blocks)
 
     chapters = [replace(c, blocks=numbered(c.blocks), sheet=numbered(c.sheet)) if c.citations else c
                 for c in chapters]

@@ -15,6 +15,8 @@ image's name. Shaded people are a solid dark fill, the others white with an outl
 <pattern>, so a grey photocopy, a rasterising e-book converter (MOBI, AZW3) and a dark reading mode all keep the
 meaning. The drawing has its own white mat (a rectangle under everything), so its dark labels stay readable
 whatever colour the page behind it is: a CSS background would be lost where a converter turns it into a bitmap. Under it, the numbers in words with their citations, as a list a reader (and the checks) can read.
+An edition whose drawing would be narrower than its large type (the large-print desk sheet) prints
+`text_labelled_figure` instead: the same people, with every word as text of the page.
 """
 from __future__ import annotations
 
@@ -168,12 +170,7 @@ def svg(outcome: str, groups: list[Group], ident: str, words: dict | None = None
         for number, text in enumerate(lines):
             parts.append(f'<text x="{middle}" y="{top - 4 - (len(lines) - 1 - number) * LINE}" text-anchor="middle"'
                          f' font-weight="bold">{escape(text)}</text>')
-        shaded = "".join(_person(left + (i % 10) * CELL, top + (i // 10) * CELL) for i in range(group.count))
-        empty = "".join(_person(left + (i % 10) * CELL, top + (i // 10) * CELL) for i in range(group.count, 100))
-        if shaded:
-            parts.append(f'<path d="{shaded}" fill="{SHADE}" stroke="{SHADE}" stroke-width="0.5"/>')
-        if empty:
-            parts.append(f'<path d="{empty}" fill="#ffffff" stroke="#4d4d4d" stroke-width="0.6"/>')
+        parts.append(_people(group, left, top))
         parts.append(f'<text x="{middle}" y="{grid_bottom + LINE}" text-anchor="middle">'
                      f'{escape(_say(words, "icon_array.count", count=group.count))}</text>')
     parts.append(f'<path d="{_person(0, key_top)}" fill="{SHADE}" stroke="{SHADE}" stroke-width="0.5"/>'
@@ -190,6 +187,41 @@ def figure(outcome: str, groups: list[Group], caption: str, numbers_html: str, i
     """The whole component's XHTML: the SVG, and a caption holding the title and the numbers in words."""
     return (f'<figure class="icon-array icon-array-{len(groups)}" id="{ident}">'
             f'{svg(outcome, groups, ident, words)}'
+            f'<figcaption><span class="icon-array-caption">{escape(caption)}</span>'
+            f'{numbers_html}</figcaption></figure>')
+
+
+def _people(group: Group, left: float = 0, top: float = 0) -> str:
+    """A group's 100 people, 10 to a row from (left, top), the first `count` shaded."""
+    shaded = "".join(_person(left + (i % 10) * CELL, top + (i // 10) * CELL) for i in range(group.count))
+    empty = "".join(_person(left + (i % 10) * CELL, top + (i // 10) * CELL) for i in range(group.count, 100))
+    return ((f'<path d="{shaded}" fill="{SHADE}" stroke="{SHADE}" stroke-width="0.5"/>' if shaded else "")
+            + (f'<path d="{empty}" fill="#ffffff" stroke="#4d4d4d" stroke-width="0.6"/>' if empty else ""))
+
+
+def text_labelled_figure(outcome: str, groups: list[Group], caption: str, numbers_html: str, ident: str,
+                         words: dict | None = None) -> str:
+    """The figure for an edition whose type is too large for words inside the drawing (the large-print desk
+    sheet): each group's people drawn alone, its label above and its count below as text of the page, and the
+    key as a line of text after the groups, so every word is set at the edition's type size. Each group's
+    drawing has its own text alternative (its number in words); the caption is the same as `figure`'s."""
+    columns = []
+    for index, group in enumerate(groups, 1):
+        label = group.plain[:1].upper() + group.plain[1:]
+        alt = alternative(outcome, [group], words)
+        columns.append(
+            f'<div class="icon-array-group"><p class="icon-array-label"><strong>{escape(label)}</strong></p>'
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="icon-array-people" role="img"'
+            f' viewBox="0 0 {10 * CELL} {10 * CELL}" aria-labelledby="{ident}-alt-{index}">'
+            f'<title id="{ident}-alt-{index}">{escape(alt)}</title>'
+            f'<rect class="icon-array-mat" width="{10 * CELL}" height="{10 * CELL}" fill="{MAT}"/>'
+            f'{_people(group)}</svg>'
+            f'<p class="icon-array-count">{escape(_say(words, "icon_array.count", count=group.count))}</p></div>')
+    key = (f'<p class="icon-array-key"><span class="icon-array-person icon-array-shaded"></span>'
+           f'{escape(outcome[:1].upper() + outcome[1:])} <span class="icon-array-person"></span>'
+           f'{escape(_say(words, "icon_array.others"))}</p>')
+    return (f'<figure class="icon-array icon-array-{len(groups)} icon-array-text-labels" id="{ident}">'
+            f'<div class="icon-array-groups">{"".join(columns)}</div>{key}'
             f'<figcaption><span class="icon-array-caption">{escape(caption)}</span>'
             f'{numbers_html}</figcaption></figure>')
 

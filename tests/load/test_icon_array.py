@@ -54,6 +54,24 @@ def test_an_icon_array_draws_100_people_per_group_with_its_alternative_and_capti
                      block.html)
 
 
+def test_an_icon_array_also_comes_with_its_words_as_text_for_large_type(tmp_path):
+    """The form the large-print desk sheet prints (editions.py: icon_labels_as_text): no word inside a drawing,
+    so that none is scaled down with it; each group's people with their own alternative, the same caption."""
+    chapter = _convert(tmp_path, ARRAY)
+    block = next(b for b in chapter.blocks if b.kind == "icon-array")
+    large = block.text_labels
+    assert "<text" not in large and "<pattern" not in large
+    drawings = re.findall(r"<svg\b.*?</svg>", large)
+    assert len(drawings) == 2
+    assert [re.search(r"<title [^>]*>([^<]*)</title>", svg).group(1) for svg in drawings] == [
+        "47 of 100 people improved with the medicine.", "33 of 100 people improved with a placebo."]
+    assert [svg.count("a1.9,1.9 0 1,0 3.8,0") for svg in drawings] == [100, 100]
+    text = re.sub(r"<svg\b.*?</svg>|<[^>]+>", " ", large)
+    for words in ("With the medicine", "With a placebo", "47 out of 100", "33 out of 100", "Improved", "Did not"):
+        assert words in " ".join(text.split()), words
+    assert large[large.index("<figcaption>"):] == block.html[block.html.index("<figcaption>"):]
+
+
 @pytest.mark.parametrize("line, text, message", [
     (8, "- 101 with the medicine [@a]", "101 is outside 0 to 100"),
     (8, "- -3 with the medicine [@a]", "'-3' is not a whole number"),
