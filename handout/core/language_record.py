@@ -72,6 +72,12 @@ class Language:
     def rtl(self) -> bool:
         return self.direction == "rtl"
 
+    @property
+    def figure_fonts(self) -> str:
+        """The font-family an SVG's text names (a figure's labels, the EPUB's cover): its families, then any
+        sans-serif (which the font-coverage check makes sure is never reached)."""
+        return ", ".join((*self.fonts, "sans-serif"))
+
 
 def primary_language(tag: str) -> str:
     """The primary subtag of a BCP 47 tag, in lower case: "es" for "es-US"."""

@@ -42,7 +42,7 @@ def context(book: Book, target: Target, clinic: Clinic) -> dict:
         # The language's record (handout/core/language_record.py): its direction for dir="rtl", its fonts.
         "rtl": record(config.language).rtl,
         # The family names SVG text is drawn in (the EPUB's cover): the language's fonts, then any sans-serif.
-        "cover_fonts": ", ".join((*record(config.language).fonts, "sans-serif")),
+        "cover_fonts": record(config.language).figure_fonts,
     }
 
 

@@ -15,6 +15,7 @@ from handout.config.strings import strings_for
 from handout.core.errors import InputError
 from handout.core.language_record import Language, record
 from handout.core.script_fonts import ATKINSON, Face, faces, font_face_css, uncovered
+from handout.render.figure_fonts import figure_words
 
 # The EPUB's stylesheet of a language's own rules (after the theme's, so it wins).
 LANGUAGE_STYLESHEET = "assets/css/language.css"
@@ -70,8 +71,9 @@ def document_faces(language: Language, *documents: str | bytes, book=None) -> tu
 
 
 def book_characters(book) -> str:
-    """The characters any output of the book may draw, from its files: its chapters, its references, its
-    settings, the language's layout strings and Babel's month names, printable ASCII and what stylesheets draw."""
+    """The characters any output of the book may draw, from its files: its chapters and their SVG figures, its
+    references, its settings, the language's layout strings and Babel's month names, printable ASCII and what
+    stylesheets draw."""
     key = (str(book.root), book.config.language, tuple(str(c.path) for c in book.chapters))
     if key not in _BOOK_CHARACTERS:
         parts = [GENERATED, "".join(map(chr, range(0x20, 0x7F)))]
@@ -81,6 +83,7 @@ def book_characters(book) -> str:
                 parts.append(Path(path).read_text(encoding="utf-8", errors="ignore"))
             except (OSError, TypeError):
                 pass
+        parts.extend(words for _, _, words in figure_words(book))  # a figure's labels (an SVG file's too)
         strings = strings_for(book)
         parts.append("".join(strings.table.values()))
         parts.append(_month_names(book.config.language))
@@ -108,14 +111,19 @@ def document_font_css(language: Language, found: tuple[Face, ...], url_for, page
 
 
 def check_coverage(book) -> None:
-    """Stop the build at the first character of a chapter, or of the language's words in publish.toml, that
-    none of the language's fonts draws (exit 2, naming it, its file and line and the language)."""
+    """Stop the build at the first character of a chapter, of the text of its SVG figures (an icon array, a
+    project's SVG file), or of the language's words in publish.toml, that none of the language's fonts draws
+    (exit 2, naming it, its file and line and the language)."""
     language = record(book.config.language)
     for chapter in book.chapters:
         text = Path(chapter.path).read_text(encoding="utf-8", errors="replace")
         missing = uncovered(language.fonts, text)
         if missing:
             _refuse(language, missing[0], chapter.path, text)
+    for path, line, words in figure_words(book):
+        missing = uncovered(language.fonts, words)
+        if missing:
+            _refuse(language, missing[0], path, Path(path).read_text(encoding="utf-8", errors="replace"), line)
     config = book.config
     words = "\n".join(str(v) for v in (config.title, config.subtitle, config.description,
                                          *getattr(config.crisis, "lines", ())))
@@ -125,9 +133,11 @@ def check_coverage(book) -> None:
         _refuse(language, missing[0], config.path, text)
 
 
-def _refuse(language: Language, character: str, path, text: str) -> None:
-    index = text.find(character)
-    line = text.count("\n", 0, index) + 1 if index >= 0 else None
+def _refuse(language: Language, character: str, path, text: str, line: int = 1) -> None:
+    """Refuse `character`, named at its first line in `text` (the file's) from `line` on, else at `line`."""
+    start = sum(len(piece) + 1 for piece in text.split("\n")[:max(line, 1) - 1])
+    index = text.find(character, start)
+    line = text.count("\n", 0, index) + 1 if index >= 0 else (line if line > 1 else None)
     import unicodedata
 
     name = unicodedata.name(character, "unnamed character")

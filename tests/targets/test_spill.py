@@ -52,7 +52,7 @@ def test_a_spilling_edition_is_laid_out_with_each_fitting_level_then_warned(monk
     laid_out = []
 
     class Spilling:
-        def __init__(self, html, root, seconds, what, variant):
+        def __init__(self, html, root, seconds, what, variant, figures=None):
             laid_out.append(re.search(r'data-fit="(\d)"', html).group(1) if "data-fit" in html else "0")
             self.document = SimpleNamespace(pages=[None, None])
             self.page_count = 2
@@ -68,7 +68,7 @@ def test_a_spilling_edition_is_laid_out_with_each_fitting_level_then_warned(monk
     monkeypatch.setattr(spill, "share", lambda document: 0.05)
     monkeypatch.setattr(spill, "last_words", lambda document, length=70: "Scan the code")
     book = SimpleNamespace(config=SimpleNamespace(limits=SimpleNamespace(render_seconds=60), language="es-US"),
-                           root=tmp_path)
+                           root=tmp_path, chapters=())
     pages, starts, seconds, notes = job.pdf_job(book, None, "letter", str(tmp_path / "x.pdf"), False)
     assert laid_out == ["0", "1", "2"]
     assert notes == ("the letter edition (es-US) spills onto a near-empty last page: page 2 holds 0.05 of a page "

@@ -29,6 +29,7 @@ from handout.core.script_fonts import font_face_css as script_font_face_css
 from handout.core.sandbox import Sandbox, check_epub_stylesheet
 from handout.core.theme import find
 from handout.model import Book
+from handout.render.figure_fonts import document_in_family
 from handout.render.script_style import LANGUAGE_STYLESHEET, document_faces, is_default, language_rules
 from handout.targets.epub import EPUB
 from handout.targets.epub.images import COVER_FILE, inline_svg_figures, qr_png, raster_cover
@@ -172,7 +173,10 @@ def build_epub(book: Book, clinic: Clinic, page_starts: list[list[str]] | None =
     pages = tuple(replace(page, content=encode_image_urls(page.content, packed)) for page in pages)
     # SVG figures inline, so their labels are drawn in the book's font (an <img> would use the reader's).
     svg_files = {url_path(packed[name]): path for name, path in images.items() if path.suffix.lower() == ".svg"}
-    pages = tuple(replace(page, content=inline_svg_figures(page.content, svg_files, Path(page.file_name).stem))
+    # Their text, and an icon array's, in the language's fonts (handout/render/figure_fonts.py).
+    family = record(config.language).figure_fonts
+    pages = tuple(replace(page, content=document_in_family(
+        inline_svg_figures(page.content, svg_files, Path(page.file_name).stem).decode("utf-8"), family).encode("utf-8"))
                   if page.kind == "chapter" else page for page in pages)
     documents = {}
     for page in pages:

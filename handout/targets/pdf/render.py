@@ -11,6 +11,7 @@ from handout.core.language_record import record
 from handout.load.iconarray import with_label_size
 from handout.model import DRAFT_STYLESHEET, SAMPLE_STYLESHEET, Book
 from handout.render.context import context as shared_context
+from handout.render.figure_fonts import document_in_family
 from handout.render.layouts import Layouts
 from handout.render.script_style import document_faces, document_font_css, is_default, isolate_ltr_runs
 from handout.targets.pdf import PRINT
@@ -46,4 +47,4 @@ def render_print(book: Book, clinic: Clinic, edition: str = "letter") -> str:
                               **context)
     if entry.icon_label_size:  # large print: an icon array's words at its type size too
         html = with_label_size(html, entry.icon_label_size)
-    return html
+    return document_in_family(html, language.figure_fonts)  # an icon array's words in the language's fonts

@@ -19,7 +19,9 @@ from pathlib import Path
 from handout.config import editions
 from handout.core.errors import InputError
 from handout.core.inputs import input_digests
+from handout.core.language_record import record
 from handout.core.store import CACHE_DIR, SignedStore, toolchain_fingerprint
+from handout.render.figure_fonts import figure_files
 from handout.targets.base import depends
 from handout.targets.pdf import PRINT, spill
 from handout.targets.pdf.render import render_print
@@ -62,10 +64,13 @@ def laid_out(book, edition: str, html: str) -> RenderedPdf:
     fitting rules (spill.py)."""
     document, level = None, 0
     most = editions.edition(edition).max_pages
+    # The SVG figures' text in the language's fonts (handout/render/figure_fonts.py).
+    figures = (record(book.config.language).figure_fonts, frozenset(p.resolve() for p in figure_files(book)))
     while document is None or (spill.needs_fitting(document.document, most) and level < spill.FIT_LEVELS):
         level += document is not None  # a near-empty last page: again with the next fitting rules
         document = RenderedPdf(spill.fitting(html, level), book.root, book.config.limits.render_seconds,
-                               f"laying out the {edition} edition", editions.edition(edition).pdf_variant)
+                               f"laying out the {edition} edition", editions.edition(edition).pdf_variant,
+                               figures=figures)
     return document
 
 

@@ -13,6 +13,7 @@ from handout.core.errors import InputError, SandboxError
 from handout.core.limits import time_limit
 from handout.core.sandbox import Sandbox, check_data_svg, check_svg, decode_data_url, mentioning_line, referring_line
 from handout.core.theme import find
+from handout.render.figure_fonts import in_family
 from handout.targets.pdf.pagemap import page_start_words
 from handout.targets.pdf.press import finish_press_pdf
 from handout.targets.pdf.tablewidth import check_table_widths
@@ -48,11 +49,13 @@ def _fetcher_class():
             self.error = error
 
     class SandboxedFetcher(URLFetcher):
-        """WeasyPrint's fetcher, restricted to data: URLs and files the sandbox allows; SVGs are checked."""
+        """WeasyPrint's fetcher, restricted to data: URLs and files the sandbox allows; SVGs are checked, and the
+        figures' (`figures`: the font-family of their text and their files) have their text in that family."""
 
-        def __init__(self, sandbox: Sandbox):
+        def __init__(self, sandbox: Sandbox, figures: tuple[str, frozenset[Path]] | None = None):
             super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False, fail_on_errors=True)
             self.sandbox = sandbox
+            self.figures = figures
 
         def fetch(self, url, headers=None):
             try:
@@ -72,7 +75,10 @@ def _fetcher_class():
                 raise Refused(error if error.url else SandboxError(error.message, error.path, error.line, url)) \
                     from None
             content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+            data = path.read_bytes()
+            if self.figures is not None and path.resolve() in self.figures[1]:
+                data = in_family(data, self.figures[0])
+            return URLFetcherResponse(url, data, {"Content-Type": content_type})
 
     return SandboxedFetcher, Refused
 
@@ -104,11 +110,11 @@ class RenderedPdf:
     """A laid-out print document: written to PDF, and read for where each page starts."""
 
     def __init__(self, html: str, root: Path, seconds: int = 300, what: str = "laying out the PDF",
-                 variant: str = "pdf/ua-1"):
+                 variant: str = "pdf/ua-1", figures: tuple[str, frozenset[Path]] | None = None):
         import weasyprint  # costly import: only when a PDF is really laid out
 
         fetcher_class, self._refused = _fetcher_class()
-        self._fetcher = fetcher_class(Sandbox(root))
+        self._fetcher = fetcher_class(Sandbox(root), figures)
         self.root = root
         self.seconds = seconds
         try:

@@ -19,8 +19,10 @@ from handout.config.languages import languages, output_subfolder, own_names
 from handout.config.strings import load
 from handout.core.errors import InputError, SandboxError
 from handout.core.fonts import FontFile, font_face_css
+from handout.core.language_record import record
 from handout.core.sandbox import Sandbox, check_epub_stylesheet, check_svg_bytes, css_references
 from handout.core.theme import find
+from handout.render.figure_fonts import document_in_family
 from handout.targets.base import output_file
 from handout.targets.epub import EPUB
 from handout.targets.epub.images import inline_svg_figures
@@ -94,6 +96,7 @@ def embedded_images(html: str, book, clinic) -> str:
             raise InputError(f"refused to embed '{path}' in the web edition: it is outside the project", path)
     svg = {src: path for src, path in files.items() if path.suffix.lower() == ".svg"}
     html = inline_svg_figures(html.encode("utf-8"), svg, "figure").decode("utf-8")
+    html = document_in_family(html, record(book.config.language).figure_fonts)  # their text in its fonts
 
     def embed(match: re.Match) -> str:
         src = match.group(2).replace("&amp;", "&")
