@@ -12,6 +12,17 @@ SEPARATOR = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 NARROWEST_TEXT_EM = 26
 CELL_PADDING_EM = 1.0
 CHARACTER_EM = 0.55
+# Wide characters (Chinese, Japanese, Korean, full-width punctuation) are about 1 em each, and a line may break
+# between any two of them (Unicode line breaking, UAX #14): each is a piece of its own, as a word is elsewhere.
+WIDE = "\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7a3" \
+       "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+UNBROKEN = re.compile(f"[{WIDE}]|[^\\s{WIDE}]+")
+WIDE_EM = 1.0
+
+
+def _em(piece: str) -> float:
+    """The width of a piece no line breaks inside, in em: a wide character, or a word."""
+    return WIDE_EM if re.fullmatch(f"[{WIDE}]", piece) else len(piece) * CHARACTER_EM
 
 
 def table_id(slug: str, number: int) -> str:
@@ -44,12 +55,12 @@ def wide_tables(body: str, first_line: int) -> list[tuple[int, int, float]]:
             if "|" not in row or not row.strip():
                 break
             rows.append(row)
-        widths: dict[int, int] = {}
+        widths: dict[int, float] = {}
         for row in rows:
             for column, cell in enumerate(_cells(row)):
-                longest = max((len(word) for word in cell.split()), default=0)
+                longest = max((_em(piece) for piece in UNBROKEN.findall(cell)), default=0)
                 widths[column] = max(widths.get(column, 0), longest)
-        least = sum(width * CHARACTER_EM + CELL_PADDING_EM for width in widths.values())
+        least = sum(width + CELL_PADDING_EM for width in widths.values())
         if least > NARROWEST_TEXT_EM:
             found.append((line, len(widths), least))
     return found

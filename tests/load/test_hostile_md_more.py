@@ -387,9 +387,20 @@ def test_check_warns_of_a_table_too_wide_to_print(mini):
 def test_tables_that_fit_are_neither_refused_nor_warned_about():
     from handout.load.tables import wide_tables
 
-    for folder in (REPO / "chapters", FIXTURES / "mini" / "chapters"):
+    for folder in (REPO / "chapters", FIXTURES / "mini" / "chapters", *(REPO / "translations").glob("*/chapters")):
         for path in folder.glob("*.md"):
             assert wide_tables(path.read_text(encoding="utf-8"), 1) == [], path
+
+
+def test_a_chinese_table_breaks_between_characters_but_still_counts_its_columns():
+    """A line breaks between two Chinese characters (each about 1 em), so a cell without spaces is not one
+    word as long as itself; a table of too many columns is still too wide."""
+    from handout.load.tables import wide_tables
+
+    long_cell = "| 治疗 | 多久一次 |\n|---|---|\n| 静脉注射氯胺酮，在诊所 | " + "没有经过批准的方案；研究中是每周" * 3 + " |\n"
+    assert wide_tables(long_cell, 1) == []
+    many = "| " + " | ".join(["治疗方法"] * 14) + " |\n|" + "---|" * 14 + "\n| " + " | ".join(["每天"] * 14) + " |\n"
+    assert [(line, columns) for line, columns, _ in wide_tables(many, 1)] == [(1, 14)]
 
 
 @pytest.mark.slow
