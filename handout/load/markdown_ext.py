@@ -112,7 +112,7 @@ class ChapterState:
 CITE_OPEN, CITE_CLOSE = "\ue000", "\ue001"
 CITE_PLACEHOLDER = re.compile(f"{CITE_OPEN}([A-Za-z0-9_-]+){CITE_CLOSE}")
 # The words that open a line listing a table's sources (checks/numbers.py knows them as a table's caption).
-SOURCE_LINE = re.compile(r"(?:Source|Sources|Fuente|Fuentes)\s*:", re.I)
+SOURCE_LINE = re.compile(r"(?:Source|Sources|Fuente|Fuentes|资料来源|来源)\s*[:：]", re.I)
 
 
 class CitationProcessor(InlineProcessor):

@@ -159,3 +159,9 @@ def test_a_control_character_in_the_file_is_refused_at_its_line(root):
     with pytest.raises(InputError, match=r"the file holds an invisible control character \(U\+0001\)") as caught:
         chapter(root, "Line.\n\nA \x01 here.\n")
     assert caught.value.line == 6
+
+
+@pytest.mark.parametrize("line", ["Sources: [@a; @b]", "Fuentes: [@a; @b].", "资料来源：[@a; @b]"])
+def test_a_line_listing_only_sources_prints_its_numbers_on_the_line_in_each_language(root, line):
+    html, _ = convert(root, f"| A | B |\n|---|---|\n| 1 | 2 |\n\n{line}\n")
+    assert '<p class="source-line">' in html, html
