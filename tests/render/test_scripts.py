@@ -199,9 +199,7 @@ def _embedded_fonts(path: Path):
     return found
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_the_fonts_are_the_declared_families_embedded_and_cover_the_text(scripts_build, language):
+def assert_declared_fonts_cover_the_text(path: Path, language: str) -> None:
     """Only the language's families, every one embedded; each character of the text drawn by a font whose
     character map (the family's, read with fontTools: the embedded subset keeps only the glyphs drawn, such as
     an Arabic letter's joined forms) has it."""
@@ -217,16 +215,21 @@ def test_the_fonts_are_the_declared_families_embedded_and_cover_the_text(scripts
         return next(families[d] for d in sorted(families, key=len, reverse=True)
                     if name == d or name.startswith(d + "-"))
 
+    fonts = _embedded_fonts(path)
+    assert fonts
+    for base, _ in fonts:
+        family_of(base)  # a StopIteration names a family the language does not declare
+    with pdfplumber.open(path) as pdf:
+        chars = [c for page in pdf.pages for c in page.chars if c["text"].strip()]
+    missing = {f"U+{ord(ch):04X}" for c in chars for ch in c["text"] if ord(ch) not in cmap(family_of(c["fontname"]))}
+    assert chars and not missing, (path.name, missing)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_fonts_are_the_declared_families_embedded_and_cover_the_text(scripts_build, language):
     for name in ("ketamine-handout.pdf", "ketamine-handout-sheet.pdf"):
-        path = scripts_build / language / name
-        fonts = _embedded_fonts(path)
-        assert fonts
-        for base, _ in fonts:
-            family_of(base)  # a StopIteration names a family the language does not declare
-        with pdfplumber.open(path) as pdf:
-            chars = [c for page in pdf.pages for c in page.chars if c["text"].strip()]
-        missing = {f"U+{ord(ch):04X}" for c in chars for ch in c["text"] if ord(ch) not in cmap(family_of(c["fontname"]))}
-        assert chars and not missing, (name, missing)
+        assert_declared_fonts_cover_the_text(scripts_build / language / name, language)
     assert (scripts_build / language / "ketamine-handout.epub").stat().st_size < 2_000_000
 
 
