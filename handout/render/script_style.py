@@ -43,6 +43,7 @@ def language_rules(language: Language, paged: bool) -> str:
         rules.append("body, p, li, dd { hyphens: manual; }")
     if language.counts == "characters":  # lines break between characters; punctuation never starts a line
         rules.append("body { line-break: strict; word-break: normal; }")
+        rules.append(".cite-hold { white-space: nowrap; }")  # a citation stays with its word (keep_citations)
     if language.rtl and paged:  # left-to-right runs (isolate_ltr_runs) keep their order; browsers isolate a
         # <bdi> on their own, and an EPUB's stylesheet may not say unicode-bidi (EPUBCheck CSS-001)
         rules.append("bdi { unicode-bidi: isolate; }")
@@ -144,6 +145,17 @@ def _refuse(language: Language, character: str, path, text: str, line: int = 1) 
     raise InputError(f"U+{ord(character):04X} '{character}' ({name}) is in no font of the {language.tag} handout "
                      f"({', '.join(language.fonts)}): remove it or write it another way; no other font is drawn "
                      "in its place", path, line, code="input.uncovered-character")
+
+
+# A citation's number and the character before it (not a space, nor the end of a tag or an entity).
+_CITED = re.compile(r'([^\s<>;])(<sup class="cite"[^>]*>.*?</sup>)', re.S)
+
+
+def keep_citations(document: str) -> str:
+    """The document with each citation held on the line of the character before it (`.cite-hold`, which
+    language_rules keeps from breaking), for a script whose lines break between any two characters: there a
+    line could start with a citation's number, and the full stop after it."""
+    return _CITED.sub(r'<span class="cite-hold">\1\2</span>', document)
 
 
 # A left-to-right run inside right-to-left text: a phone number, a date written with Latin digits, a web

@@ -14,7 +14,7 @@ from handout.core.sandbox import check_svg_bytes
 from handout.model import Book
 from handout.render.context import context as shared_context
 from handout.render.layouts import LAYOUTS_DIR, Layouts
-from handout.render.script_style import LANGUAGE_STYLESHEET, is_default, isolate_ltr_runs
+from handout.render.script_style import LANGUAGE_STYLESHEET, is_default, isolate_ltr_runs, keep_citations
 from handout.targets.epub import EPUB
 
 QR_FILE = "assets/qr-code.png"  # the QR code's file in the EPUB
@@ -71,6 +71,8 @@ def render_epub(book: Book, clinic: Clinic, page_list: list[tuple[str, str]] = (
     # Fonts sit in assets/fonts/, the CSS in assets/css/.
     if language.rtl:  # left-to-right runs keep their order inside right-to-left text
         pages = [replace(page, content=isolate_ltr_runs(page.content.decode()).encode()) for page in pages]
+    if language.counts == "characters":  # a citation stays on its word's line
+        pages = [replace(page, content=keep_citations(page.content.decode()).encode()) for page in pages]
     # (Another language's faces are cut to the characters of the finished pages: targets/epub/writer.py.)
     font_css = font_face_css(lambda face: "../fonts/" + face.path.name)
     return tuple(pages), font_css, cover

@@ -13,7 +13,8 @@ from handout.model import DRAFT_STYLESHEET, SAMPLE_STYLESHEET, Book
 from handout.render.context import context as shared_context
 from handout.render.figure_fonts import document_in_family
 from handout.render.layouts import Layouts
-from handout.render.script_style import document_faces, document_font_css, is_default, isolate_ltr_runs
+from handout.render.script_style import (document_faces, document_font_css, is_default, isolate_ltr_runs,
+                                         keep_citations)
 from handout.targets.pdf import PRINT
 from handout.targets.pdf.sheet import layout_context
 
@@ -42,6 +43,8 @@ def render_print(book: Book, clinic: Clinic, edition: str = "letter") -> str:
         html = html.replace(marker, document_font_css(language, found, lambda path: path.as_uri(), paged=True), 1)
         if language.rtl:
             html = isolate_ltr_runs(html)
+        if language.counts == "characters":  # a citation stays on its word's line
+            html = keep_citations(html)
     else:
         html = layouts.render(entry.layout, font_css=Markup(font_css), edition=edition, show_toc=show_toc,
                               **context)

@@ -13,7 +13,7 @@ from handout.model import Book
 from handout.render.context import context as shared_context
 from handout.render.layouts import Layouts
 from handout.targets.web import WEB
-from handout.render.script_style import document_faces, is_default, isolate_ltr_runs, language_rules
+from handout.render.script_style import document_faces, is_default, isolate_ltr_runs, keep_citations, language_rules
 from handout.targets.web.writer import embedded_images, scrolling_tables, web_stylesheet, woff2_url
 
 # What makes the shared layouts' XHTML into HTML: the XML namespaces and the EPUB's semantic attributes (the
@@ -41,6 +41,8 @@ def render_web(book: Book, clinic: Clinic, downloads: list[dict], language_links
         html = html.replace(marker, css, 1).replace("</style>", language_rules(language, paged=False) + "</style>", 1)
         if language.rtl:
             html = isolate_ltr_runs(html)
+        if language.counts == "characters":  # a citation stays on its word's line
+            html = keep_citations(html)
     else:
         html = layouts.render(WEB.templates[0], **context)
     return XHTML_ONLY.sub("", embedded_images(scrolling_tables(_one_outline(html)), book, clinic))
