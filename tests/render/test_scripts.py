@@ -91,6 +91,8 @@ def scripts_project(destination: Path) -> Path:
     shutil.copytree(FIXTURES / "scripts" / "translations", project / "translations", dirs_exist_ok=True)
     config = project / "publish.toml"
     text, extra = config.read_text(), (FIXTURES / "scripts" / "languages.toml").read_text()
+    for tag in LANGUAGES:  # the fixture's words replace the default handout's own for the same language
+        text = re.sub(rf"(?m)^\[languages\.{re.escape(tag)}\]\n(?:(?!\[).*\n?)*", "", text)
     listed, tables = extra.split("\n[", 1)
     first = text.index("\n[")
     config.write_text(text[:first] + "\n" + listed + text[first:] + "\n[" + tables)
