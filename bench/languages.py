@@ -35,7 +35,7 @@ import tomllib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import PUBLISH, clean, copy_project, pairs, pdf_pages, timed  # noqa: E402
+from bench import PUBLISH, clean, compile_toolchain, copy_project, pairs, pdf_pages, timed  # noqa: E402
 
 GOAL = 0.9
 SOURCE = "en-US"
@@ -78,6 +78,7 @@ def main() -> int:
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    compile_toolchain()
     rows = []
     with tempfile.TemporaryDirectory(prefix="handout-bench-languages-") as scratch:
         scratch = Path(scratch)
