@@ -255,10 +255,6 @@ def test_a_character_no_font_covers_stops_the_build_naming_it(tmp_path):
 
 DEFAULT_SCRIPTS = tuple(tag for tag in tomllib.loads((REPO / "publish.toml").read_text(encoding="utf-8"))
                         ["translations"] if tag in LANGUAGES)
-# The icon array's labels name Atkinson Hyperlegible (handout/load/iconarray.py), which has no Vietnamese, Arabic
-# or Chinese letters: a PDF in those languages draws them from a fallback font (DejaVu Sans). Remove this mark
-# when figure labels take the language's family.
-FIGURE_LABELS_IN_FALLBACK = pytest.mark.xfail(strict=True, reason="the icon array's labels are drawn in DejaVu Sans")
 DEFAULT_PDFS = ("ketamine-handout.pdf", "ketamine-handout-sheet.pdf", "ketamine-handout-large-print-sheet.pdf")
 
 
@@ -283,7 +279,7 @@ def test_family_of_an_embedded_font_drops_the_subset_tag_and_the_style():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("language", [pytest.param(tag, marks=FIGURE_LABELS_IN_FALLBACK) for tag in DEFAULT_SCRIPTS])
+@pytest.mark.parametrize("language", DEFAULT_SCRIPTS)
 def test_the_default_handout_translations_embed_only_their_declared_families(default_build, language):
     """`pdffonts` on the Letter PDF and both desk sheets: every font embedded, and of a declared family."""
     from handout.core.language_record import record
