@@ -71,6 +71,72 @@ def test_left_to_right_runs_are_isolated_outside_tags_and_entities():
     assert "&amp; &#160;" in out and "<text>AB 12</text>" in out and "<title>A 1</title>" in out
 
 
+# A logical property, its physical equal on a left-to-right page and on a right-to-left one (values in order).
+PHYSICAL = {
+    "padding-inline-start": (("padding-left",), ("padding-right",)),
+    "margin-inline-start": (("margin-left",), ("margin-right",)),
+    "margin-inline": (("margin-left", "margin-right"), ("margin-right", "margin-left")),
+    "border-inline-start-width": (("border-left-width",), ("border-right-width",)),
+    "border-inline-end-style": (("border-right-style",), ("border-left-style",)),
+}
+SIDES = ("top", "right", "bottom", "left")
+
+
+def _declarations(rule) -> list[tuple[str, str]]:
+    """A rule's declarations in order, `margin` written out as its four sides."""
+    import tinycss2
+
+    found = []
+    for declaration in tinycss2.parse_blocks_contents(rule.content, skip_comments=True, skip_whitespace=True):
+        if declaration.type != "declaration":
+            continue
+        value = tinycss2.serialize(declaration.value).strip()
+        if declaration.lower_name == "margin":
+            parts = value.split()
+            four = (parts * 4)[:4] if len(parts) < 3 else (parts + parts[1:2])[:4]
+            found += [(f"margin-{side}", part) for side, part in zip(SIDES, four)]
+        found.append((declaration.lower_name, value))
+    return found
+
+
+@pytest.mark.parametrize("stylesheet", ["base.css", "epub.css"])
+def test_every_logical_property_has_physical_fallbacks_for_both_directions(stylesheet):
+    """Kindle and Adobe Digital Editions know no logical properties: each one in the EPUB's stylesheets comes
+    after its physical equal for a left-to-right page, and a [dir="rtl"] rule gives the same selector the
+    mirrored physical value, so list indents, box bars and alignment survive in both directions."""
+    import tinycss2
+
+    rules = [rule for rule in tinycss2.parse_stylesheet((REPO / "assets" / "css" / stylesheet).read_text(),
+                                                        skip_comments=True, skip_whitespace=True)
+             if rule.type == "qualified-rule"]
+    by_selector: dict[str, list[tuple[str, str]]] = {}
+    for rule in rules:
+        for selector in tinycss2.serialize(rule.prelude).split(","):
+            by_selector.setdefault(" ".join(selector.split()), []).extend(_declarations(rule))
+    checked = 0
+    for rule in rules:
+        selectors = [" ".join(s.split()) for s in tinycss2.serialize(rule.prelude).split(",")]
+        if any(s.startswith('[dir="rtl"]') for s in selectors):
+            continue
+        declarations = _declarations(rule)
+        for index, (name, value) in enumerate(declarations):
+            if name == "text-align" and value in ("start", "end"):
+                ltr = {"start": "left", "end": "right"}[value]
+                wanted = [(("text-align",), (ltr,)), (("text-align",), ({"left": "right", "right": "left"}[ltr],))]
+            elif name in PHYSICAL:
+                values = tuple(value.split()) if name == "margin-inline" else (value,)
+                wanted = [(PHYSICAL[name][0], values), (PHYSICAL[name][1], values)]
+            else:
+                continue
+            checked += 1
+            before = declarations[:index]
+            assert all(pair in before for pair in zip(*wanted[0])), (selectors, name, "no fallback before it")
+            for selector in selectors:
+                mirrored = by_selector.get(f'[dir="rtl"] {selector}', [])
+                assert all(pair in mirrored for pair in zip(*wanted[1])), (selector, name, "no rtl rule")
+    assert checked >= (2 if stylesheet == "epub.css" else 8)
+
+
 @pytest.mark.parametrize("language", ["ar", "zh-Hans", "vi"])
 def test_the_theme_ships_every_key_in_arabic_chinese_and_vietnamese(language):
     def keys(path: Path) -> set[str]:
