@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import io
 import re
-from html import unescape
+from html import escape, unescape
 from pathlib import Path
 
 from handout.core.errors import InputError
 from handout.core.fonts import font_face_css
 from handout.core.limits import time_limit
 from handout.core.sandbox import Sandbox, check_svg_bytes
+from handout.core.script_fonts import MissingFont, sources
 from handout.targets.pdf.writer import _fetcher_class
 
 COVER_HEIGHT = 1600  # pixels: Kindle's minimum for a cover image
@@ -38,11 +39,13 @@ def raster_cover(svg: bytes, root: Path, seconds: int, font_css: str | None = No
     check_svg_bytes(svg, root / "layouts" / "epub" / "cover.svg")
     tree = etree.fromstring(svg, etree.XMLParser(resolve_entities=False, no_network=True))
     width, height = _size(tree)
-    body = etree.tostring(tree, encoding="unicode")
+    over = _rtl_text_as_html(tree, width)
+    body = etree.tostring(tree, encoding="unicode") + over
     # The bundled font, or the book's language's faces (`font_css`, handout/script_style.py).
     fonts = font_face_css(lambda face: face.path.as_uri()) if font_css is None else font_css
     html = (f"<html><head><style>{fonts} @page {{ size: {width}px {height}px; margin: 0 }} "
-            f"html, body {{ margin: 0 }} svg {{ display: block; width: {width}px; height: {height}px }}</style>"
+            f"html, body {{ margin: 0 }} body {{ position: relative }} "
+            f"svg {{ display: block; width: {width}px; height: {height}px }}</style>"
             f"</head><body>{body}</body></html>")
     fetcher_class, refused = _fetcher_class()
     try:
@@ -60,6 +63,44 @@ def raster_cover(svg: bytes, root: Path, seconds: int, font_css: str | None = No
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def _rtl_text_as_html(tree, width: float) -> str:
+    """The SVG's right-to-left text (direction="rtl") taken out of the drawing and laid out as HTML over it, in
+    the same place, size, weight and colour: WeasyPrint 70 draws an SVG's text letter by letter, so Arabic
+    letters would not join and the words would run left to right. A line's baseline stays at its y; "start"
+    is its right end (SVG's meaning in a right-to-left text), "end" its left end, "middle" its centre."""
+    lines = []
+    for text in list(tree.iter(f"{{{SVG_NS}}}text")):
+        if text.get("direction") != "rtl":
+            continue
+        size, x, y = (float(text.get(name, default)) for name, default in (("font-size", "16"), ("x", "0"),
+                                                                           ("y", "0")))
+        families = text.get("font-family", "sans-serif")
+        ascent = 0.9  # of the font size, when the family is none the toolchain ships
+        for family in (name.strip().strip("'\"") for name in families.split(",")):
+            try:
+                ascent = _ascent(sources(family)[0].path)
+                break
+            except MissingFont:
+                continue
+        anchor = text.get("text-anchor", "start")
+        place = {"middle": f"left: {x - width:g}px; width: {2 * width:g}px; text-align: center",
+                 "end": f"left: {x:g}px"}.get(anchor, f"right: {width - x:g}px")
+        style = (f"position: absolute; top: {y - ascent * size:.2f}px; {place}; direction: rtl; "
+                 f"white-space: nowrap; line-height: normal; font-family: {families}; font-size: {size:g}px; "
+                 f"font-weight: {text.get('font-weight', 'normal')}; color: {text.get('fill', '#000')}")
+        lines.append(f'<div style="{escape(style)}">{escape("".join(text.itertext()))}</div>')
+        text.getparent().remove(text)
+    return "".join(lines)
+
+
+def _ascent(path: Path) -> float:
+    """A font's ascent (its horizontal header's, as Pango places a line's baseline), in font sizes."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(path), lazy=True)
+    return font["hhea"].ascent / font["head"].unitsPerEm
 
 
 def _size(svg) -> tuple[float, float]:
