@@ -174,51 +174,86 @@ def scripts_build(tmp_path_factory) -> Path:
     return project / "dist"
 
 
-def _words_by_line(page):
-    lines: dict[int, list] = {}
-    for word in page.extract_words():
-        lines.setdefault(round(word["top"]), []).append(word)
-    return [sorted(words, key=lambda w: w["x0"]) for _, words in sorted(lines.items())]
+@pytest.fixture(params=["scripts", "default"])
+def arabic(request) -> Path:
+    """The Arabic outputs (dist/ar/) of the fixture and of the default handout (translations/ar)."""
+    if request.param == "scripts":
+        return request.getfixturevalue("scripts_build") / "ar"
+    return request.getfixturevalue("default_build") / "dist" / "ar"
+
+
+def _words_by_line(page, tolerance: float = 5):
+    """The page's words in lines, top to bottom, each line's words left to right. A vowel mark or tanwin that
+    pdfplumber reads as a word of its own a little above its line (ً in غالبًا) joins that line."""
+    lines: list[list] = []
+    for word in sorted(page.extract_words(), key=lambda w: w["bottom"]):
+        if lines and word["bottom"] - lines[-1][-1]["bottom"] <= tolerance:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    return [sorted(words, key=lambda w: w["x0"]) for words in lines]
+
+
+def _assert_right_to_left(path: Path, anchor: str, lines_in_paragraph: int):
+    """/Lang ar; the paragraph holding the word `anchor` (its first `lines_in_paragraph` lines) flush right
+    with ragged left ends; every list bullet of the document right of its item's text. Returns the pages."""
+    import pdfplumber
+    import pikepdf
+
+    assert str(pikepdf.open(path).Root.Lang) == "ar"
+    pdf = pdfplumber.open(path)
+    page = next(p for p in pdf.pages if any(w["text"] == anchor for w in p.extract_words()))
+    right_margin = page.width - 1.375 * 72
+    lines = _words_by_line(page)
+    first = next(i for i, line in enumerate(lines) if any(w["text"] == anchor for w in line))
+    while first and min(w["top"] for w in lines[first]) - max(w["bottom"] for w in lines[first - 1]) < 8:
+        # back to the paragraph's first line
+        first -= 1
+    paragraph = lines[first:first + lines_in_paragraph]
+    ends = [max(w["x1"] for w in line) for line in paragraph]
+    starts = [min(w["x0"] for w in line) for line in paragraph]
+    assert all(abs(end - right_margin) <= 2 for end in ends), (ends, right_margin)  # the last line too
+    assert max(starts) - min(starts) > 2, starts  # and the left ends are ragged
+    bullets = [(p, c) for p in pdf.pages for c in p.chars if c["text"] == "•"]
+    assert bullets
+    for bullet_page, bullet in bullets:
+        same_line = [c for c in bullet_page.chars if abs(c["top"] - bullet["top"]) < 3 and c["text"].strip()
+                     and c is not bullet]
+        assert same_line and bullet["x0"] > max(c["x1"] for c in same_line)
+    return pdf.pages
 
 
 @pytest.mark.slow
 def test_the_arabic_letter_pdf_is_laid_out_right_to_left(scripts_build):
-    import pdfplumber
-    import pikepdf
-
-    path = scripts_build / "ar" / "ketamine-handout.pdf"
-    assert str(pikepdf.open(path).Root.Lang) == "ar"
-    with pdfplumber.open(path) as pdf:
-        page = next(p for p in pdf.pages if "Spravato" in (p.extract_text() or ""))
-        right_margin = page.width - 1.375 * 72
-        lines = _words_by_line(page)
-        # The first body paragraph: the lines from the one holding "Spravato" to its last (ends in the link).
-        first = next(i for i, line in enumerate(lines) if any(w["text"] == "Spravato" for w in line))
-        paragraph = lines[first:first + 3]
-        ends = [max(w["x1"] for w in line) for line in paragraph]
-        starts = [min(w["x0"] for w in line) for line in paragraph]
-        assert all(abs(end - right_margin) <= 2 for end in ends[:-1]), (ends, right_margin)
-        assert abs(ends[-1] - right_margin) <= 2  # the last line too: it starts at the right
-        assert max(starts) - min(starts) > 2  # and the left ends are ragged
-        # List bullets are right of their item's text.
-        bullets = [c for c in page.chars if c["text"] == "•"]
-        assert bullets
-        for bullet in bullets:
-            same_line = [c for c in page.chars if abs(c["top"] - bullet["top"]) < 3 and c["text"].strip()
-                         and c is not bullet]
-            assert same_line and bullet["x0"] > max(c["x1"] for c in same_line)
-        # The phone number keeps its order, and comes before the date in reading order (right of it).
-        line = next(line for line in lines if any("555" in w["text"] for w in line))
-        text = " ".join(w["text"] for w in line)
-        assert "(555) 010-0100" in text
-        phone = next(w for w in line if "555" in w["text"])
-        year = next(w for w in line if w["text"] == "2026")
-        assert phone["x0"] > year["x1"]
+    pages = _assert_right_to_left(scripts_build / "ar" / "ketamine-handout.pdf", "Spravato", 3)
+    # The phone number keeps its order, and comes before the date in reading order (right of it).
+    page = next(p for p in pages if "Spravato" in (p.extract_text() or ""))
+    line = next(line for line in _words_by_line(page) if any("555" in w["text"] for w in line))
+    assert "(555) 010-0100" in " ".join(w["text"] for w in line)
+    phone = next(w for w in line if "555" in w["text"])
+    year = next(w for w in line if w["text"] == "2026")
+    assert phone["x0"] > year["x1"]
 
 
 @pytest.mark.slow
-def test_the_arabic_epub_is_right_to_left_and_valid(scripts_build):
-    path = scripts_build / "ar" / "ketamine-handout.epub"
+def test_the_default_handouts_arabic_letter_pdf_is_laid_out_right_to_left(default_build):
+    """The default handout in Arabic: the first paragraph of "The treatments" (it names SSRI) is flush right;
+    on the title page the clinic's phone number comes out whole after its label, and the review date reads
+    day, month, year from the right."""
+    pages = _assert_right_to_left(default_build / "dist" / "ar" / "ketamine-handout.pdf", "SSRI", 4)
+    lines = _words_by_line(pages[0])
+    phone_line = next(line for line in lines if any("555" in w["text"] for w in line))
+    assert "(555) 010-0100" in " ".join(w["text"] for w in phone_line)
+    label = phone_line[-1]  # the rightmost word: "الهاتف:", read first
+    assert "555" not in label["text"] and max(w["x1"] for w in phone_line if w is not label) < label["x0"]
+    date_line = next(line for line in lines if any(w["text"] == "2026" for w in line))
+    year, month, day = date_line[:3]  # left to right: 2026, نوفمبر, 1, then the label
+    assert (year["text"], day["text"]) == ("2026", "1") and not month["text"].isdigit()
+
+
+@pytest.mark.slow
+def test_the_arabic_epub_is_right_to_left_and_valid(arabic):
+    path = arabic / "ketamine-handout.epub"
     with zipfile.ZipFile(path) as book:
         documents = [name for name in book.namelist() if name.endswith(".xhtml")]
         assert documents
@@ -227,23 +262,46 @@ def test_the_arabic_epub_is_right_to_left_and_valid(scripts_build):
         package = book.read(next(n for n in book.namelist() if n.endswith(".opf"))).decode()
         assert 'page-progression-direction="rtl"' in package
     assert epubcheck(path) == []
+    assert path.stat().st_size < 2_000_000
 
 
 @pytest.mark.slow
-def test_the_arabic_epub_passes_daisy_ace(scripts_build, tmp_path):
+def test_the_arabic_epub_cover_is_anchored_right(arabic):
+    """The cover (drawn inline on the cover page, and as the PNG cover-image) starts each line at the right:
+    the bar on the right, the title's lines ending at the same x near the right edge, in the PNG too."""
+    import io
+
+    from PIL import Image
+
+    with zipfile.ZipFile(arabic / "ketamine-handout.epub") as book:
+        cover = book.read(next(n for n in book.namelist() if n.endswith("cover.xhtml"))).decode()
+        png = Image.open(io.BytesIO(book.read(next(n for n in book.namelist() if n.endswith("cover.png")))))
+    texts = re.findall(r'<text x="([\d.]+)"([^>]*)>', cover)
+    assert texts and all('direction="rtl"' in attributes for _, attributes in texts)
+    assert all(float(x) > 1000 for x, attributes in texts if "middle" not in attributes)
+    # In the PNG, the bar and the title's ink (both dark blue, #12324a): the bar at 1108 to 1120 px of 1200, the
+    # title's lines ending at the right, at 1070 px.
+    pixels, blue = png.convert("RGB").load(), (0x12, 0x32, 0x4a)
+    assert pixels[1114, 300] == blue and pixels[86, 300] != blue
+    title = [x for y in range(300, 700, 4) for x in range(1100) if pixels[x, y] == blue]
+    assert title and 1050 < max(title) <= 1072 and min(title) > 150, (min(title), max(title))
+
+
+@pytest.mark.slow
+def test_the_arabic_epub_passes_daisy_ace(arabic, tmp_path):
     import ace
 
     if ace.ace_command() is None:
         pytest.skip("DAISY Ace is not installed")
-    report = ace.run_ace(scripts_build / "ar" / "ketamine-handout.epub", tmp_path / "ace", lang="ar")
+    report = ace.run_ace(arabic / "ketamine-handout.epub", tmp_path / "ace", lang="ar")
     assert ace.violations(report) == []
 
 
 @pytest.mark.slow
-def test_the_arabic_web_page_is_right_to_left_and_accessible(scripts_build):
+def test_the_arabic_web_page_is_right_to_left_and_accessible(arabic):
     import webtools
 
-    page = scripts_build / "ar" / "index.html"
+    page = arabic / "index.html"
     assert re.search(r'<html[^>]*\bdir="rtl"', page.read_text())
     webtools.require()
     report = webtools.webcheck(page, widths=(320, 1280), schemes=("light",))
@@ -280,13 +338,15 @@ def assert_declared_fonts_cover_the_text(path: Path, language: str) -> None:
 
     def family_of(font_name: str) -> str:
         name = font_name.split("+", 1)[-1]
-        return next(families[d] for d in sorted(families, key=len, reverse=True)
-                    if name == d or name.startswith(d + "-"))
+        found = next((families[d] for d in sorted(families, key=len, reverse=True)
+                      if name == d or name.startswith(d + "-")), None)
+        assert found, f"{font_name} is no family of {language}"
+        return found
 
     fonts = _embedded_fonts(path)
     assert fonts
     for base, _ in fonts:
-        family_of(base)  # a StopIteration names a family the language does not declare
+        family_of(base)  # names a family the language does not declare
     with pdfplumber.open(path) as pdf:
         chars = [c for page in pdf.pages for c in page.chars if c["text"].strip()]
     missing = {f"U+{ord(ch):04X}" for c in chars for ch in c["text"] if ord(ch) not in cmap(family_of(c["fontname"]))}
