@@ -63,6 +63,7 @@ def parser() -> argparse.ArgumentParser:
                                "digest of its inputs and the jobs it needs first. It is the build's own plan; "
                                "--shard I/N prints one shard's share.")
     plan.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+    plan.add_argument("names", nargs="*", metavar="NAME", help="in a library: plan only these handouts")
     for target in (top, build, plan):
         target.add_argument("--out", type=Path, default=None,
                             help="output folder (default: dist/ in the project folder)")
@@ -419,12 +420,14 @@ def run_library(args) -> int | None:
         return 0
     if args.command == "check":
         return commands.run_check(folder, args)
-    if args.command in (None, "build"):
-        if not hasattr(args, "names"):
-            args.names = []
+    if args.command in (None, "build", "plan"):
         if args.out is not None:
             raise InputError("a library builds into its own dist/ folder: --out names one handout's folder, with "
                              "--project NAME")
+        if args.command == "plan":
+            return commands.run_plan(folder, args)
+        if not hasattr(args, "names"):
+            args.names = []
         return commands.run_build(folder, args)
     raise InputError(f"`{args.command}` works on one handout: name it with --project NAME")
 

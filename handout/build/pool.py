@@ -87,17 +87,6 @@ def _worker_start(starts_queue, warm) -> None:
         import weasyprint  # noqa: F401  (the costliest import: off the critical path, in parallel)
 
 
-def worker_pool(jobs: int | None = None) -> _Pool:
-    """Worker processes that several builds in this process share (`build(..., pool=)`), WeasyPrint imported
-    once, before they are forked; the caller shuts it down."""
-    import weasyprint  # noqa: F401
-    from handout.targets.pdf.render import render_print  # noqa: F401
-
-    pool = _Pool(max(1, jobs or os.cpu_count() or 1), 0)
-    pool.shared = True
-    return pool
-
-
 def _nothing() -> None:
     """A job that makes the pool start its workers."""
 
@@ -112,8 +101,8 @@ class _Pool(ProcessPoolExecutor):
                          initargs=(self.starts_queue, context.Value("i", layouts)))
         super().submit(_nothing)  # forks the workers now: they import WeasyPrint while the chapters are read
         self.busy = False
-        self.shared = False
-        self.early_starts: dict[tuple[str, str], Future] = {}  # (language, clinic id) -> its page starts
+        # (the handout's folder, language, clinic id) -> the page starts of its layout
+        self.early_starts: dict[tuple[str, str, str], Future] = {}
         self._listener = threading.Thread(target=self._listen, daemon=True)
         self._listener.start()
 
@@ -121,16 +110,16 @@ class _Pool(ProcessPoolExecutor):
         self.busy = True
         return super().submit(function, *args, **kwargs)
 
-    def starts_for(self, language: str, clinic_id: str) -> Future:
-        return self.early_starts.setdefault((language, clinic_id), Future())
+    def starts_for(self, root: str, language: str, clinic_id: str) -> Future:
+        return self.early_starts.setdefault((root, language, clinic_id), Future())
 
     def _listen(self) -> None:
         while True:
             message = self.starts_queue.get()
             if message is None:
                 return
-            (language, clinic_id), starts = message
-            self.starts_for(language, clinic_id).set_result(starts)
+            (root, language, clinic_id), starts = message
+            self.starts_for(root, language, clinic_id).set_result(starts)
 
     def shutdown(self, wait=True, cancel_futures=False):
         super().shutdown(wait=wait, cancel_futures=cancel_futures)

@@ -205,7 +205,7 @@ def build(root: Path, out_dir: Path | None = None, skip: Collection[str] = (),
           editions: tuple[str, ...] | None = None, languages_: Collection[str] = (), jobs: int | None = None, force: bool = False,
           progress: Callable[[str, str], None] | None = None, draft: bool = False,
           paper: str | None = None, cache: Path | str | None = None, shard: tuple[int, int] | None = None,
-          from_cache: bool = False, queue: str | None = None, pool: "_Pool | None" = None) -> BuildReport:
+          from_cache: bool = False, queue: str | None = None) -> BuildReport:
     """Build the handout in project folder `root` into `out_dir` (default: root/dist).
 
     The error-level checks of `publish.py check` run first: a handout that fails them is refused
@@ -214,8 +214,8 @@ def build(root: Path, out_dir: Path | None = None, skip: Collection[str] = (),
     Every target (targets.py) is built but those named in `skip` (`{"epub"}`: the PDFs only), in every language
     of the project, or those of `languages_` (handout/config/languages.py). Outputs whose inputs have not changed since the last good build are left alone (`force` rebuilds them). `jobs` worker processes make the rest (default: one per core; 1 builds in this process).
     `progress(event, name)` hears "start", "done" and "skip" for each output. `paper` ("letter" or "a4")
-    overrides `print.paper` for this build. `pool` (`worker_pool`, or a function that makes it when first
-    needed): workers shared by several builds in one process (a library's), left running at the end.
+    overrides `print.paper` for this build. A library's handouts are one plan of these same steps
+    (handout/library/build.py: `planned`, `plan_part`, `read_part`, `run_graph`, `settle`).
 
     Beyond one machine (handout/build/store.py, shards.py, queue.py): `cache`, a folder of outputs kept by the
     digest of their inputs, or a Redis (a redis:// address; a hit is copied, not made again); `shard` (I, N)
@@ -239,10 +239,10 @@ def build(root: Path, out_dir: Path | None = None, skip: Collection[str] = (),
         own_folder = out_dir is None or folder == (root / "dist").resolve()
         if shard is not None:  # the output folder is not touched: no lock on it
             return _build(config, folder, own_folder, skip, editions, tuple(languages_), jobs, force,
-                          progress or (lambda event, name: None), draft, paper, started, options, pool)
+                          progress or (lambda event, name: None), draft, paper, started, options)
         with build_lock(folder):
             return _build(config, folder, own_folder, skip, editions, tuple(languages_), jobs, force,
-                          progress or (lambda event, name: None), draft, paper, started, options, pool)
+                          progress or (lambda event, name: None), draft, paper, started, options)
     except RecursionError:
         raise InputError("the handout is nested too deeply to process (lists, quotes or boxes inside one "
                          "another): reduce the nesting in the chapters", root / "chapters") from None
@@ -272,134 +272,200 @@ class _Beyond:
     warnings: list[str] = field(default_factory=list)  # the cache's refused entries
 
 
-def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str],
-           editions: tuple[str, ...] | None, only: tuple[str, ...], jobs: int | None, force: bool, progress, draft: bool,
-           paper: str | None, started: float, beyond: _Beyond | None = None,
-           shared: "_Pool | None" = None) -> BuildReport:
-    from handout.check import check_date, gate, review_findings
+@dataclass
+class Part:
+    """One handout's share of a build: its plan, what is left to make, where it goes and what came of it. A
+    project's build has one; a library's has one per handout, and their jobs run as one graph (`run_graph`)."""
+    config: Config
+    out_dir: Path
+    plan: list[Planned]
+    todo: list[Planned]
+    state: BuildState
+    staging: Staging
+    report: BuildReport
+    whole: bool           # everything the configuration builds is planned: outputs it no longer plans can go
+    today: object
+    name: str = ""        # in a library: the handout's folder name, named in its progress lines
+    hits: dict = field(default_factory=dict)      # outputs copied from the cache -> their staged files
+    books: dict = field(default_factory=dict)     # language -> Book
+    refused: dict = field(default_factory=dict)   # language -> InputError (not built; the others are)
+    failed: InputError | None = None              # a job's bad input: nothing of this handout is put in place
 
-    report = BuildReport()
-    root = config.root
+    def label(self, item: Planned) -> str:
+        shown = _label(item, len(self.config.clinics), self.config.language)
+        return f"{self.name}: {shown}" if self.name else shown
+
+
+def planned(config: Config, out_dir: Path, skip: Collection[str], editions: tuple[str, ...] | None,
+            only: tuple[str, ...], draft: bool, paper: str | None) -> tuple[Config, list[Planned]]:
+    """The configuration as this build sees it (`paper` overriding print.paper) and its plan."""
     if paper:
         config = replace(config, print=replace(config.print, paper=paper))
     for language in only:
         language_config(config, language, [])  # a language publish.toml does not list is refused, naming it
-    plan = plan_outputs(config, out_dir, skip, editions or config.print.editions, draft, only)
-    state = BuildState(root)
-    beyond = beyond or _Beyond()
+    return config, plan_outputs(config, out_dir, skip, editions or config.print.editions, draft, only)
+
+
+def plan_part(config: Config, plan: list[Planned], out_dir: Path, own_folder: bool, whole: bool, force: bool,
+              progress, started: float, beyond: _Beyond, name: str = "") -> Part:
+    """What is left to make of `plan` (for a shard: what the cache lacks), checked to be able to go where it
+    goes, and the outputs the cache holds staged (copied: nothing is laid out for them)."""
+    from handout.check import check_date
+
+    report = BuildReport()
+    state = BuildState(config.root)
     cache = beyond.cache
     if beyond.shard is not None:
         # A shard makes its share of what the cache lacks, into the cache.
-        plan = shard_of(plan, *beyond.shard)
         todo = [item for item in plan if cache.get(item.inputs) is None]
     else:
         # An output that is a link is never current: the build makes a file of its own in its place.
         todo = [item for item in plan if force or os.path.islink(item.final)
                 or not state.is_current(item.final, item.inputs)]
-        check_targets(root, out_dir, own_folder, plan, todo, state)
+        check_targets(config.root, out_dir, own_folder, plan, todo, state)
     report.timings.append(("check what changed", time.perf_counter() - started))
     report.warnings = config.warnings
-    clinics = len(config.clinics)
+    # dist/ too keeps the list of its outputs: a later build removes those it drops.
+    part = Part(config, out_dir, plan, todo, state, Staging(out_dir), report, whole, check_date(), name)
     for item in plan:
         if item not in todo:
             report.up_to_date.append(item.final)
-            progress("skip", _label(item, clinics, config.language))
-    today = check_date()
-    # Everything the configuration builds is planned: outputs of an earlier configuration can go (not when some
-    # targets, editions, languages or another paper were asked for: the others are still the configuration's).
-    whole = not skip and editions is None and not only and paper is None and beyond.shard is None
-    staging = Staging(out_dir)  # dist/ too keeps the list of its outputs: a later build removes those it drops
-    hits = {} if beyond.shard is not None else _from_cache(cache, todo, state, staging, report, progress, clinics,
-                                                            config.language, beyond.from_cache)
-    if hits:
-        todo = [item for item in todo if item.key not in hits]
-    if not todo:
-        # Nothing to make: no chapter read, no WeasyPrint imported. Only the review date can have passed since.
-        report.warnings = (*config.warnings, *gate(review_findings(config, today), draft), *beyond.warnings)
-        try:
-            staging.commit()
-        finally:
-            staging.discard()
-        for item in plan:
-            if item.key in hits:
-                state.record(item.final, item.inputs)
-        if hits:
-            state.save()
-        if whole:
-            report.removed = remove_stale(out_dir, {_relative(item.final, out_dir) for item in plan})
-        return report
-    if beyond.shard is not None:  # its outputs go to the cache only: staged outside the output folder
-        staging = Staging(Path(tempfile.mkdtemp(prefix="handout-shard-")))
+            progress("skip", part.label(item))
+    if beyond.shard is None:
+        part.hits = _from_cache(cache, part, progress, beyond.from_cache)
+        part.todo = [item for item in todo if item.key not in part.hits]
+    return part
 
+
+def finish_idle(part: Part, draft: bool, notes=()) -> BuildReport:
+    """A part with nothing to make: no chapter read, no WeasyPrint imported. Only the review date can have passed
+    since; what the cache gave is put in place."""
+    from handout.check import gate, review_findings
+
+    report, state = part.report, part.state
+    report.warnings = (*part.config.warnings, *gate(review_findings(part.config, part.today), draft), *notes)
+    try:
+        part.staging.commit()
+    finally:
+        part.staging.discard()
+    for item in part.plan:
+        if item.key in part.hits:
+            state.record(item.final, item.inputs)
+    if part.hits:
+        state.save()
+    if part.whole:
+        report.removed = remove_stale(part.out_dir, {_relative(item.final, part.out_dir) for item in part.plan})
+    return report
+
+
+def read_part(part: Part, draft: bool) -> None:
+    """Read and check the chapters of each language left to make: a language refused is not built, the others
+    are (with one language, its refusal is the part's error)."""
     from handout.load.book import load_book
+
+    config, report, today = part.config, part.report, part.today
+    with report.step("read chapters"):
+        wanted = tuple(dict.fromkeys(item.language for item in part.todo))
+        books, refused = {}, {}
+        for language in wanted:
+            try:
+                # Every problem the loader finds, not the first only (book.BookProblems lists them).
+                books[language] = load_book(language_config(config, language), untranslated=draft, collect=True)
+                check_coverage(books[language])  # a character no font of the language draws stops it
+            except InputError as error:  # that language is not built; the others are
+                if language != config.language:  # a translation: every gap of it at once
+                    from handout.check import translation_refusal
+
+                    error = translation_refusal(config, language, today, error)
+                if len(wanted) == 1:
+                    raise error from None
+                refused[language] = error
+    with report.step("check"):
+        books, warnings, not_ready = _gate(books, today, draft, refused)
+        refused.update(not_ready)
+    report.warnings = tuple(warnings)
+    part.todo = [item for item in part.todo if item.language in books]
+    part.books, part.refused = books, refused
+
+
+def settle(part: Part, beyond: _Beyond, notes=()) -> BuildReport:
+    """After the jobs: what was made into the cache, and (not for a shard) into place with the build state;
+    the outputs of an earlier configuration removed. Languages refused are the part's error, after the others
+    are in place."""
+    report, state = part.report, part.state
+    if beyond.cache is not None:
+        _to_cache(beyond.cache, part.todo, part.staging, state, report)
+    report.warnings = (*report.warnings, *notes)
+    if beyond.shard is None:  # a shard's outputs are in the cache: the output folder is left alone
+        part.staging.commit()
+        for item in part.plan:
+            if item in part.todo or item.key in part.hits:
+                state.record(item.final, item.inputs)
+        state.save()
+        if part.whole and not part.refused:
+            report.removed = remove_stale(part.out_dir, {_relative(item.final, part.out_dir) for item in part.plan})
+    if part.refused:  # the other languages are built; these are not
+        error = InputError("\n".join(f"the {language} handout was not built: {error.format(part.config.root)}"
+                                      for language, error in part.refused.items()), code="build.language-refused")
+        error.report, error.languages = report, tuple(part.refused)  # what was built, for `watch`
+        error.written = tuple(part.books)  # the languages whose outputs are new (the command's last line)
+        raise error
+    return report
+
+
+def make_pool(parts: list[Part], jobs: int | None, beyond: _Beyond):
+    """Where the jobs run: the queue's workers, a pool of workers forked now
+    (before the chapters are read: they import WeasyPrint in the meantime), or this process."""
     from handout.targets.pdf.render import render_print  # noqa: F401  (imported before the fork, so workers share it)
 
-    layouts = sum(not TARGETS[item.kind].page_list or state.page_starts(item.page_key) is None for item in todo)
+    todo = [item for part in parts for item in part.todo]
+    layouts = sum(not TARGETS[item.kind].page_list or part.state.page_starts(item.page_key) is None
+                  for part in parts for item in part.todo)
     cold = layouts > 0 and "weasyprint" not in sys.modules
-    # A pool of workers, forked before the chapters are read: they import WeasyPrint in the meantime. A lone
-    # job gets one worker too when WeasyPrint is not imported yet, unless `jobs=1` asks for one process.
+    # A lone job gets one worker too when WeasyPrint is not imported yet, unless `jobs=1` asks for one process.
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     if beyond.queue is not None:
-        pool = QueuePool(beyond.queue, (out_dir, staging.out_dir))
-    else:
-        if callable(shared):  # made when first needed (a library's builds: not when all is up to date)
-            shared = shared()
-        pool = shared if shared is not None else (_Pool(workers, layouts) if workers > 1 or (cold and jobs != 1)
-                                                  else _Inline())
-    try:
-        with report.step("read chapters"):
-            wanted = tuple(dict.fromkeys(item.language for item in todo))
-            books, refused = {}, {}
-            for language in wanted:
-                try:
-                    # Every problem the loader finds, not the first only (book.BookProblems lists them).
-                    books[language] = load_book(language_config(config, language), untranslated=draft, collect=True)
-                    check_coverage(books[language])  # a character no font of the language draws stops it
-                except InputError as error:  # that language is not built; the others are
-                    if language != config.language:  # a translation: every gap of it at once
-                        from handout.check import translation_refusal
+        return QueuePool(beyond.queue, tuple(dict.fromkeys(folder for part in parts
+                                                           for folder in (part.out_dir, part.staging.out_dir))))
+    return _Pool(workers, layouts) if workers > 1 or (cold and jobs != 1) else _Inline()
 
-                        error = translation_refusal(config, language, today, error)
-                    if len(wanted) == 1:
-                        raise error from None
-                    refused[language] = error
-        with report.step("check"):
-            books, warnings, not_ready = _gate(books, today, draft, refused)
-            refused.update(not_ready)
-        report.warnings = tuple(warnings)
-        todo = [item for item in todo if item.language in books]
-        _run(books, plan, todo, pool, staging, state, report, progress, clinics, hits)
-        if cache is not None:
-            _to_cache(cache, todo, staging, state, report)
-        report.warnings = (*report.warnings, *getattr(pool, "notes", ()), *beyond.warnings)
-        if beyond.shard is None:  # a shard's outputs are in the cache: the output folder is left alone
-            staging.commit()
-            for item in plan:
-                if item in todo or item.key in hits:
-                    state.record(item.final, item.inputs)
-            state.save()
-            if whole and not refused:
-                report.removed = remove_stale(out_dir, {_relative(item.final, out_dir) for item in plan})
-        if refused:  # the other languages are built; these are not
-            error = InputError("\n".join(f"the {language} handout was not built: {error.format(config.root)}"
-                                          for language, error in refused.items()), code="build.language-refused")
-            error.report, error.languages = report, tuple(refused)  # what was built, for `watch`
-            error.written = tuple(books)  # the languages whose outputs are new (the command's last line)
-            raise error
+
+def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str],
+           editions: tuple[str, ...] | None, only: tuple[str, ...], jobs: int | None, force: bool, progress, draft: bool,
+           paper: str | None, started: float, beyond: _Beyond | None = None) -> BuildReport:
+    beyond = beyond or _Beyond()
+    config, plan = planned(config, out_dir, skip, editions, only, draft, paper)
+    if beyond.shard is not None:
+        plan = shard_of(plan, *beyond.shard)
+    whole = not skip and editions is None and not only and paper is None and beyond.shard is None
+    part = plan_part(config, plan, out_dir, own_folder, whole, force, progress, started, beyond)
+    if not part.todo:
+        return finish_idle(part, draft, beyond.warnings)
+    if beyond.shard is not None:  # its outputs go to the cache only: staged outside the output folder
+        part.staging = Staging(Path(tempfile.mkdtemp(prefix="handout-shard-")))
+    pool = make_pool([part], jobs, beyond)
+    try:
+        read_part(part, draft)
+        run_graph([part], pool, progress)
+        return settle(part, beyond, (*getattr(pool, "notes", ()), *beyond.warnings))
     except KeyboardInterrupt:
         if isinstance(pool, _Pool):
             pool.stop()
         pool = _Inline()  # nothing left to wait for
         raise
     finally:
-        # Wait for jobs that may still write; workers that only imported WeasyPrint (the chapters were
-        # refused) are left to exit on their own, and die with this process anyway.
-        if pool is not shared:
-            pool.shutdown(wait=getattr(pool, "busy", True), cancel_futures=True)
-        staging.discard()
+        release(pool, [part], beyond)
+
+
+def release(pool, parts: list[Part], beyond: _Beyond) -> None:
+    """Wait for jobs that may still write; workers that only imported WeasyPrint (the chapters were refused)
+    are left to exit on their own, and die with this process anyway. Staged files that were not put in place
+    go."""
+    pool.shutdown(wait=getattr(pool, "busy", True), cancel_futures=True)
+    for part in parts:
+        part.staging.discard()
         if beyond.shard is not None:
-            shutil.rmtree(staging.out_dir, ignore_errors=True)
-    return report
+            shutil.rmtree(part.staging.out_dir, ignore_errors=True)
 
 
 def _gate(books: dict, today, draft: bool, refused: dict) -> tuple[dict, list[str], dict]:
@@ -583,91 +649,131 @@ def plan_jobs(books: dict, plan: list[Planned], todo: list[Planned], staging: St
     return jobs
 
 
-def _run(books: dict, plan: list[Planned], todo: list[Planned], pool, staging: Staging, state: BuildState,
-         report: BuildReport, progress, clinics: int, ready: dict[JobKey, Path] | None = None) -> None:
-    """Run the build's jobs as a graph (graphlib): each starts as soon as what it needs exists, the longest
-    first among those ready together."""
+def run_graph(parts: list[Part], pool, progress, tolerant: bool = False) -> None:
+    """Run the jobs of every part as one graph (graphlib), each part's made by `plan_jobs`: each starts as soon
+    as what it needs exists, the longest first among those ready together. With `tolerant` (a library's
+    handouts), a job's bad input stops its own part only (`Part.failed`): the other parts' jobs go on."""
     starts: dict[JobKey, list] = {}  # a page list's node -> the printed pages' first words
-    page_items = {_pages_key(item): item for item in plan if TARGETS[item.kind].page_list}
-    for key, item in page_items.items():
-        cached = state.page_starts(item.page_key)
-        if cached is not None and item in todo:
-            starts[key] = cached
-    jobs = plan_jobs(books, plan, todo, staging, state, starts, ready=ready)
-    first = next(iter(books.values())).config
-    source_language = first.source_language or first.language
+    page_items: dict[JobKey, Planned] = {}
+    jobs: dict[JobKey, _Job] = {}
+    owner: dict[str, Part] = {}  # a job key's handout -> its part
+    for part in parts:
+        items = {_pages_key(item): item for item in part.plan if TARGETS[item.kind].page_list}
+        for key, item in items.items():
+            cached = part.state.page_starts(item.page_key)
+            if cached is not None and item in part.todo:
+                starts[key] = cached
+        page_items.update(items)
+        owner.update({item.handout: part for item in part.plan})
+    for part in parts:
+        jobs.update(plan_jobs(part.books, part.plan, part.todo, part.staging, part.state, starts, ready=part.hits))
     graph = TopologicalSorter({key: job.needs for key, job in jobs.items()})
     graph.prepare()
     order = {key: index for index, key in enumerate(jobs)}
     running: dict[Future, _Job | JobKey] = {}
     handed_out: set[JobKey] = set()   # page-list nodes the graph gave: done when their pages arrive
+    finished: set[JobKey] = set()
+
+    def done(key: JobKey) -> None:
+        if key not in finished:
+            finished.add(key)
+            graph.done(key)
 
     def arrived(key: JobKey, page_starts: list) -> None:
         starts[key] = page_starts
-        state.record_page_starts(page_items[key].page_key, page_starts)
+        owner[key.handout].state.record_page_starts(page_items[key].page_key, page_starts)
         if key in handed_out:
-            graph.done(key)
+            done(key)
+
+    def fail(part: Part, error: InputError) -> None:
+        """A part's bad input: its jobs not yet started are passed over, what waits for its pages too."""
+        part.failed = part.failed or error
+        for future, waiting in list(running.items()):
+            if not isinstance(waiting, _Job) and owner[waiting.handout] is part:
+                del running[future]
+        for key in handed_out:
+            if owner[key.handout] is part:
+                done(key)
 
     def launch() -> None:
         while ready := sorted(graph.get_ready(), key=lambda k: (jobs[k].cost if k in jobs else 0, order.get(k, 0))):
             for key in ready:
+                part = owner[key.handout]
+                if part.failed is not None:
+                    done(key)
+                    continue
                 if key not in jobs:  # a page list's node
                     handed_out.add(key)
                     if key in starts:
-                        graph.done(key)
+                        done(key)
                     continue
                 job = jobs[key]
                 if job.item is not None:
-                    progress("start", _label(job.item, clinics, source_language))
+                    progress("start", part.label(job.item))
                 output = job.item.final if job.item is not None else job.serves  # named when it fails
                 running[pool.submit(_call, job.function, str(output), *job.args())] = job
 
     if isinstance(pool, _Pool):  # page starts a PDF job sends before it writes its file
-        if pool.shared:  # an earlier build's (every one it waited for has arrived): not this one's
-            pool.early_starts = {}
         for key in {node for job in jobs.values() for node in job.needs if node not in jobs}:
-            running[pool.starts_for(key.language, key.clinic)] = key
+            running[pool.starts_for(str(owner[key.handout].config.root), key.language, key.clinic)] = key
     launch()
     while running:
-        finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
-        for future in finished:
+        ended, _ = wait(list(running), return_when=FIRST_COMPLETED)
+        for future in ended:
+            if future not in running:  # its part failed meanwhile
+                continue
             job = running.pop(future)
+            part = owner[job.key.handout if isinstance(job, _Job) else job.handout]
             output = job.item.final if isinstance(job, _Job) and job.item is not None else (
                 job.serves if isinstance(job, _Job) else page_items[job].final)
             try:
                 result = future.result()  # re-raises an InputError from the worker
+            except InputError as error:
+                if not tolerant:
+                    raise
+                fail(part, error)
+                done(job.key)
+                continue
             except (RecursionError, OSError) as error:  # failed on the way to or from a worker
-                raise job_error(error, output) or error from None
+                mapped = job_error(error, output)
+                if not tolerant or mapped is None:
+                    raise mapped or error from None
+                fail(part, mapped)
+                done(job.key)
+                continue
             if not isinstance(job, _Job):  # early page starts, not a job
                 arrived(job, result)
                 continue
+            if part.failed is not None:
+                done(job.key)
+                continue
+            report = part.report
             count, page_starts, seconds, *notes = result
             report.warnings = (*report.warnings, *(notes[0] if notes else ()))  # a job's own (handout/targets/pdf/spill.py)
             if page_starts is not None:
                 arrived(job.key._replace(target=PRINT.name, step="pages"), page_starts)
-            graph.done(job.key)
-            where = [*([job.key.clinic] if clinics > 1 else []),
-                     *([job.key.language] if job.key.language != source_language else [])]
+            done(job.key)
+            where = [*([job.key.clinic] if len(part.config.clinics) > 1 else []),
+                     *([job.key.language] if job.key.language != part.config.language else [])]
             report.timings.append((f"{job.name} [{' '.join(where)}]" if where else job.name, seconds))
             if job.item is not None:
                 report.outputs.append(Output(job.item.final, job.item.kind, job.file.stat().st_size, count,
                                              job.item.edition))
-                progress("done", _label(job.item, clinics, source_language))
+                progress("done", part.label(job.item))
         launch()
-    if graph.is_active() or any(item.key not in jobs for item in todo):
+    if graph.is_active() or any(item.key not in jobs for part in parts for item in part.todo):
         raise RuntimeError(f"the build's graph has jobs that never ran: {sorted(graph.get_ready())}")
 
 
 # ---- the outputs' cache (handout/build/store.py) --------------------------------------------------------------
 
-def _from_cache(cache: OutputCache | None, todo: list[Planned], state: BuildState, staging: Staging,
-                report: BuildReport, progress, clinics: int, source_language: str,
-                required: bool) -> dict[JobKey, Path]:
-    """Stage every output of `todo` the cache holds (copied: nothing is laid out for it) -> its staged file.
-    The printed pages' first words a PDF's entry carries are remembered for its EPUB's page list. With
+def _from_cache(cache: OutputCache | None, part: Part, progress, required: bool) -> dict[JobKey, Path]:
+    """Stage every output of the part's todo the cache holds (copied: nothing is laid out for it) -> its staged
+    file. The printed pages' first words a PDF's entry carries are remembered for its EPUB's page list. With
     `required` (--from-cache) an output the cache lacks is the user's error: no job makes it."""
     if cache is None:
         return {}
+    todo, report = part.todo, part.report
     hits: dict[JobKey, Path] = {}
     missing = []
     for item in todo:
@@ -677,20 +783,20 @@ def _from_cache(cache: OutputCache | None, todo: list[Planned], state: BuildStat
             continue
         if required and missing:
             continue
-        temporary = staging.temporary(item.final)
+        temporary = part.staging.temporary(item.final)
         temporary.write_bytes(entry.data)
         hits[item.key] = temporary
         if isinstance(entry.meta.get("page_starts"), list):
-            state.record_page_starts(item.inputs, entry.meta["page_starts"])
+            part.state.record_page_starts(item.inputs, entry.meta["page_starts"])
         pages = entry.meta.get("pages")
         report.outputs.append(Output(item.final, item.kind, len(entry.data),
                                      pages if isinstance(pages, int) else None, item.edition))
-        progress("start", _label(item, clinics, source_language))
-        progress("done", _label(item, clinics, source_language))
+        progress("start", part.label(item))
+        progress("done", part.label(item))
     if required and missing:
         first = missing[0]
         raise InputError(f"{len(missing)} of the {len(todo)} outputs to put in place are not in the cache "
-                         f"{cache.location} ({_label(first, clinics, source_language)}, inputs {first.inputs[:12]}, "
+                         f"{cache.location} ({part.label(first)}, inputs {first.inputs[:12]}, "
                          f"first): build every shard into this cache first (--shard I/N --cache DIR)", first.final)
     return hits
 

@@ -10,6 +10,7 @@ import time
 import tomllib
 from pathlib import Path
 
+from handout.build.shards import parse_shard
 from handout.config.settings import source_date_epoch
 from handout.core.errors import InputError
 from handout.core.inherit import LIBRARY_TABLE, read_library
@@ -23,6 +24,28 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+def _options(args) -> dict:
+    """The build's options given on the command line, as the library's plan takes them."""
+    return {"skip": set(getattr(args, "skip", None) or ()),
+            "editions": tuple(dict.fromkeys(args.edition)) if getattr(args, "edition", None) else None,
+            "only": tuple(dict.fromkeys(getattr(args, "language", None) or ())),
+            "paper": getattr(args, "paper", None), "draft": getattr(args, "draft", False),
+            "shard": parse_shard(args.shard) if getattr(args, "shard", None) else None}
+
+
+def run_plan(root: Path, args) -> int:
+    """`handout plan` at the library's root: the whole library's one plan (handout/library/plan.py)."""
+    import json
+
+    from handout.library.plan import library_plan_data, plan_text  # the build's planner, as a build imports it
+
+    library = load_library(root)
+    check_names(library)
+    data = library_plan_data(library, chosen(library, tuple(getattr(args, "names", None) or ())), **_options(args))
+    print(json.dumps(data, indent=2, ensure_ascii=False) if args.format == "json" else plan_text(data))
+    return 0
+
+
 def run_build(root: Path, args, progress=None) -> int:
     from handout.library.build import build_library
 
@@ -34,24 +57,49 @@ def run_build(root: Path, args, progress=None) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     if args.jobs is not None and args.jobs < 1:
         raise InputError("--jobs must be 1 or more")
-    report = build_library(library, names, jobs=args.jobs, force=args.force, draft=args.draft, progress=progress,
-                           started=lambda name: print(f"{name}:", flush=True))
+    options = _options(args)
+    shard = options["shard"]
+    if shard and (args.from_cache or args.queue):
+        raise InputError("--shard builds into the cache: give --from-cache in a later build, and --queue without it")
+    report = build_library(library, names, jobs=args.jobs, force=args.force, progress=progress,
+                           cache=args.cache, from_cache=args.from_cache, queue=args.queue, **options)
     outputs = 0
+    for path in report.removed:
+        print(f"removed {_shown(path)} (the configuration no longer builds it)")
     for name, built in report.handouts.items():
         for path in built.removed:
             print(f"removed {_shown(path)} (the configuration no longer builds it)")
         for output in built.outputs:
-            print(f"wrote {_shown(output.path)} ({output.size / 1024:.0f} KiB)")
+            print(f"{'cached' if shard else 'wrote'} {_shown(output.path)} ({output.size / 1024:.0f} KiB)")
         outputs += len(built.outputs)
         for warning in built.warnings:
             print(f"warning: {name}: {warning}", file=sys.stderr)
-    for path in report.removed:
-        print(f"removed {_shown(path)} (the configuration no longer builds it)")
-    print(f"catalog: {_shown(library.dist / 'index.html')}, OPDS: {_shown(library.dist / 'opds' / 'index.xml')}, "
-          f"FHIR: {_shown(library.dist / 'fhir' / 'bundle.json')}")
-    print(f"{len(report.handouts)} handouts, {outputs} outputs written, {len(report.written)} catalog files, "
-          f"{time.perf_counter() - started:.2f} s")
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if shard:
+        print(f"shard {shard[0]}/{shard[1]}: {outputs} outputs made into the cache, "
+              f"{time.perf_counter() - started:.2f} s")
+    else:
+        print(f"catalog: {_shown(library.dist / 'index.html')}, OPDS: "
+              f"{_shown(library.dist / 'opds' / 'index.xml')}, FHIR: {_shown(library.dist / 'fhir' / 'bundle.json')}")
+        print(f"{len(report.handouts)} handouts, {outputs} outputs written, {len(report.written)} catalog files, "
+              f"{time.perf_counter() - started:.2f} s")
+    sys.stdout.flush()
+    for name, error in report.failed.items():  # the others are built; these keep their previous outputs
+        print(f"error: {_error_line(error, library.root)}", file=sys.stderr)
+    if report.failed:
+        print(f"error: handouts not built: {', '.join(report.failed)} (their previous outputs are kept); the "
+              f"others are built", file=sys.stderr)
+        return 2
     return 0
+
+
+def _error_line(error: InputError, root: Path) -> str:
+    """The error's line, its file named from the library's root (`first-weeks/chapters/02-steps.md:12`)."""
+    try:
+        return error.format(root)
+    except (OSError, RuntimeError):
+        return error.format()
 
 
 def run_check(root: Path, args) -> int:

@@ -30,7 +30,7 @@ def pdf_job(book, clinic, edition: str, target: str, want_starts: bool):
     starts = document.page_starts() if want_starts else None
     if starts is not None and STARTS_CHANNEL is not None:
         # Hand the page starts over now, so the EPUB is packed while this PDF is still being written.
-        STARTS_CHANNEL.put(((book.config.language, clinic.id), starts))
+        STARTS_CHANNEL.put(((str(book.root), book.config.language, clinic.id), starts))
         starts = None
     pages = document.write(Path(target)) if target else document.page_count
     return pages, starts, time.perf_counter() - start, notes
