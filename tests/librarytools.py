@@ -93,3 +93,31 @@ def make_library(folder: Path, handouts: dict | None = None) -> Path:
     for name, (title, spanish, topic) in (handouts or HANDOUTS).items():
         make_handout(folder, name, title, spanish, topic)
     return folder
+
+
+_BUILT: dict[str, Path] = {}
+
+
+def library_sources(library: Path, folder: Path) -> Path:
+    """A copy of the library's sources (no dist/, no build state) in `folder`."""
+    shutil.copytree(library, folder, ignore=shutil.ignore_patterns("dist", ".cache"))
+    return folder
+
+
+def built_library(tmp_path_factory) -> Path:
+    """The test library built once by a local `handout build` at its root (shared by the tests that compare a
+    queue's, shards' or a later build's outputs with it): the library folder, its outputs in dist/."""
+    if "local" not in _BUILT:
+        from conftest import run_publish
+
+        folder = make_library(tmp_path_factory.mktemp("library-local") / "library")
+        result = run_publish(folder, "build")
+        assert result.returncode == 0, result.stderr
+        _BUILT["local"] = folder
+    return _BUILT["local"]
+
+
+def output_files(folder: Path) -> dict[str, bytes]:
+    """Every output under `folder` with its bytes (not the build's own dot files: its lists of outputs)."""
+    return {path.relative_to(folder).as_posix(): path.read_bytes()
+            for path in sorted(folder.rglob("*")) if path.is_file() and not path.name.startswith(".")}

@@ -15,6 +15,7 @@ import pytest
 
 from conftest import REPO, TEST_EPOCH, make_project, run_publish
 from handout.app.cli import main
+from librarytools import built_library, library_sources, output_files
 
 EDITIONS = ("--edition", "letter", "--edition", "booklet")  # a layout, a job that needs it, the EPUB and web page
 
@@ -106,6 +107,29 @@ def test_two_workers_build_what_a_local_build_makes_byte_for_byte(reference, red
     for worker in workers:  # WeasyPrint (and Pango with it) was loaded in the work horses, never in a worker
         maps = Path(f"/proc/{worker.pid}/maps").read_text()
         assert "libpango" not in maps and worker.poll() is None
+
+
+@pytest.mark.slow
+def test_two_workers_build_the_test_library_as_a_local_build_does(redis_url, workers, tmp_path_factory, tmp_path):
+    """The library's one plan through the queue: every handout's outputs, the catalog pages, the feeds and the
+    bundle byte for byte what a local build of the same library makes."""
+    local = built_library(tmp_path_factory)
+    library = library_sources(local, tmp_path / "library")
+    result = run_publish(library, "build", "--queue", redis_url)
+    assert result.returncode == 0, result.stderr
+    made = output_files(library / "dist")
+    assert made == output_files(local / "dist")
+    assert len([name for name in made if name.endswith((".pdf", ".epub"))]) == 3 * 2 * 2 * 2
+    assert {"index.html", "es-US/index.html", "opds/index.xml", "fhir/bundle.json"} <= set(made)
+    assert "36 outputs written" in result.stdout
+    from redis import Redis
+    from rq import Worker
+
+    done = {worker.pid: worker.successful_job_count for worker in Worker.all(connection=Redis.from_url(redis_url))}
+    assert sum(done.values()) >= 36 and all(done.get(worker.pid) for worker in workers), done  # the workers made them
+    for worker in workers:
+        assert worker.poll() is None
+        assert "libpango" not in Path(f"/proc/{worker.pid}/maps").read_text()
 
 
 @pytest.mark.slow

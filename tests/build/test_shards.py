@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, TEST_EPOCH, add_translations, make_project, run_publish
+from librarytools import built_library, library_sources, output_files
 
 KEY = {"HANDOUT_CACHE_KEY": "a-test-key-shared-by-the-shards"}
 # A letter PDF, its booklet, the EPUB and the web page, in two languages: 8 outputs.
@@ -38,13 +39,14 @@ def sharded(tmp_path_factory):
     return project, base / "local", base / "cache"
 
 
-def _from_cache(project: Path, cache: Path, *extra: str) -> subprocess.CompletedProcess:
+def _from_cache(project: Path, cache: Path, *extra: str,
+                editions: tuple[str, ...] = EDITIONS) -> subprocess.CompletedProcess:
     """`build --from-cache` in a separate process that says whether it imported WeasyPrint (it must not:
     nothing is laid out)."""
     code = ("import sys; from handout.app.cli import main; status = main(sys.argv[1:]); "
             "print('weasyprint imported' if 'weasyprint' in sys.modules else 'no layout'); sys.exit(status)")
     environment = {**os.environ, **KEY, "SOURCE_DATE_EPOCH": TEST_EPOCH}
-    return subprocess.run([sys.executable, "-c", code, "--project", str(project), "build", *EDITIONS, *extra,
+    return subprocess.run([sys.executable, "-c", code, "--project", str(project), "build", *editions, *extra,
                            "--cache", str(cache)], capture_output=True, text=True, env=environment, cwd=REPO,
                           timeout=600)
 
@@ -97,6 +99,36 @@ def test_from_cache_with_an_output_missing_names_it_and_builds_nothing(sharded, 
     result = _from_cache(project, empty, "--from-cache", "--force")
     assert result.returncode == 2
     assert "not in the cache" in result.stderr and "--shard" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_librarys_two_shards_then_the_cache_give_its_local_build_without_laying_out(tmp_path_factory, tmp_path):
+    """The library as one plan split in two: the shards share out every handout's outputs (no overlap, dist/
+    untouched), and --from-cache puts them in place with the catalog, the feeds and the bundle, laying out
+    nothing: byte for byte the local build."""
+    local = built_library(tmp_path_factory)
+    library = library_sources(local, tmp_path / "library")
+    cache = tmp_path / "cache"
+    shares = []
+    for shard in ("1/2", "2/2"):
+        plan = run_publish(library, "plan", "--format", "json", "--shard", shard)
+        assert plan.returncode == 0, plan.stderr
+        shares.append({job["id"] for job in json.loads(plan.stdout)["jobs"] if job["output"]})
+        result = run_publish(library, "build", "--shard", shard, "--cache", str(cache), env=KEY)
+        assert result.returncode == 0, result.stderr
+        assert not (library / "dist").exists()  # a shard writes to the cache only
+    assert shares[0] and shares[1] and not shares[0] & shares[1]
+    whole = json.loads(run_publish(library, "plan", "--format", "json").stdout)
+    outputs = {job["id"] for job in whole["jobs"] if job["key"]["step"] == ""}
+    assert shares[0] | shares[1] == outputs and len(outputs) == 36
+    assert {job["key"]["target"] for job in whole["jobs"] if job["key"]["step"] == "collect"} == \
+        {"catalog", "opds", "fhir"}
+    assert len(list(cache.rglob("*.out"))) == 36  # every output once
+    result = _from_cache(library, cache, "--from-cache", editions=())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("no layout")
+    assert output_files(library / "dist") == output_files(local / "dist")
+    assert (library / "dist" / "fhir" / "bundle.json").is_file()
 
 
 @pytest.mark.slow

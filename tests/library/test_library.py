@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from conftest import REPO, TEST_EPOCH, make_project, run_publish
-from librarytools import make_library
+from librarytools import built_library, make_library, output_files
 from handout.config.settings import load_config
 from handout.core.errors import InputError
 
@@ -464,6 +464,41 @@ def test_switching_from_one_clinic_to_two_removes_the_stale_outputs_and_keeps_th
         assert f"removed dist/{name}" in second.stdout or f"removed {dist / name}" in second.stdout
         assert (dist / "portland" / name).is_file() and (dist / "salem" / name).is_file()
     assert (dist / "my-notes.txt").read_text() == "mine"
+
+
+@pytest.mark.slow
+def test_a_handouts_bad_input_stops_it_alone_and_a_removed_handouts_outputs_go(tmp_path_factory, tmp_path):
+    """One library build after three changes: a handout's chapter is broken (its previous outputs kept, its
+    file and line named, exit 2), another is removed from the library (the outputs its list names removed, a
+    user's file in its folder kept), and the third is changed (built and put in place all the same)."""
+    library = tmp_path / "library"  # the built library, its outputs with it
+    shutil.copytree(built_library(tmp_path_factory), library, ignore=shutil.ignore_patterns(".cache"))
+    dist = library / "dist"
+    before = output_files(dist)
+    (dist / "get-help" / "my-notes.txt").write_text("mine")
+    shutil.rmtree(library / "get-help")  # removed from the library
+    broken = library / "first-weeks" / "chapters" / "02-steps.md"
+    broken.write_text(broken.read_text() + "\n![A missing figure.](../assets/figures/missing.svg)\n")
+    changed = library / "treatment-day" / "publish.toml"
+    changed.write_text(changed.read_text().replace('title = "Your treatment day"', 'title = "Your day of treatment"'))
+    second = run_library(library, "build")
+    assert second.returncode == 2, second.stdout + second.stderr
+    assert re.search(r"first-weeks/chapters/02-steps\.md:\d+: .*missing\.svg", second.stderr), second.stderr
+    assert "handouts not built: first-weeks" in second.stderr and "Traceback" not in second.stderr
+    after = output_files(dist)
+    old = {name: data for name, data in before.items() if name.startswith("first-weeks/")}
+    assert old and {name: data for name, data in after.items() if name.startswith("first-weeks/")} == old
+    day = [name for name in before if name.startswith(("treatment-day/portland/", "treatment-day/salem/"))
+           and name.endswith(".pdf")]
+    assert len(day) == 2 and all(after[name] != before[name] for name in day)  # built, with its new title
+    assert b"Your day of treatment" in after["treatment-day/portland/index.html"]
+    assert [name for name in after if name.startswith("get-help/")] == ["get-help/my-notes.txt"]
+    gone = [name for name in before if name.startswith("get-help/")]
+    assert len(gone) == 12
+    for name in gone:
+        assert f"removed dist/{name} " in second.stdout, second.stdout
+    assert "get-help" not in (dist / "index.html").read_text()
+    assert "Your day of treatment" in (dist / "index.html").read_text()
 
 
 def test_stale_outputs_are_only_those_a_build_recorded(tmp_path):
