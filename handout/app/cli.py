@@ -428,7 +428,9 @@ def run_library(args) -> int | None:
             return commands.run_plan(folder, args)
         if not hasattr(args, "names"):
             args.names = []
-        return commands.run_build(folder, args)
+        from handout.app.progress import progress_for
+
+        return commands.run_build(folder, args, progress_for())
     raise InputError(f"`{args.command}` works on one handout: name it with --project NAME")
 
 

@@ -62,9 +62,10 @@ from handout.library.fhir import write_bundle
 from handout.library.opds import library_id, write_feeds
 from handout.library.published import published
 
-# The files that cover the whole collection: jobs of the plan that need every output, made by the build that
-# puts the outputs in place (a local one, a queue's, or --from-cache), never by a shard.
-COLLECTION = (("catalog", "the catalog pages"), ("opds", "the OPDS feeds"), ("fhir", "the FHIR bundle"))
+# What covers the whole collection (the catalog pages, the OPDS feeds, the FHIR bundle): the plan's last job,
+# which needs every output, made by the build that puts the outputs in place (a local one, a queue's, or
+# --from-cache), never by a shard.
+COLLECTION = "collection"
 
 
 @dataclass

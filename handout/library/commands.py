@@ -8,6 +8,7 @@ import re
 import sys
 import time
 import tomllib
+from contextlib import nullcontext
 from pathlib import Path
 
 from handout.build.shards import parse_shard
@@ -47,6 +48,7 @@ def run_plan(root: Path, args) -> int:
 
 
 def run_build(root: Path, args, progress=None) -> int:
+    """`handout build` at the library's root; `progress`: the display (a context giving progress(event, name))."""
     from handout.library.build import build_library
 
     started = time.perf_counter()
@@ -61,8 +63,9 @@ def run_build(root: Path, args, progress=None) -> int:
     shard = options["shard"]
     if shard and (args.from_cache or args.queue):
         raise InputError("--shard builds into the cache: give --from-cache in a later build, and --queue without it")
-    report = build_library(library, names, jobs=args.jobs, force=args.force, progress=progress,
-                           cache=args.cache, from_cache=args.from_cache, queue=args.queue, **options)
+    with progress if progress is not None else nullcontext() as shown:  # the command's display, as for a project
+        report = build_library(library, names, jobs=args.jobs, force=args.force, progress=shown,
+                               cache=args.cache, from_cache=args.from_cache, queue=args.queue, **options)
     outputs = 0
     for path in report.removed:
         print(f"removed {_shown(path)} (the configuration no longer builds it)")

@@ -5,7 +5,6 @@ the FHIR bundle), which need every output. A shard's share (--shard I/N) is of t
 collection is made by the build that puts them in place (`--from-cache`), so no shard lists it."""
 from __future__ import annotations
 
-import hashlib
 from typing import Collection
 
 from handout.build.plan import job_plan, key_name, plan_text  # noqa: F401  (`handout plan`'s text)
@@ -26,18 +25,14 @@ def library_plan_data(library: Library, names: tuple[str, ...], skip: Collection
     for name, (config, plan) in plans.items():
         rows += job_plan(config, plan)
         outputs += len(plan)
-    if shard is None:
-        makers = [row["id"] for row in rows if row["output"] is not None]
-        digest = collection_digest(library, whole)
-        for target, step in COLLECTION:
-            key = JobKey("", "", target, "", step="collect")
-            rows.append({"id": key_name(key), "key": {"handout": "", "clinic": "", "language": "", "target": target,
-                                                       "edition": "", "step": "collect"},
-                         "inputs": hashlib.sha256(f"{digest}:{target}".encode()).hexdigest(),
-                         "needs": makers, "output": str(library.dist / {"catalog": "index.html",
-                                                                         "opds": "opds/index.xml",
-                                                                         "fhir": "fhir/bundle.json"}[target]),
-                         "step": f"collect {step}"})
+    if shard is None:  # one job, as the build makes them: write_collection, from the outputs in dist/
+        key = JobKey("", "", COLLECTION, "", step="collect")
+        rows.append({"id": key_name(key), "key": {"handout": "", "clinic": "", "language": "",
+                                                   "target": COLLECTION, "edition": "", "step": "collect"},
+                     "inputs": collection_digest(library, whole),
+                     "needs": [row["id"] for row in rows if row["output"] is not None],
+                     "output": str(library.dist / "index.html"),
+                     "step": "write the catalog pages, the OPDS feeds and the FHIR bundle"})
     return {"project": str(library.root), "library": library.title, "handouts": list(plans),
             "output_folder": str(library.dist), "shard": f"{shard[0]}/{shard[1]}" if shard else None,
             "outputs": outputs, "jobs": rows}
