@@ -4,11 +4,12 @@
     .venv/bin/python bench/beyond.py --plan [--sizes 10,100,1000]
     .venv/bin/python bench/beyond.py --queue [--runs 3]
 
---plan: the plan's time and size for generated handouts x 15 languages (a source and 14 translations), planning
-alone (no layout): each handout is a project of its own (publish.toml, the test fixture's chapters, 14
-translations of them as hard links; the theme is the built-in one), planned with the build's own planner (`plan_outputs` + `job_plan`, as
-`handout plan` does). There is no library layer yet: N handouts are N projects planned one after another, so
-this is the sum of N project plans, and how it grows from 10 to 100 to 1,000.
+--plan: the plan's time and size for a generated LIBRARY of N handouts x 15 languages (a source and 14
+translations), planning alone (no layout): a library.toml and N handout folders (each the repository's
+publish.toml, the test fixture's chapters, 14 translations of them as hard links; the theme is the built-in one),
+planned as `handout plan --format json` plans it at the library's root (handout/library/plan.py: the build's own
+planner, one plan of every handout's jobs and the catalog's, feeds' and bundle's), and how it grows from 10 to
+100 to 1,000 handouts.
 
 --queue: the queue's overhead on this machine: the test fixture built from nothing (--force, letter, booklet,
 EPUB, web page) by the local pool (two workers, as many as cores) and by two `handout worker` processes over a
@@ -71,10 +72,9 @@ def _project(folder: Path, number: int) -> None:
 
 
 def bench_plan(sizes: list[int]) -> None:
-    from handout.build.plan import job_plan
-    from handout.build.run import plan_outputs
-    from handout.config.settings import load_config
     from handout.core.store import toolchain_fingerprint
+    from handout.library import load_library
+    from handout.library.plan import library_plan_data
 
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH
     from handout.targets import TARGETS
@@ -84,26 +84,26 @@ def bench_plan(sizes: list[int]) -> None:
         entry.job_function()
     rows = []
     with tempfile.TemporaryDirectory(prefix="handout-plan-bench-") as base:
+        root = Path(base) / "library"
+        root.mkdir()
+        (root / "library.toml").write_text('online_url = "https://www.example.org/handouts"\n\n[library]\n'
+                                           'title = "Benchmark library"\n')
         made = 0
         for size in sizes:
-            while made < size:
-                _project(Path(base) / f"h{made:04d}", made)
+            while made < size:  # the library grows: its first handouts are the smaller size's
+                _project(root / f"h{made:04d}", made)
                 made += 1
             start = time.perf_counter()
-            jobs = outputs = 0
-            size_bytes = 0
-            for number in range(size):
-                config = load_config(Path(base) / f"h{number:04d}")
-                plan = plan_outputs(config, config.root / "dist", editions=config.print.editions)
-                data = job_plan(config, plan)
-                outputs += len(plan)
-                jobs += len(data)
-                size_bytes += len(json.dumps(data))
+            library = load_library(root)
+            data = library_plan_data(library, library.handouts)
+            text = json.dumps(data, indent=2, ensure_ascii=False)  # as `handout plan --format json` prints it
             seconds = time.perf_counter() - start
+            outputs, jobs, size_bytes = data["outputs"], len(data["jobs"]), len(text.encode())
+            assert len(library.handouts) == size
             rows.append((size, outputs, jobs, seconds, size_bytes))
             print(f"{size:>5} handouts x 15 languages: {outputs} outputs, {jobs} jobs, plan {seconds:.2f} s "
                   f"({seconds / size * 1000:.0f} ms a handout), JSON {size_bytes / 1e6:.1f} MB", flush=True)
-    print("\n| Handouts x 15 languages | Outputs | Jobs | Plan time | Per handout | Plan as JSON |")
+    print("\n| Handouts x 15 languages (one library) | Outputs | Jobs | Plan time | Per handout | Plan as JSON |")
     print("| --- | --- | --- | --- | --- | --- |")
     for size, outputs, jobs, seconds, size_bytes in rows:
         print(f"| {size:,} | {outputs:,} | {jobs:,} | {seconds:.1f} s | {seconds / size * 1000:.0f} ms | "
