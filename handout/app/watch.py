@@ -33,6 +33,7 @@ from handout.config.languages import language_config, languages, output_subfolde
 from handout.config.settings import load_config
 from handout.core.errors import InputError
 from handout.core.fonts import FONT_DIR
+from handout.core.script_fonts import subset_folder
 from handout.core.sandbox import Sandbox
 from handout.core.theme import find, theme_folder
 from handout.load.book import load_book
@@ -40,6 +41,9 @@ from handout.targets import PRINT, TARGETS, WEB, output_file
 from handout.targets.pdf.render import render_print
 
 WEB_PAGE = WEB.stem + WEB.extension  # the web edition's page in a clinic's folder of the outputs
+# Where the preview serves a language's fonts cut to the book (handout/core/script_fonts.py), by file name: only
+# those its pages name. The bundled fonts are served from /_fonts/.
+CUT_FONTS = "/_fonts/cut/"
 
 RELOAD_SCRIPT = """<script>
 (function () {
@@ -104,6 +108,7 @@ class Preview:
         self.partial = False
         self.version = 0
         self.figures: set[str] = set()  # the images the chapters show (project-relative), which it serves
+        self.fonts: set[str] = set()  # the cut fonts its pages name (file names in the cut fonts' folder)
 
     def update(self, choices: list[Choice] | None, pages: dict[Choice, str] | None, error: str,
                partial: bool = False) -> None:
@@ -243,6 +248,13 @@ def _handler(preview: Preview, root: Path, out_dir: Path):
                 with preview.lock:
                     status = {"version": preview.version, "error": preview.error}
                 return self._send(json.dumps(status).encode(), "application/json")
+            if path.startswith(CUT_FONTS):
+                name = path.removeprefix(CUT_FONTS)
+                with preview.lock:
+                    named = name in preview.fonts
+                if not named:
+                    return self._send(b"not found", "text/plain", HTTPStatus.NOT_FOUND)
+                return self._file(subset_folder() / name, subset_folder())
             if path.startswith("/_fonts/"):
                 return self._file(FONT_DIR / Path(path).name, FONT_DIR)
             if path.startswith("/dist/"):
@@ -305,16 +317,20 @@ def _handler(preview: Preview, root: Path, out_dir: Path):
     return Handler
 
 
-def preview_html(root: Path, choice: Choice, figures: set[str] | None = None) -> str:
-    """One clinic's first edition in one language as HTML, with fonts served by the preview server; the
-    images its chapters show are added to `figures` (what the server may send of the project)."""
+def preview_html(root: Path, choice: Choice, figures: set[str] | None = None, fonts: set[str] | None = None) -> str:
+    """One clinic's first edition in one language as HTML, with fonts served by the preview server (the bundled
+    ones, and the language's fonts cut to the book, as the PDF embeds them); the images its chapters show are
+    added to `figures` and the cut fonts it names to `fonts` (what the server may send)."""
     config = language_config(load_config(root), choice.language)
     book = load_book(config)
     clinic = next(c for c in config.clinics if c.id == choice.clinic)
     page = render_print(book, clinic, pages_of(config.print.editions[0], config.print.paper))
     if figures is not None:
         figures.update(image.src for image in book.images if image.path is not None)
-    return page.replace(FONT_DIR.as_uri() + "/", "/_fonts/")
+    cut = subset_folder().as_uri() + "/"
+    if fonts is not None:
+        fonts.update(unquote(name) for name in re.findall(re.escape(cut) + r'([^/"\')\s]+)', page))
+    return page.replace(FONT_DIR.as_uri() + "/", "/_fonts/").replace(cut, CUT_FONTS)
 
 
 # Files editors write beside the one being saved, which are no edit of the handout: hidden files (vim's
@@ -394,7 +410,7 @@ def watch(root: Path, out_dir: Path | None = None, host: str = "127.0.0.1", port
     if not 0 <= port <= 65535:
         raise InputError(f"--port {port} is not a port: use one from 1 to 65535, or 0 for any free port")
     requested, out_dir = out_dir, output_folder_for(root, out_dir)  # the same rules as every build
-    preview = Preview(render=lambda choice: preview_html(root, choice, preview.figures))
+    preview = Preview(render=lambda choice: preview_html(root, choice, preview.figures, preview.fonts))
     try:
         server = PreviewServer((host, port), _handler(preview, root, out_dir))
     except OSError as error:
@@ -424,8 +440,8 @@ def watch(root: Path, out_dir: Path | None = None, host: str = "127.0.0.1", port
                 choices = choices_of(config)
                 shown = next((c for c in choices if not any(c.language in e.languages for e in refusals)), None)
                 message = refusals[0].format(root) if refusals else ""
-                preview.update(choices, {shown: preview_html(root, shown, preview.figures)} if shown else {}, message,
-                               partial=bool(refusals))
+                pages = {shown: preview_html(root, shown, preview.figures, preview.fonts)} if shown else {}
+                preview.update(choices, pages, message, partial=bool(refusals))
                 outputs += attempt()
         except InputError as error:
             message = error.format(root)

@@ -228,3 +228,63 @@ def test_a_project_with_the_built_in_theme_gets_its_stylesheets_in_the_preview(t
             urllib.request.urlopen(watcher.url + "handout/app/watch.py", timeout=60)
     finally:
         watcher.process.kill()
+
+
+@pytest.mark.slow
+def test_the_preview_serves_the_cut_fonts_its_page_names_and_no_other_file(tmp_path):
+    """A language whose fonts are cut to the book (Vietnamese, Arabic): the print preview's @font-face rules
+    point at the preview server, which sends the cut files the page names, as the PDF embeds them, and nothing
+    else of their folder."""
+    import urllib.error
+    import urllib.request
+
+    from fontTools.ttLib import TTFont
+    from test_scripts import scripts_project
+
+    from handout.app.watch import Preview, PreviewServer, _handler, choices_of, preview_html
+    from handout.config.settings import load_config
+    from handout.core.script_fonts import subset_folder
+
+    CUT_FONTS = "/_fonts/cut/"  # noqa: N806 (where the preview serves them)
+
+    project = scripts_project(tmp_path / "project")
+    choices = choices_of(load_config(project))
+    preview = Preview(render=lambda choice: preview_html(project, choice, preview.figures, preview.fonts))
+    preview.update(choices, {}, "")
+    server = PreviewServer(("127.0.0.1", 0), _handler(preview, project, project / "dist"))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        page = urllib.request.urlopen(url + "/?language=vi", timeout=60).read().decode()
+        sources = re.findall(r'src: url\("([^"]+)"\)', page)
+        assert sources and not [s for s in sources if not s.startswith("/_fonts/")], sources
+        cut = [s for s in sources if s.startswith(CUT_FONTS)]
+        assert cut, sources
+        vietnamese = "".join(c for c in (project / "translations" / "vi" / "chapters" / "01-welcome.md")
+                             .read_text(encoding="utf-8") if ord(c) > 0x7F and c.isalpha())
+        drawn = set()
+        for source in cut:
+            body = urllib.request.urlopen(url + source, timeout=60).read()
+            assert body == (subset_folder() / source.removeprefix(CUT_FONTS)).read_bytes(), source
+            (tmp_path / "font").write_bytes(body)
+            drawn |= set(TTFont(str(tmp_path / "font")).getBestCmap())
+        assert vietnamese and {ord(c) for c in vietnamese} <= drawn
+        # The Arabic cuts exist once the Arabic preview is made, and are served only after a page named them.
+        arabic = next(c for c in choices if c.language == "ar")
+        unnamed = set(re.findall(re.escape(CUT_FONTS) + r'([^"]+)"', preview_html(project, arabic))) - preview.fonts
+        assert unnamed
+        for name in unnamed:
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(url + CUT_FONTS + name, timeout=60)
+            assert refused.value.code == 404
+        urllib.request.urlopen(url + "/?language=ar", timeout=60).read()
+        for name in unnamed:
+            assert urllib.request.urlopen(url + CUT_FONTS + name, timeout=60).read() == \
+                (subset_folder() / name).read_bytes()
+        for path in (CUT_FONTS + "..%2f..%2fpublish.toml", CUT_FONTS + "%2e%2e/x.ttf", CUT_FONTS, CUT_FONTS + "x.ttf"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(url + path, timeout=60)
+            assert refused.value.code == 404, path
+    finally:
+        server.shutdown()
+        server.server_close()
