@@ -1,7 +1,8 @@
 """`publish.py watch`: rebuild on every save and serve a live preview on localhost.
 
-One process: WeasyPrint stays imported and its fonts loaded between builds, and the chapter cache keeps
-unchanged chapters converted. The preview is the print layout as HTML, with a link to the latest PDF;
+One process: WeasyPrint stays imported and its fonts loaded between builds, the chapter cache keeps
+unchanged chapters converted, and the first edition's PDF is laid out again only from the page before the
+edited chapter (handout/targets/pdf/relayout.py: the same bytes as a cold build). The preview is the print layout as HTML, with a link to the latest PDF;
 the page asks the server for the build number twice a second and reloads itself when it changes. A
 broken edit shows its error in the terminal and on the page; the last good outputs stay in dist/.
 With several clinics or languages, the banner picks the one shown (`/?clinic=ID&language=TAG` for the
@@ -38,6 +39,7 @@ from handout.core.sandbox import Sandbox
 from handout.core.theme import find, theme_folder
 from handout.load.book import load_book
 from handout.targets import PRINT, TARGETS, WEB, output_file
+from handout.targets.pdf.relayout import kept_layouts
 from handout.targets.pdf.render import render_print
 
 WEB_PAGE = WEB.stem + WEB.extension  # the web edition's page in a clinic's folder of the outputs
@@ -436,7 +438,8 @@ def watch(root: Path, out_dir: Path | None = None, host: str = "127.0.0.1", port
             # The PDF an editor looks at first, then everything else that changed: two builds, each atomic.
             with preview.rendering:
                 config = load_config(root)
-                outputs = attempt(editions=config.print.editions[:1], skip=set(TARGETS) - {PRINT.name})
+                with kept_layouts():  # laid out again from the edited chapter on (relayout.py)
+                    outputs = attempt(editions=config.print.editions[:1], skip=set(TARGETS) - {PRINT.name})
                 choices = choices_of(config)
                 shown = next((c for c in choices if not any(c.language in e.languages for e in refusals)), None)
                 message = refusals[0].format(root) if refusals else ""

@@ -14,6 +14,7 @@ from handout.core.limits import time_limit
 from handout.core.sandbox import Sandbox, check_data_svg, check_svg, decode_data_url, mentioning_line, referring_line
 from handout.core.theme import find
 from handout.render.figure_fonts import in_family
+from handout.targets.pdf import relayout
 from handout.targets.pdf.pagemap import page_start_words
 from handout.targets.pdf.press import finish_press_pdf
 from handout.targets.pdf.tablewidth import check_table_widths
@@ -121,9 +122,11 @@ class RenderedPdf:
             with time_limit(seconds, what):
                 self.options = pdf_options(variant)
                 profiles = press_profiles() if self.options["pdf_variant"] == "pdf/x-4" else None
-                self.document = weasyprint.HTML(string=html, base_url=root.resolve().as_uri() + "/",
-                                                url_fetcher=self._fetcher).render(color_profiles=profiles,
-                                                                                  **self.options)
+                source = weasyprint.HTML(string=html, base_url=root.resolve().as_uri() + "/",
+                                         url_fetcher=self._fetcher)
+                # Under `watch`, laid out again only where the HTML changed (relayout.py); else whole.
+                self.document = relayout.render(source, html, (str(root), what, variant, html[:html.find("<body")]),
+                                                profiles, self.options)
         except self._refused as error:
             raise _locate(error.error, root) from None
         check_table_widths(self.document, root)
