@@ -105,8 +105,15 @@ def render(html_object, html: str, key, color_profiles, options: dict):
             start = _first_page_of(kept, slug)
     merged = weasyprint.DEFAULT_OPTIONS.copy()
     merged.update(options)
-    document, boxes, page_maker = _render(html_object, font_config, color_profiles, merged,
-                                          kept if start is not None else None, start, slug)
+    laid_out = None
+    if start is not None:
+        try:
+            laid_out = _render(html_object, font_config, color_profiles, dict(merged), kept, start, slug)
+        except Exception:  # a state WeasyPrint's page loop did not expect: laid out whole, as a cold build does
+            laid_out = None
+    if laid_out is None:
+        laid_out = _render(html_object, font_config, color_profiles, merged, None, None, None)
+    document, boxes, page_maker = laid_out
     _KEPT[key] = Kept(html, pieces, boxes, page_maker, document, font_config)
     return document
 
