@@ -306,20 +306,24 @@ from handout.build.run import build
 from handout.config.settings import load_config
 from handout.targets.pdf.render import render_print
 from handout.targets import PRINT, TARGETS
+from handout.targets.pdf.relayout import LAST, kept_layouts
 import weasyprint
 project = Path({project!r})
 config = load_config(project)
 main, source = config.print.editions[:1], [config.language]
 pdf_only = set(TARGETS) - {{PRINT.name}}
-build(project, jobs=1, languages_=source, editions=main)   # what `watch` does first
+with kept_layouts():  # as `watch` builds the PDF an editor looks at: its layout kept
+    build(project, jobs=1, languages_=source, editions=main, skip=pdf_only)   # what `watch` does first
 chapter = sorted((project / "chapters").glob("0*.md"))[1]
 original = chapter.read_text()
 result = []
 for run in range({runs}):
     chapter.write_text(original + "\\nAn edit, number %d.\\n" % run)
     start = time.perf_counter()
-    report = build(project, jobs=1, editions=main, skip=pdf_only, languages_=source)  # save -> new PDF
+    with kept_layouts():
+        report = build(project, jobs=1, editions=main, skip=pdf_only, languages_=source)  # save -> new PDF
     edit = time.perf_counter() - start
+    print("  laid out " + LAST["how"], flush=True)
     assert [o.path.name for o in report.outputs] == ["ketamine-handout.pdf"], report.outputs
     html = render_print(load_book(config), config.clinic, main[0])
     start = time.perf_counter()
@@ -339,7 +343,7 @@ def watch_pairs(project: Path, runs: int, out: Path) -> list[tuple[float, float]
     lines = []
     for line in process.stdout:
         lines.append(line)
-        if line.startswith("  pair"):
+        if line.startswith(("  pair", "  laid out")):
             print(line, end="", flush=True)
     if process.wait() != 0:
         raise SystemExit("the watch measurement failed")
