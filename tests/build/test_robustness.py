@@ -33,12 +33,17 @@ def test_a_build_killed_mid_write_leaves_the_previous_outputs_whole(mini_build, 
     (project / "chapters" / "02-steps.md").write_text(
         (project / "chapters" / "02-steps.md").read_text() + "\nA new sentence for the next build.\n")
     killed_while_writing = False
-    for delay in (0.3, 0.8, 1.5, 2.5):
+    # Kills at fixed moments, then one as soon as a temporary file shows (on a loaded machine the fixed moments
+    # can all come before the build starts writing).
+    for delay in (0.3, 0.8, 1.5, 2.5, None):
         process = subprocess.Popen([sys.executable, str(REPO / "publish.py"), "--project", str(project)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + delay
+        deadline = time.monotonic() + (delay if delay is not None else 300)
         while time.monotonic() < deadline and process.poll() is None:
-            killed_while_writing |= any(p.name.endswith(".tmp") for p in (project / "dist").iterdir())
+            writing = any(p.name.endswith(".tmp") for p in (project / "dist").iterdir())
+            killed_while_writing |= writing
+            if writing and delay is None:
+                break
             time.sleep(0.02)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
