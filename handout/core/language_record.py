@@ -1,6 +1,7 @@
 """What the toolchain knows about a language, in one record: its script, its direction, the font families that
 draw it, its quotation marks, the punctuation that ends its sentences, whether it hyphenates, how it counts
-the length of a sentence and its reading-level formula (or none).
+the length of a sentence, its reading-level formula (or none) and whether its words may be drawn as an SVG's
+text (not where WeasyPrint would draw them unjoined or in the wrong order).
 
 Layouts, stylesheets, checks and writers read `record(tag)` and never ask which language a tag names. A
 language the table does not know is written in the Latin alphabet, left to right, measured by sentence length
@@ -33,11 +34,15 @@ class Script:
     counts: str            # "words", or "characters" where words are not separated by spaces
     italic: bool           # whether emphasis may be set in italic
     letters: str = ""      # letters a font must have to draw the language (beyond basic Latin)
+    # Whether WeasyPrint 70 draws the script right as an SVG's text: it sets SVG text glyph by glyph, left to
+    # right, without shaping, so a script whose letters join or that runs right to left (Arabic) comes out as
+    # unjoined letters in the wrong order. Where it does not, a figure's words are text of the page instead.
+    svg_text: bool = True
 
 
 SCRIPTS = {
     "Latn": Script("Latn", LATIN_ENDS, "words", True),
-    "Arab": Script("Arab", LATIN_ENDS + "؟", "words", False),
+    "Arab": Script("Arab", LATIN_ENDS + "؟", "words", False, svg_text=False),
     "Hans": Script("Hans", FULL_WIDTH_ENDS + LATIN_ENDS, "characters", False),
 }
 
@@ -67,6 +72,7 @@ class Language:
     italic: bool             # whether emphasis may be italic (not in Arabic or Chinese)
     hyphenation: bool        # whether a hyphenation dictionary exists (pyphen)
     formula: str | None      # its reading-level formula, None when none is validated for it
+    svg_text: bool = True    # whether its words may be an SVG's text (Script.svg_text): not in Arabic
 
     @property
     def rtl(self) -> bool:
@@ -111,7 +117,7 @@ def record(tag: str) -> Language:
     latin = latin_family(letters)
     fonts = {"Latn": (latin,), "Arab": (ARABIC_FAMILY, latin), "Hans": (CJK_SC_FAMILY,)}[script_code]
     return Language(tag, primary, script_code, _direction(tag), fonts, quotes, script.ends, script.counts,
-                    script.italic, _hyphenation(tag, script_code), FORMULAS.get(primary))
+                    script.italic, _hyphenation(tag, script_code), FORMULAS.get(primary), script.svg_text)
 
 
 def latin_family(letters: str) -> str:

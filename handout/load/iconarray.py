@@ -15,8 +15,10 @@ image's name. Shaded people are a solid dark fill, the others white with an outl
 <pattern>, so a grey photocopy, a rasterising e-book converter (MOBI, AZW3) and a dark reading mode all keep the
 meaning. The drawing has its own white mat (a rectangle under everything), so its dark labels stay readable
 whatever colour the page behind it is: a CSS background would be lost where a converter turns it into a bitmap. Under it, the numbers in words with their citations, as a list a reader (and the checks) can read.
-An edition whose drawing would be narrower than its large type (the large-print desk sheet) prints
-`text_labelled_figure` instead: the same people, with every word as text of the page.
+An edition whose drawing would be narrower than its large type (the large-print desk sheet), and every output
+of a language whose script WeasyPrint cannot draw as an SVG's text (language_record.py: svg_text; Arabic, whose
+letters it would set unjoined and left to right), prints `text_labelled_figure` instead: the same people, with
+every word as text of the page, the groups in the page's direction (the first at the right in Arabic).
 """
 from __future__ import annotations
 

@@ -43,6 +43,9 @@ def context(book: Book, target: Target, clinic: Clinic) -> dict:
         "rtl": record(config.language).rtl,
         # The family names SVG text is drawn in (the EPUB's cover): the language's fonts, then any sans-serif.
         "cover_fonts": record(config.language).figure_fonts,
+        # An icon array's words as text of the page (layouts/partials/icon-array.html) where the language's script
+        # cannot be an SVG's text; an edition may ask for them too (editions.py: icon_labels_as_text).
+        "icon_labels_as_text": not record(config.language).svg_text,
     }
 
 

@@ -19,6 +19,15 @@ from handout.render.figure_fonts import figure_words
 
 # The EPUB's stylesheet of a language's own rules (after the theme's, so it wins).
 LANGUAGE_STYLESHEET = "assets/css/language.css"
+# The rules of an icon array with its words as text: every PDF reads them (the PDF target's stylesheets), an EPUB
+# and a web page only in a language whose script an SVG's text cannot draw (`figure_stylesheets`).
+ICON_ARRAY_TEXT_STYLESHEET = "assets/css/icon-array-text.css"
+
+
+def figure_stylesheets(language: Language) -> tuple[str, ...]:
+    """The stylesheets a screen's document adds for the language's figures: an icon array's words are text of the
+    page where its script cannot be an SVG's text (language_record.py: svg_text)."""
+    return () if language.svg_text else (ICON_ARRAY_TEXT_STYLESHEET,)
 
 
 def is_default(language: Language) -> bool:

@@ -30,7 +30,8 @@ from handout.core.sandbox import Sandbox, check_epub_stylesheet
 from handout.core.theme import find
 from handout.model import Book
 from handout.render.figure_fonts import document_in_family
-from handout.render.script_style import LANGUAGE_STYLESHEET, document_faces, is_default, language_rules
+from handout.render.script_style import (LANGUAGE_STYLESHEET, document_faces, figure_stylesheets, is_default,
+                                         language_rules)
 from handout.targets.epub import EPUB
 from handout.targets.epub.images import COVER_FILE, inline_svg_figures, qr_png, raster_cover
 from handout.targets.epub.render import QR_FILE, EpubPage, epub_font_name, render_epub, render_epub_nav
@@ -206,6 +207,8 @@ def build_epub(book: Book, clinic: Clinic, page_starts: list[list[str]] | None =
         embedded = tuple(as_font_file(face) for face in found)
         font_css = script_font_face_css(found, lambda path: "../fonts/" + path.name)
         rules = language_rules(language, paged=False)
+        for sheet in figure_stylesheets(language):  # an icon array's words as text, in a script SVG cannot draw
+            rules += check_epub_stylesheet(find(book.root, sheet), book.root)
         item.add_item(_asset_item("css-language", LANGUAGE_STYLESHEET, rules.encode()))
     item.add_item(_asset_item("css-fonts", "assets/css/fonts.css", font_css.encode()))
     for sheet in EPUB.stylesheets:

@@ -6,7 +6,8 @@ the press edition's prepress), impose.py (the booklet), sheet.py (the desk sheet
 from handout.targets.base import Target, register
 
 PRINT = register(Target(
-    "pdf", "PDF", "print", ("print.html",), ("assets/css/base.css", "assets/css/print.css"), ".pdf",
+    "pdf", "PDF", "print", ("print.html",),
+    ("assets/css/base.css", "assets/css/print.css", "assets/css/icon-array-text.css"), ".pdf",
     per_edition=True, own_inputs=("assets/css/print.css", "layouts/print.html", "assets/css/editions/"),
     capabilities={"paged": True}, help="skip the PDF", job="handout.targets.pdf.job:pdf_job",
     summary="one per edition listed in print.editions (below)"))

@@ -29,7 +29,7 @@ def render_print(book: Book, clinic: Clinic, edition: str = "letter") -> str:
                       strings=strings_for(book))
     font_css = font_face_css(lambda face: face.path.as_uri())
     context = {**shared_context(book, PRINT, clinic), **extra}
-    context["icon_labels_as_text"] = entry.icon_labels_as_text
+    context["icon_labels_as_text"] = entry.icon_labels_as_text or context["icon_labels_as_text"]
     # An edition without a page size of its own is on the configured paper (editions.py).
     context["stylesheets"] = (*PRINT.stylesheets, *editions.stylesheets(edition, book.config.print.paper),
                               *((SAMPLE_STYLESHEET,) if book.config.sample else ()),

@@ -13,7 +13,8 @@ from handout.model import Book
 from handout.render.context import context as shared_context
 from handout.render.layouts import Layouts
 from handout.targets.web import WEB
-from handout.render.script_style import document_faces, is_default, isolate_ltr_runs, keep_citations, language_rules
+from handout.render.script_style import (document_faces, figure_stylesheets, is_default, isolate_ltr_runs,
+                                         keep_citations, language_rules)
 from handout.targets.web.writer import embedded_images, scrolling_tables, web_stylesheet, woff2_url
 
 # What makes the shared layouts' XHTML into HTML: the XML namespaces and the EPUB's semantic attributes (the
@@ -33,7 +34,8 @@ def render_web(book: Book, clinic: Clinic, downloads: list[dict], language_links
     language = record(book.config.language)
     if not is_default(language):  # the language's faces, cut to the page's characters, as WOFF2 data
         marker = "/* the language's fonts */"
-        context["web_css"] = Markup(web_stylesheet(book.root, WEB.stylesheets, fonts=marker))
+        sheets = (*WEB.stylesheets, *figure_stylesheets(language))  # an icon array's words as text, where needed
+        context["web_css"] = Markup(web_stylesheet(book.root, sheets, fonts=marker))
         html = layouts.render(WEB.templates[0], **context)
         found = document_faces(language, html, book=book)
         css = script_font_face_css(found, woff2_url).replace('format("truetype")', 'format("woff2")').replace(
