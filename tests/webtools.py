@@ -43,12 +43,17 @@ def require() -> None:
     pytest.skip(problem)
 
 
-def webcheck(page: Path, widths=(320, 1280), schemes=("light", "dark"), screenshots=(), text_zoom=None) -> dict:
-    """axe-core's WCAG 2.x A/AA violations, the page's overflow and its outside requests, per width and scheme."""
+def webcheck(page: Path, widths=(320, 1280), schemes=("light", "dark"), screenshots=(), text_zoom=None,
+             boxes: str = "") -> dict:
+    """axe-core's WCAG 2.x A/AA violations, the page's overflow and its outside requests, per width and scheme;
+    with `boxes` (a CSS selector), each run's boxes of the elements it matches and of their text. A screenshot is
+    (width, scheme, file) or (width, scheme, file, selector): that element alone."""
     command = ["node", str(WEBCHECK), page.resolve().as_uri(), "--widths", ",".join(map(str, widths)),
                "--schemes", ",".join(schemes)]
-    for width, scheme, file in screenshots:
-        command += ["--screenshot", f"{width}:{scheme}:{file}"]
+    for width, scheme, file, *element in screenshots:
+        command += ["--screenshot", ":".join((str(width), scheme, str(file), *element))]
+    if boxes:
+        command += ["--boxes", boxes]
     if text_zoom:
         command += ["--text-zoom", str(text_zoom)]
     with tempfile.TemporaryDirectory(prefix="wc", dir="/tmp") as scratch:  # a short path for chromium's socket

@@ -2,7 +2,10 @@
 // colour scheme asked: runs axe-core with the WCAG 2.x A and AA rules, measures horizontal overflow, counts
 // requests that left the page, and optionally takes a screenshot. Prints one JSON report on stdout.
 //   node webcheck.js PAGE_URL --widths 320,1280 --schemes light,dark [--screenshot 390:light:/tmp/x.png]
-//        [--no-javascript] [--zoom 2]
+//        [--no-javascript] [--zoom 2] [--boxes SELECTOR]
+// --boxes: in each run, the box of every element SELECTOR matches and of its text (a Range over its contents), in
+// CSS pixels of the viewport, with its classes and text. A screenshot's fourth field, a selector, shoots that
+// element alone (390:dark:/tmp/x.png:#some-figure).
 'use strict';
 const path = require('path');
 const fs = require('fs');
@@ -18,6 +21,7 @@ const widths = option('--widths', '320,1280').split(',').map(Number);
 const schemes = option('--schemes', 'light,dark').split(',');
 const textZoom = Number(option('--text-zoom', '0'));
 const shots = args.flatMap((value, i) => (value === '--screenshot' ? [args[i + 1]] : []));
+const boxes = option('--boxes', '');
 const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -57,15 +61,31 @@ const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'
             color: getComputedStyle(document.body).color,
           };
         }, tags);
+        if (boxes) {
+          result.boxes = await page.evaluate((selector) => {
+            const box = (r) => ({ left: r.left, right: r.right, top: r.top, bottom: r.bottom });
+            return Array.from(document.querySelectorAll(selector)).map((element) => {
+              const range = document.createRange();
+              range.selectNodeContents(element);
+              return { classes: element.getAttribute('class') || '', text: element.textContent.trim(),
+                       box: box(element.getBoundingClientRect()), textBox: box(range.getBoundingClientRect()) };
+            });
+          }, boxes);
+        }
         report.runs.push({ scheme, width, ...result });
       }
     }
     for (const shot of shots) {
-      const [width, scheme, file] = shot.split(':');
+      const [width, scheme, file, ...rest] = shot.split(':');
+      const element = rest.join(':');
       await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
       await page.setViewport({ width: Number(width), height: 844 });
       await page.goto(url, { waitUntil: 'load' });
-      await page.screenshot({ path: file });
+      if (element) {
+        await (await page.$(element)).screenshot({ path: file });
+      } else {
+        await page.screenshot({ path: file });
+      }
       report.shots.push(file);
     }
   } finally {
