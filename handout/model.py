@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handout.config.settings import Config, Locator
+from handout.core.language_record import record
 
 # Added to the print stylesheets of a draft (`publish.py build --draft`): a mark in every page's top margin.
 # The marks' words are the layout strings' (marks.draft, marks.sample: layouts/i18n/); these are the English.
@@ -110,6 +111,12 @@ class Reference:
     @property
     def link(self) -> str:
         return f"https://doi.org/{self.doi}" if self.doi else self.url
+
+    @property
+    def direction(self) -> str:
+        """The direction of the source's language ("ltr" or "rtl"): an English source in an Arabic book is one
+        left-to-right run, its full stops and year in their places."""
+        return record(self.language).direction if self.language else "ltr"
 
 
 @dataclass(frozen=True)

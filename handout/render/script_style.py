@@ -53,6 +53,10 @@ def language_rules(language: Language, paged: bool) -> str:
     if language.counts == "characters":  # lines break between characters; punctuation never starts a line
         rules.append("body { line-break: strict; word-break: normal; }")
         rules.append(".cite-hold { white-space: nowrap; }")  # a citation stays with its word (keep_citations)
+    if language.rtl:  # a source written left to right (references.html: its note has dir="ltr") hangs its
+        # number on its own start side, in the list's padding, which is on the right in this direction
+        rules.append('[dir="rtl"] ol.references .note[dir="ltr"] { margin-right: -1.8em; padding-left: 1.8em; }\n'
+                     '[dir="rtl"] ol.references .note[dir="ltr"] .note-number { margin-right: 0; margin-left: -1.8em; }')
     if language.rtl and paged:  # left-to-right runs (isolate_ltr_runs) keep their order; browsers isolate a
         # <bdi> on their own, and an EPUB's stylesheet may not say unicode-bidi (EPUBCheck CSS-001)
         rules.append("bdi { unicode-bidi: isolate; }")

@@ -560,3 +560,20 @@ def test_translated_texts_are_in_composed_unicode(folder):
         if path.is_file() and path.suffix in {".md", ".txt", ".svg"}:
             text = path.read_text(encoding="utf-8")
             assert unicodedata.normalize("NFC", text) == text, path
+
+
+@pytest.mark.slow
+def test_the_default_handouts_english_sources_read_left_to_right_in_arabic(default_build):
+    """An English source in the Arabic handout is set left to right, number included: its full stops and year
+    stay in their places (isolated word by word they moved to the ends of the lines: ". 2020", "...clinic'only")."""
+    import pdfplumber
+
+    folder = default_build / "dist" / "ar"
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    notes = re.findall(r'<p class="note" id="ref-[^"]+"([^>]*)>', page)
+    assert notes and all(attributes == ' dir="ltr"' for attributes in notes), notes
+    with pdfplumber.open(folder / "ketamine-handout.pdf") as pdf:  # the sources' pages, a column at a time
+        text = " ".join(" ".join((half.extract_text() or "").split()) for p in pdf.pages[-3:]
+                        for half in (p.crop((p.width / 2, 0, p.width, p.height)), p.crop((0, 0, p.width / 2, p.height))))
+    assert "Murrough JW, Perez AM, Pillemer S, et al. Rapid and longer-term antidepressant effects" in text
+    assert "Biological Psychiatry. 2013;74(4): 250-256. doi: 10.1016/j.biopsych." in text  # a line ends after ":"
