@@ -67,8 +67,8 @@ def test_a_spilling_edition_is_laid_out_with_each_fitting_level_then_warned(monk
     monkeypatch.setattr(job, "render_print", lambda book, clinic, edition: "<html><body></body></html>")
     monkeypatch.setattr(spill, "share", lambda document: 0.05)
     monkeypatch.setattr(spill, "last_words", lambda document, length=70: "Scan the code")
-    book = SimpleNamespace(config=SimpleNamespace(limits=SimpleNamespace(render_seconds=60), language="es-US"),
-                           root=tmp_path, chapters=())
+    book = SimpleNamespace(config=SimpleNamespace(limits=SimpleNamespace(render_seconds=60), language="es-US",
+                                                  source_language=None), root=tmp_path, chapters=())
     pages, starts, seconds, notes = job.pdf_job(book, None, "letter", str(tmp_path / "x.pdf"), False)
     assert laid_out == ["0", "1", "2"]
     assert notes == ("the letter edition (es-US) spills onto a near-empty last page: page 2 holds 0.05 of a page "
@@ -78,6 +78,53 @@ def test_a_spilling_edition_is_laid_out_with_each_fitting_level_then_warned(monk
     laid_out.clear()
     assert job.pdf_job(book, None, "letter", "", False)[3] == ()
     assert laid_out == ["0", "1", "2"]
+
+
+PRINT_HTML = ('<!DOCTYPE html>\n<html lang="es-US"><head><link rel="stylesheet" href="print.css"/></head>\n'
+              '<body class="edition-letter">\n<header class="title-block"><h1>Ketamina</h1></header>\n'
+              '<nav class="toc"><ol><li>1</li></ol></nav>\n<main>\n<section class="chapter"><p>Texto</p></section>\n'
+              '</main>\n<section class="back-page" id="about"><h2>Sobre este folleto</h2></section>\n</body></html>')
+
+
+def test_the_back_page_alone_keeps_the_head_and_drops_what_comes_before_it():
+    alone = spill.back_page_alone(PRINT_HTML)
+    assert alone == ('<!DOCTYPE html>\n<html lang="es-US"><head><link rel="stylesheet" href="print.css"/></head>\n'
+                     '<body class="edition-letter"><section class="back-page" id="about"><h2>Sobre este folleto</h2>'
+                     '</section>\n</body></html>')
+    assert spill.back_page_alone('<html><body class="edition-sheet"><p>Hoja</p></body></html>') is None
+
+
+def _layouts(monkeypatch, tmp_path, source_language, spills_at):
+    """The layouts laid_out makes of PRINT_HTML, as (what, level): the whole edition or its back page alone; a
+    layout spills below level `spills_at[what]`."""
+    made = []
+
+    class Layout:
+        def __init__(self, html, root, seconds, what, variant, figures=None):
+            level = int(re.search(r'data-fit="(\d)"', html).group(1)) if "data-fit" in html else 0
+            kind = "whole" if "<main>" in html else "alone"
+            made.append((kind, level))
+            self.document = SimpleNamespace(pages=[None, None], spilled=level < spills_at[kind])
+
+    monkeypatch.setattr(sheetfit, "RenderedPdf", Layout)
+    monkeypatch.setattr(spill, "share", lambda document: 0.05 if document.spilled else 0.8)
+    book = SimpleNamespace(config=SimpleNamespace(limits=SimpleNamespace(render_seconds=60), language="es-US",
+                                                  source_language=source_language), root=tmp_path, chapters=())
+    sheetfit.laid_out(book, "letter", PRINT_HTML)
+    return made
+
+
+def test_a_translation_whose_back_page_spills_is_laid_out_whole_once(monkeypatch, tmp_path):
+    # Its back page alone spills at level 0, not at level 1: the edition is laid out once, at level 1.
+    assert _layouts(monkeypatch, tmp_path, "en-US", {"alone": 1, "whole": 1}) == \
+        [("alone", 0), ("alone", 1), ("whole", 1)]
+    # A back page that fits: level 0, as before.
+    assert _layouts(monkeypatch, tmp_path, "en-US", {"alone": 0, "whole": 0}) == [("alone", 0), ("whole", 0)]
+    # The whole edition is still checked: spilling where its back page alone did not, it goes on fitting.
+    assert _layouts(monkeypatch, tmp_path, "en-US", {"alone": 0, "whole": 2}) == \
+        [("alone", 0), ("whole", 0), ("whole", 1), ("whole", 2)]
+    # The source language's back page has no translation rows: no layout of it alone.
+    assert _layouts(monkeypatch, tmp_path, None, {"alone": 1, "whole": 1}) == [("whole", 0), ("whole", 1)]
 
 
 def _last_page_share(path: Path) -> float:

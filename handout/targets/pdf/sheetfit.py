@@ -62,16 +62,30 @@ def _judged(book, name: str, html: str) -> Verdict:
 def laid_out(book, edition: str, html: str) -> RenderedPdf:
     """The edition laid out as the build prints it: when its last page is nearly empty, again with the next
     fitting rules (spill.py)."""
-    document, level = None, 0
+    document = None
     most = editions.edition(edition).max_pages
     # The SVG figures' text in the language's fonts (handout/render/figure_fonts.py).
     figures = (record(book.config.language).figure_fonts, frozenset(p.resolve() for p in figure_files(book)))
+
+    def layout(source: str, level: int) -> RenderedPdf:
+        return RenderedPdf(spill.fitting(source, level), book.root, book.config.limits.render_seconds,
+                           f"laying out the {edition} edition", editions.edition(edition).pdf_variant,
+                           figures=figures)
+
+    # A translation's longer back page: the level it needs found from the back page alone (spill.py).
+    level = _first_level(html, layout) if book.config.source_language and not most else 0
     while document is None or (spill.needs_fitting(document.document, most) and level < spill.FIT_LEVELS):
         level += document is not None  # a near-empty last page: again with the next fitting rules
-        document = RenderedPdf(spill.fitting(html, level), book.root, book.config.limits.render_seconds,
-                               f"laying out the {edition} edition", editions.edition(edition).pdf_variant,
-                               figures=figures)
+        document = layout(html, level)
     return document
+
+
+def _first_level(html: str, layout) -> int:
+    """The first fitting level at which the back page of `html`, laid out alone, does not spill."""
+    alone, level = spill.back_page_alone(html), 0
+    while alone is not None and level < spill.FIT_LEVELS and spill.spilled(layout(alone, level).document):
+        level += 1
+    return level
 
 
 def verdict_key(book, edition: str, html: str) -> str:

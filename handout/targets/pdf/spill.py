@@ -8,6 +8,10 @@ edition is laid out again with the print stylesheets' fitting rules (`html[data-
 and the desk sheet's sheet.css), which close up the back page and then the space between blocks; what still
 spills after the last level is a warning naming the edition and the words that spilled. A document of one page
 cannot spill. A desk sheet longer than its pages is fitted the same way before it is refused.
+
+A translation's back page is longer than the source's (its crisis lines, and two more rows: the translator and
+the translation's reviewer), so a translation's edition is first laid out at the level at which its back page
+alone does not spill (`back_page_alone`, sheetfit.py): one layout of the edition instead of two.
 """
 from __future__ import annotations
 
@@ -73,6 +77,15 @@ def last_words(document, length: int = 70) -> str:
 def fitting(html: str, level: int) -> str:
     """The print document with fitting level `level` (a class on its root element: print.css's rules)."""
     return re.sub(r"<html\b", f'<html data-fit="{level}"', html, count=1) if level else html
+
+
+def back_page_alone(html: str) -> str | None:
+    """The print document with nothing before its back page (the title block, the contents, the chapters), or
+    None when it has no back page. The back page starts a page of its own and ends the document (print.css), so
+    whether an edition spills is whether its back page, laid out alone on the same pages, spills: a layout of one
+    or two pages instead of the whole edition's."""
+    found = re.search(r"(<body\b[^>]*>).*?(?=<section class=\"back-page\")", html, flags=re.S)
+    return html[:found.end(1)] + html[found.end():] if found else None
 
 
 def warning(edition: str, language: str, document) -> str:
