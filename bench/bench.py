@@ -279,12 +279,13 @@ PAIR_GOALS = {"cold Letter PDF + EPUB / Pandoc": 1.0, "  per printed page": 0.5,
               "watch edit / bare render, default handout": 0.3, "watch edit / bare render, 100-chapter book": 0.3}
 
 
-def pairs(first, second, runs: int) -> list[tuple[float, float]]:
-    """`runs` pairs of (first(), second()) seconds, run alternately (each printed as it is measured)."""
+def pairs(first, second, runs: int, *more) -> list[tuple[float, ...]]:
+    """`runs` pairs of (first(), second()) seconds, run alternately (each printed as it is measured); with `more`
+    sides, each pair is a round of (first(), second(), *more()) in that order."""
     measured = []
     for _ in range(runs):
-        measured.append((first(), second()))
-        print(f"  pair {len(measured)}: {measured[-1][0]:.2f} s / {measured[-1][1]:.2f} s", flush=True)
+        measured.append(tuple(side() for side in (first, second, *more)))
+        print(f"  pair {len(measured)}: {' / '.join(f'{s:.2f} s' for s in measured[-1])}", flush=True)
     return measured
 
 
