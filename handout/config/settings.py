@@ -486,7 +486,7 @@ def load_config(root: Path) -> Config:
                          "needs: remove the extra levels", path, Locator(text).line(top) or None)
     own, (data, library) = data, inherited(root, data)  # a handout in a library: what it leaves out, the library's
     if library is not None:
-        _check_library(library)
+        check_library(library)
     warnings: list[str] = []
     where = Locator(text)
     try:
@@ -497,7 +497,7 @@ def load_config(root: Path) -> Config:
     return Config(path=path, **_settings(SCHEMA, values, values), warnings=tuple(warnings))
 
 
-def _check_library(library: Path) -> None:
+def check_library(library: Path) -> None:
     """library.toml's settings, checked at their own lines before any handout inherits them: a key no setting
     of publish.toml has (a misspelling every handout would ignore) and a value of the wrong kind are refused
     there (exit 2), not reported at each handout's publish.toml. `[library]` is the library's own table

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from handout.config.settings import CONFIG_NAME
+from handout.config.settings import CONFIG_NAME, check_library
 from handout.core.errors import InputError
 from handout.core.inherit import LIBRARY_FILE, LIBRARY_TABLE, read_library
 from handout.core.sourcelines import TomlLocator
@@ -51,6 +51,9 @@ def load_library(root: Path) -> Library:
     subfolder with a publish.toml, in name order)."""
     data, text = read_library(root)
     path = root / LIBRARY_FILE
+    # The settings its handouts inherit, checked once at their lines: a bad one stops every command at the
+    # library's root before anything is planned or written (not once per handout, and no catalog of nothing).
+    check_library(path)
     where = TomlLocator(text)
     own = data.get(LIBRARY_TABLE, {})
     if not isinstance(own, dict):
