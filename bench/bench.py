@@ -382,10 +382,15 @@ def compile_toolchain() -> None:
     compileall.compile_dir(str(REPO / "handout"), quiet=1)
 
 
+def machine_line() -> str:
+    """The machine a run was measured on, and its load before the run."""
+    return (f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+            f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
 def pair_ratios(runs: int, only: tuple[str, ...] = PAIR_SECTIONS) -> int:
     """The ratios of alternating runs (--pairs), of the sections in `only`."""
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(machine_line())
     compile_toolchain()
     rows = []
     with tempfile.TemporaryDirectory(prefix="handout-bench-") as scratch:

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -43,7 +42,8 @@ import tomllib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import PUBLISH, clean, compile_toolchain, copy_project, pairs, pdf_pages, timed  # noqa: E402
+from bench import (PUBLISH, clean, compile_toolchain, copy_project, machine_line, pairs, pdf_pages,  # noqa: E402
+                   timed)
 
 GOAL = 0.9
 SOURCE = "en-US"
@@ -86,8 +86,7 @@ def main() -> int:
                         help="an empty font cache for every build: the fonts are cut in each run")
     args = parser.parse_args()
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(machine_line())
     compile_toolchain()
     rows = []
     with tempfile.TemporaryDirectory(prefix="handout-bench-languages-") as scratch:
