@@ -154,8 +154,9 @@ def bare_render(project: Path, runs: int, out: Path) -> float:
     return float(result.stdout.strip())
 
 
-def bare_render_cold(project: Path, runs: int, out: Path) -> float:
-    """A bare WeasyPrint render in a fresh process (import included), from an HTML file."""
+def bare_fresh_process(project: Path, out: Path):
+    """A function timing one bare WeasyPrint render (PDF/UA-1) of the project's Letter print HTML in a fresh
+    process, import included, as a command-line render would: the HTML is written once, before."""
     html_file = out / "handout.html"
     code = ("import sys; from pathlib import Path; sys.path.insert(0, %r)\n"
             "from handout.load.book import load_book; from handout.config.settings import load_config\n"
@@ -163,13 +164,16 @@ def bare_render_cold(project: Path, runs: int, out: Path) -> float:
             "c = load_config(Path(%r)); Path(%r).write_text(render_print(load_book(c, use_cache=False), "
             "c.clinic, 'letter'))") % (str(REPO), str(project), str(html_file))
     timed([PYTHON, "-c", code])
-    times = []
-    for _ in range(runs):
-        seconds, _ = timed([PYTHON, "-c", "import weasyprint, sys; weasyprint.HTML(filename=sys.argv[1], "
-                            f"base_url={project.as_uri() + '/'!r}).write_pdf(sys.argv[2], pdf_variant='pdf/ua-1')",
-                            str(html_file), str(out / "bare-cold.pdf")])
-        times.append(seconds)
-    return median(times)
+    render = [PYTHON, "-c", "import weasyprint, sys; weasyprint.HTML(filename=sys.argv[1], "
+              f"base_url={project.as_uri() + '/'!r}).write_pdf(sys.argv[2], pdf_variant='pdf/ua-1')",
+              str(html_file), str(out / "bare-cold.pdf")]
+    return lambda: timed(render)[0]
+
+
+def bare_render_cold(project: Path, runs: int, out: Path) -> float:
+    """A bare WeasyPrint render in a fresh process (import included), from an HTML file (median seconds)."""
+    render = bare_fresh_process(project, out)
+    return median([render() for _ in range(runs)])
 
 
 WATCH_EDIT = """
@@ -276,7 +280,10 @@ def hostile_markdown() -> int:
 
 PAIR_GOALS = {"cold Letter PDF + EPUB / Pandoc": 1.0, "  per printed page": 0.5,
               "check (en + es, sheets known) / cold Letter build": 0.3, "no-op build / python -c pass": 3.0,
-              "watch edit / bare render, default handout": 0.3, "watch edit / bare render, 100-chapter book": 0.3}
+              "watch edit / bare render, default handout": 0.3, "watch edit / bare render, 100-chapter book": 0.3,
+              # what WeasyPrint alone takes, against the same goals: below them, no work of ours can meet them
+              "  floor: bare WeasyPrint render of our print HTML, fresh process / Pandoc": 1.0,
+              "  floor: parse, styles, drawing and writing every page / bare render": 0.3}
 
 
 def pairs(first, second, runs: int, *more) -> list[tuple[float, ...]]:
@@ -309,6 +316,9 @@ from handout.targets.pdf.render import render_print
 from handout.targets import PRINT, TARGETS
 from handout.targets.pdf.relayout import LAST, kept_layouts
 import weasyprint
+from weasyprint.css.counters import CounterStyle
+from weasyprint.document import Document
+from weasyprint.text.fonts import FontConfiguration
 project = Path({project!r})
 config = load_config(project)
 main, source = config.print.editions[:1], [config.language]
@@ -328,15 +338,30 @@ for run in range({runs}):
     assert [o.path.name for o in report.outputs] == ["ketamine-handout.pdf"], report.outputs
     html = render_print(load_book(config), config.clinic, main[0])
     start = time.perf_counter()
-    weasyprint.HTML(string=html, base_url=project.as_uri() + "/").write_pdf({out!r}, pdf_variant="pdf/ua-1")
-    result.append((edit, time.perf_counter() - start))
-    print("  pair %d: %.2f s / %.2f s" % (run + 1, *result[-1]), flush=True)
+    parsed = weasyprint.HTML(string=html, base_url=project.as_uri() + "/")
+    parse = time.perf_counter() - start
+    document = parsed.render(pdf_variant="pdf/ua-1")
+    laid_out = time.perf_counter()
+    document.write_pdf({out!r}, pdf_variant="pdf/ua-1")
+    written = time.perf_counter()
+    # The floor of any edit under WeasyPrint 70: the new HTML parsed, the styles of the whole document
+    # computed, every page drawn and written (the writer draws each page into the one PDF it makes).
+    options = dict(weasyprint.DEFAULT_OPTIONS, pdf_variant="pdf/ua-1")
+    again = weasyprint.HTML(string=html, base_url=project.as_uri() + "/")
+    styled = time.perf_counter()
+    Document._build_layout_context(again, FontConfiguration(), CounterStyle(), {{}}, options)
+    styles = time.perf_counter() - styled
+    result.append((edit, written - start, parse + styles + (written - laid_out)))
+    print("  round %d: edit %.2f s / bare render %.2f s / its parse, styles and writing %.2f s"
+          % (run + 1, *result[-1]), flush=True)
 chapter.write_text(original)
 print(result)
 """
 
 
-def watch_pairs(project: Path, runs: int, out: Path) -> list[tuple[float, float]]:
+def watch_pairs(project: Path, runs: int, out: Path) -> list[tuple[float, float, float]]:
+    """Rounds of (the watch edit, a bare render of the same HTML, the part of that bare render no edit can skip
+    under WeasyPrint 70: parsing, the whole document's styles, drawing and writing every page)."""
     import ast
 
     code = WATCH_PAIRS.format(repo=str(REPO), project=str(project), runs=runs, out=str(out / "bare-watch.pdf"))
@@ -344,7 +369,7 @@ def watch_pairs(project: Path, runs: int, out: Path) -> list[tuple[float, float]
     lines = []
     for line in process.stdout:
         lines.append(line)
-        if line.startswith(("  pair", "  laid out")):
+        if line.startswith(("  round", "  laid out")):
             print(line, end="", flush=True)
     if process.wait() != 0:
         raise SystemExit("the watch measurement failed")
@@ -418,15 +443,30 @@ def pair_ratios(runs: int, only: tuple[str, ...] = PAIR_SECTIONS) -> int:
             return pandoc_build(handout, 1, out)
 
         if "pandoc" in only:
-            measured = pairs(cold, pandoc, runs)
+            bare_pdf = bare_fresh_process(handout, out)
+            rounds = pairs(cold, pandoc, runs, bare_pdf)
+            measured = [(ours, theirs) for ours, theirs, _ in rounds]
             rows.append(ratio_row("cold Letter PDF + EPUB / Pandoc", measured))
             pages = pdf_pages(handout / "dist" / "ketamine-handout.pdf") / pdf_pages(out / "pandoc.pdf")
             rows.append(ratio_row("  per printed page", measured, 1 / pages))
+            # The floor: WeasyPrint alone, in a fresh process, on the print HTML the build lays out.
+            rows.append(ratio_row("  floor: bare WeasyPrint render of our print HTML, fresh process / Pandoc",
+                                  [(bare, theirs) for _, theirs, bare in rounds]))
+            rows.append(ratio_row("  cold Letter PDF + EPUB / that bare render", [(ours, bare) for ours, _, bare in rounds]))
 
         if "check" in only:
+            # The goal is for English and Spanish: the handout with its Spanish translation only.
+            config = handout / "publish.toml"
+            every_language = config.read_text()
+            config.write_text(re.sub(r"(?m)^translations = \[.*\]$", 'translations = ["es-US"]', every_language))
             check = [*PUBLISH, "--project", str(handout), "check"]
             timed(check)  # the first run lays out the sheets whose verdicts are not known yet
             rows.append(ratio_row("check (en + es, sheets known) / cold Letter build",
+                                  pairs(lambda: timed(check)[0], cold_keeping_sheets, runs)))
+            config.write_text(every_language)  # and with every language the handout has
+            timed(check)
+            languages = 1 + len(re.search(r"(?m)^translations = \[(.*)\]$", every_language).group(1).split(","))
+            rows.append(ratio_row(f"  check of all {languages} languages (sheets known) / cold Letter build",
                                   pairs(lambda: timed(check)[0], cold_keeping_sheets, runs)))
 
         if "noop" in only:
@@ -445,14 +485,21 @@ def pair_ratios(runs: int, only: tuple[str, ...] = PAIR_SECTIONS) -> int:
             rows.append(ratio_row("installed `handout build` no-op / python -c pass",
                                   pairs(lambda: timed(noop)[0], lambda: timed([str(python), "-c", "pass"])[0], runs)))
 
+        def watch_rows(name: str, project: Path) -> None:
+            clean(project)  # the first build lays out (and keeps) the PDF, as `watch` does, not a no-op
+            rounds = watch_pairs(project, runs, out)
+            rows.append(ratio_row(f"watch edit / bare render, {name}", [(edit, bare) for edit, bare, _ in rounds]))
+            rows.append(ratio_row("  floor: parse, styles, drawing and writing every page / bare render",
+                                  [(floor, bare) for _, bare, floor in rounds]))
+
         if "watch" in only:
-            rows.append(ratio_row("watch edit / bare render, default handout", watch_pairs(handout, runs, out)))
+            watch_rows("default handout", handout)
         if "long" in only:
             long_book = scratch / "long"
             copy_project(long_book, make_long_book(scratch / "long-chapters"))
             with (long_book / "publish.toml").open("a") as config:  # 187 pages on a loaded machine take a while
                 config.write("\n[limits]\nrender_seconds = 3600\n")
-            rows.append(ratio_row("watch edit / bare render, 100-chapter book", watch_pairs(long_book, runs, out)))
+            watch_rows("100-chapter book", long_book)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"\n{runs} alternating pairs each: ratio min / median, and the medians of each side\n")
     width = max(len(row[0]) for row in rows)
