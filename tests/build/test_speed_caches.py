@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_project
+from conftest import last_build_outputs, make_project
 from handout.config.settings import load_config
 from handout.load.book import load_book
 
@@ -192,15 +192,9 @@ def stamped(mini, monkeypatch, capsys):
     from handout.app import noop
 
     monkeypatch.chdir(mini)
+    outputs = last_build_outputs(mini)
     dist = mini / "dist"
-    dist.mkdir()
     (dist / ".build.lock").write_bytes(b"")
-    outputs = []
-    for name in ("ketamine-handout.pdf", "ketamine-handout.epub"):
-        (dist / name).write_bytes(b"made by the last build " + name.encode())
-        outputs.append(str(dist / name))
-    (mini / ".cache").mkdir()
-    (mini / ".cache" / "build.json").write_text("{}")
     argv = ["build", "--jobs", "1"]
     before = noop.snapshot(argv)
     noop.record(before, outputs, str(dist), ["  EPUB: up to date", "Everything is up to date (2 outputs): nothing "
